@@ -1,0 +1,63 @@
+"""The Python functions behind every CLI command (and the Excel layer).
+
+Each command of ``malbok`` is a thin shell over the function of the same name
+here; see the README for both forms side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .load import ModelError, dump_yaml, load_model
+from .model import Model
+from .periods import periods_of_year
+
+
+def _model(model: Model | str | Path) -> Model:
+    return model if isinstance(model, Model) else load_model(model)
+
+
+def validate(path: str | Path) -> Model:
+    """Read and check a styrmodell (YAML or xlsx); raise :class:`ModelError` with every problem."""
+    return load_model(path)
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the styrmodell's YAML form (Swedish keys), for editors."""
+    sch = Model.model_json_schema(by_alias=True)
+    sch["title"] = "malbok styrmodell"
+    sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return sch
+
+
+def periods(model: Model | str | Path, year: int) -> list[str]:
+    """The period ids of one year, ``YYYY-<tillfälle>``, in calendar order."""
+    return [p.id for p in periods_of_year(_model(model), year)]
+
+
+def convert(src: str | Path, dst: str | Path) -> Path:
+    """Convert a styrmodell between YAML and xlsx, chosen by the file extensions."""
+    src, dst = Path(src), Path(dst)
+    model = load_model(src)
+    suffix = dst.suffix.lower()
+    if suffix == ".xlsx":
+        from .modelbook import write_model_book
+
+        return write_model_book(model, dst)
+    if suffix in (".yaml", ".yml"):
+        from .util import atomic_write_bytes
+
+        atomic_write_bytes(dst, dump_yaml(model).encode("utf-8"))
+        return dst
+    raise ModelError(dst.name, [(dst.name, "okänd filtyp för målet; välj .yaml, .yml eller .xlsx")])
+
+
+def show(model: Model | str | Path) -> dict[str, Any]:
+    """The model as plain data (Swedish keys), as ``malbok show --json`` prints it."""
+    return _model(model).to_data()
+
+
+def show_json(model: Model | str | Path) -> str:
+    return json.dumps(show(model), ensure_ascii=False, indent=2)

@@ -1,0 +1,575 @@
+"""The styrmodell as validated data.
+
+One pydantic declaration gives parsing, validation and the JSON Schema that
+editors use to autocomplete the YAML. YAML keys are Swedish (aliases); Python
+attribute names are English. Cross-references (unknown unit, parent in another
+area, ...) are checked in :func:`check_model`, which returns every problem at
+once as ``(path, message)`` pairs so that the loaders can name file and line or
+sheet and cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Path_ = tuple[str | int, ...]
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+def _int_keys(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {int(k) if isinstance(k, str) and k.strip().isdigit() else k: val for k, val in v.items()}
+    return v
+
+
+class Meaning(StrEnum):
+    """What a scale label means, so malbok can map its own suggestion to it."""
+
+    REACHED = "uppfyllt"
+    ON_THE_WAY = "på_väg"
+    NOT_REACHED = "ej_uppfyllt"
+    NOT_ASSESSED = "ej_bedömt"
+
+
+MEANING_RANK = {Meaning.REACHED: 0, Meaning.ON_THE_WAY: 1, Meaning.NOT_REACHED: 2}
+
+
+class Municipality(_Base):
+    name: str = Field(alias="namn", min_length=1)
+    code: str = Field(alias="kommunkod", pattern=r"^\d{4}$", description="Fyrsiffrig kommunkod, t.ex. 1861")
+
+
+class Mandate(_Base):
+    start: int = Field(alias="från", ge=1900, le=2200)
+    end: int = Field(alias="till", ge=1900, le=2200)
+
+
+class Vision(_Base):
+    title: str = Field(alias="rubrik")
+    text: str = Field("", alias="text")
+
+
+class Value(_Base):
+    name: str = Field(alias="namn")
+    text: str = Field("", alias="text")
+
+
+class Label(_Base):
+    label: str = Field(alias="etikett", min_length=1)
+    meaning: Meaning = Field(alias="betydelse")
+    colour: str = Field(alias="färg", pattern=r"^#[0-9A-Fa-f]{6}$")
+    description: str = Field("", alias="beskrivning")
+
+
+class Scale(_Base):
+    id: str
+    name: str = Field(alias="namn")
+    labels: list[Label] = Field(alias="etiketter", min_length=1, description="Ordnade från bäst till sämst")
+
+    def label_for(self, meaning: Meaning | None) -> str | None:
+        if meaning is None:
+            return None
+        for lab in self.labels:
+            if lab.meaning == meaning:
+                return lab.label
+        return None
+
+    def step(self, label: str) -> int | None:
+        """Position of a label among the assessing labels (0 = best)."""
+        for lab in self.labels:
+            if lab.label == label:
+                return MEANING_RANK.get(lab.meaning)
+        return None
+
+    def meaning_of(self, label: str) -> Meaning | None:
+        for lab in self.labels:
+            if lab.label == label:
+                return lab.meaning
+        return None
+
+    def colour_of(self, label: str) -> str | None:
+        for lab in self.labels:
+            if lab.label == label:
+                return lab.colour
+        return None
+
+
+class Combine(StrEnum):
+    """How several units' assessments of one goal form the council's."""
+
+    CAUTIOUS = "försiktigast"
+    OPTIMISTIC = "mest_positiv"
+    MAJORITY = "majoritet"
+
+
+class GoalLevel(_Base):
+    id: str
+    name: str = Field(alias="namn")
+    scale: str = Field(alias="skala")
+    horizon: str = Field("", alias="tidshorisont", description="T.ex. '4 år' eller '1 år'")
+    description: str = Field("", alias="beskrivning")
+    follow_up: list[str] = Field(
+        default_factory=list,
+        alias="uppföljning",
+        description="Tillfällen då mål på nivån följs upp när målet inte själv anger några",
+    )
+    combine: Combine = Field(Combine.CAUTIOUS, alias="sammanvägning")
+
+
+class Area(_Base):
+    id: str
+    name: str = Field(alias="namn")
+    text: str = Field("", alias="text")
+
+
+class UnitKind(StrEnum):
+    COMMITTEE = "nämnd"
+    COMPANY = "bolag"
+    OFFICE = "förvaltning"
+    OTHER = "övrigt"
+
+
+class BudgetFrame(_Base):
+    year: int = Field(alias="år")
+    amount: float = Field(alias="ram_tkr", description="Budgetram i tkr")
+
+
+class Unit(_Base):
+    code: str = Field(alias="kod", pattern=r"^[A-Za-zÅÄÖåäö0-9][A-Za-zÅÄÖåäö0-9_-]{0,15}$")
+    name: str = Field(alias="namn")
+    kind: UnitKind = Field(UnitKind.COMMITTEE, alias="typ")
+    contact: str = Field("", alias="kontakt")
+    frames: list[BudgetFrame] = Field(default_factory=list, alias="budgetramar")
+    activities: list[str] = Field(
+        default_factory=list, alias="verksamheter", description="Verksamheter som budgeten fördelas på"
+    )
+
+    def frame_for(self, year: int) -> float | None:
+        for f in self.frames:
+            if f.year == year:
+                return f.amount
+        return None
+
+
+class OccasionKind(StrEnum):
+    MONTH = "månad"
+    TERTIAL = "tertial"
+    INTERIM = "delår"
+    ANNUAL = "helår"
+    SPECIAL = "särskild"
+
+
+class Occasion(_Base):
+    """A reporting occasion, repeated every year; a period is year + occasion."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$", description="Kort id, används i periodid: 2025-delar")
+    name: str = Field(alias="namn")
+    month: int = Field(alias="månad", ge=1, le=12, description="Månaden då perioden slutar")
+    kind: OccasionKind = Field(OccasionKind.MONTH, alias="typ")
+    deadline: str = Field("", alias="sista_dag", pattern=r"^(|\d{2}-\d{2})$", description="MM-DD, året efter periodens slutmånad om den är tidigare")
+    description: str = Field("", alias="beskrivning")
+    topics: list[str] = Field(default_factory=list, alias="ämnen")
+
+
+class Goal(_Base):
+    id: str
+    level: str = Field(alias="nivå")
+    area: str = Field(alias="område")
+    parent: str | None = Field(None, alias="överordnat")
+    text: str = Field(alias="text", min_length=1, description="Den beslutade lydelsen")
+    units: list[str] = Field(default_factory=list, alias="enheter", description="Ansvariga enheter")
+    follow_up: list[str] = Field(default_factory=list, alias="uppföljning", description="Tillfällen (id)")
+    follow_up_by: list[str] = Field(
+        default_factory=list, alias="uppföljs_av", description="Enheter som rapporterar; standard: enheter"
+    )
+    from_year: int | None = Field(None, alias="från_år")
+    to_year: int | None = Field(None, alias="till_år")
+    decided_follow_up: str = Field("", alias="beslutad_uppföljning", description="Uppföljningen som den står i beslutet")
+    combine: Combine | None = Field(None, alias="sammanvägning")
+    assessments: dict[int, str] = Field(default_factory=dict, alias="tidigare_bedömningar", description="År: etikett")
+
+    @field_validator("assessments", mode="before")
+    @classmethod
+    def _assessment_keys(cls, v: Any) -> Any:
+        return _int_keys(v)
+
+    @property
+    def reporters(self) -> list[str]:
+        return self.follow_up_by or self.units
+
+
+class Measure(StrEnum):
+    PERCENT = "procent"
+    COUNT = "antal"
+    SEK = "kr"
+    INDEX = "index"
+    RANK = "placering"
+    TEXT = "text"
+    NUMBER = "tal"
+
+
+MEASURE_SYMBOL = {
+    Measure.PERCENT: "%",
+    Measure.COUNT: "antal",
+    Measure.SEK: "kr",
+    Measure.INDEX: "index",
+    Measure.RANK: "placering",
+    Measure.TEXT: "text",
+    Measure.NUMBER: "",
+}
+
+
+class Comparison(StrEnum):
+    AT_LEAST = "minst"
+    AT_MOST = "högst"
+
+
+class Direction(StrEnum):
+    UP = "öka"
+    DOWN = "minska"
+
+
+class ValueTarget(_Base):
+    """A value to reach by a year (a milestone when there are several)."""
+
+    kind: Literal["värde"] = Field(alias="typ")
+    value: float = Field(alias="värde")
+    year: int = Field(alias="år")
+    comparison: Comparison | None = Field(None, alias="jämförelse", description="Standard: från utgångsvärdets riktning")
+    text: str = Field("", alias="text")
+
+
+class RankTarget(_Base):
+    """Among the best p % of municipalities, or at a rank at most N, by a year."""
+
+    kind: Literal["rang"] = Field(alias="typ")
+    best_percent: float | None = Field(None, alias="bland_bästa_procent", gt=0, le=100)
+    rank: int | None = Field(None, alias="placering", ge=1)
+    year: int | None = Field(None, alias="år")
+    population: int = Field(290, alias="antal_kommuner", ge=1)
+    text: str = Field("", alias="text")
+
+    def max_rank(self) -> int:
+        if self.rank is not None:
+            return self.rank
+        assert self.best_percent is not None
+        return max(1, int(self.population * self.best_percent / 100))
+
+
+class DirectionTarget(_Base):
+    kind: Literal["riktning"] = Field(alias="typ")
+    direction: Direction = Field(alias="riktning")
+    year: int | None = Field(None, alias="år")
+    text: str = Field("", alias="text")
+
+
+class ChangeTarget(_Base):
+    """A relative change every year, e.g. -5 for 'minska med 5 % årligen'."""
+
+    kind: Literal["årlig_förändring"] = Field(alias="typ")
+    percent: float = Field(alias="procent")
+    text: str = Field("", alias="text")
+
+
+class LevelTarget(_Base):
+    """A level to keep: 'noll', 'minst 93 %'."""
+
+    kind: Literal["nivå"] = Field(alias="typ")
+    value: float = Field(alias="värde")
+    comparison: Comparison = Field(alias="jämförelse")
+    year: int | None = Field(None, alias="år")
+    text: str = Field("", alias="text")
+
+
+class ReportTarget(_Base):
+    """Report only ('ska redovisas årligen'): no suggestion is made."""
+
+    kind: Literal["redovisas"] = Field(alias="typ")
+    text: str = Field("", alias="text")
+
+
+Target = Annotated[
+    ValueTarget | RankTarget | DirectionTarget | ChangeTarget | LevelTarget | ReportTarget,
+    Field(discriminator="kind"),
+]
+
+
+class Aggregation(StrEnum):
+    SUM = "summa"
+    MEAN = "medel"
+    WEIGHTED = "vägt_medel"
+    NONE = "ingen"
+
+
+class Baseline(_Base):
+    value: float = Field(alias="värde")
+    year: int = Field(alias="år")
+
+
+class Indicator(_Base):
+    id: str
+    text: str = Field(alias="text", min_length=1, description="Den beslutade lydelsen, ordagrant")
+    name: str = Field("", alias="namn", description="Kort namn för tabeller; standard: texten")
+    goal: str | None = Field(None, alias="mål")
+    area: str | None = Field(None, alias="område", description="För indikatorer beslutade direkt under ett område")
+    measure: Measure = Field(Measure.NUMBER, alias="måttenhet")
+    baseline: Baseline | None = Field(None, alias="utgångsvärde")
+    targets: list[Target] = Field(default_factory=list, alias="målvärden")
+    kolada: str | None = Field(None, alias="kolada", pattern=r"^[A-Z]\d{5}$")
+    units: list[str] = Field(default_factory=list, alias="enheter", description="Standard: målets enheter")
+    follow_up: list[str] = Field(default_factory=list, alias="uppföljning")
+    aggregation: Aggregation = Field(Aggregation.NONE, alias="sammanräkning")
+    weights: dict[str, float] = Field(default_factory=dict, alias="vikter")
+    history: dict[int, float] = Field(default_factory=dict, alias="tidigare_utfall")
+
+    @property
+    def short(self) -> str:
+        return self.name or self.text
+
+    assessments: dict[int, str] = Field(default_factory=dict, alias="tidigare_bedömningar", description="År: etikett")
+
+    @field_validator("history", "assessments", mode="before")
+    @classmethod
+    def _history_keys(cls, v: Any) -> Any:
+        return _int_keys(v)
+
+
+class Programme(_Base):
+    id: str
+    name: str = Field(alias="namn")
+    text: str = Field("", alias="text")
+    goals: list[str] = Field(default_factory=list, alias="mål")
+    units: list[str] = Field(default_factory=list, alias="enheter")
+    follow_up: list[str] = Field(default_factory=list, alias="uppföljning")
+
+
+class Model(_Base):
+    """A municipality's styrmodell."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Modellens id, t.ex. hallsberg-2015-2018")
+    municipality: Municipality = Field(alias="kommun")
+    mandate: Mandate = Field(alias="mandatperiod")
+    vision: Vision
+    values: list[Value] = Field(default_factory=list, alias="värdeord")
+    contact: str = Field("", alias="kontakt")
+    scales: list[Scale] = Field(alias="skalor", min_length=1)
+    levels: list[GoalLevel] = Field(default_factory=list, alias="målnivåer")
+    indicator_scale: str | None = Field(
+        None, alias="indikatorskala", description="Skala för indikatorer beslutade direkt under ett område"
+    )
+    areas: list[Area] = Field(alias="områden", min_length=1)
+    units: list[Unit] = Field(alias="enheter", min_length=1)
+    occasions: list[Occasion] = Field(alias="perioder", min_length=1)
+    goals: list[Goal] = Field(default_factory=list, alias="mål")
+    indicators: list[Indicator] = Field(default_factory=list, alias="indikatorer")
+    programmes: list[Programme] = Field(default_factory=list, alias="handlingsprogram")
+
+    # -- lookups -----------------------------------------------------------
+    def scale(self, scale_id: str) -> Scale:
+        return next(s for s in self.scales if s.id == scale_id)
+
+    def level(self, level_id: str) -> GoalLevel:
+        return next(lv for lv in self.levels if lv.id == level_id)
+
+    def area(self, area_id: str) -> Area:
+        return next(a for a in self.areas if a.id == area_id)
+
+    def unit(self, code: str) -> Unit:
+        return next(u for u in self.units if u.code == code)
+
+    def goal(self, goal_id: str) -> Goal:
+        return next(g for g in self.goals if g.id == goal_id)
+
+    def occasion(self, occ_id: str) -> Occasion:
+        return next(o for o in self.occasions if o.id == occ_id)
+
+    def goal_scale(self, goal: Goal) -> Scale:
+        return self.scale(self.level(goal.level).scale)
+
+    def indicator_area(self, ind: Indicator) -> str:
+        if ind.area:
+            return ind.area
+        assert ind.goal is not None
+        return self.goal(ind.goal).area
+
+    def indicator_units(self, ind: Indicator) -> list[str]:
+        if ind.units:
+            return ind.units
+        if ind.goal:
+            return self.goal(ind.goal).reporters
+        return []
+
+    def indicators_of(self, goal_id: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.goal == goal_id]
+
+    def to_data(self) -> dict[str, Any]:
+        """The model as plain data with the Swedish keys, as written in YAML."""
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+    def fingerprint(self) -> str:
+        """A short, stable hash of the model's content (not of its file)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+# -- cross-reference checks ------------------------------------------------------
+
+
+def check_model(model: Model) -> list[tuple[Path_, str]]:
+    """Every cross-reference problem of a parsed model, as (path, Swedish message)."""
+    problems: list[tuple[Path_, str]] = []
+
+    def dupes(items: list[Any], key: str, coll: str, what: str) -> set[str]:
+        seen: set[str] = set()
+        ids: set[str] = set()
+        for i, item in enumerate(items):
+            value = getattr(item, key)
+            if value in seen:
+                problems.append(((coll, i, _alias(type(item), key)), f"{what} '{value}' finns redan (dubblett)"))
+            seen.add(value)
+            ids.add(value)
+        return ids
+
+    scale_ids = dupes(model.scales, "id", "skalor", "skalan")
+    level_ids = dupes(model.levels, "id", "målnivåer", "målnivån")
+    area_ids = dupes(model.areas, "id", "områden", "området")
+    unit_ids = dupes(model.units, "code", "enheter", "enheten")
+    occ_ids = dupes(model.occasions, "id", "perioder", "perioden")
+    dupes(model.goals, "id", "mål", "målet")
+    dupes(model.indicators, "id", "indikatorer", "indikatorn")
+    dupes(model.programmes, "id", "handlingsprogram", "handlingsprogrammet")
+    all_ids: dict[str, str] = {}
+    for coll, items in (("mål", model.goals), ("indikatorer", model.indicators)):
+        for i, item in enumerate(items):
+            if item.id in all_ids and all_ids[item.id] != coll:
+                problems.append(((coll, i, "id"), f"id '{item.id}' används redan av ett {all_ids[item.id]}-objekt"))
+            all_ids.setdefault(item.id, coll)
+
+    if model.mandate.end < model.mandate.start:
+        problems.append((("mandatperiod", "till"), "mandatperiodens slutår ligger före startåret"))
+
+    for i, sc in enumerate(model.scales):
+        seen: set[str] = set()
+        for j, lab in enumerate(sc.labels):
+            if lab.label in seen:
+                problems.append((("skalor", i, "etiketter", j, "etikett"), f"etiketten '{lab.label}' finns två gånger i skalan '{sc.id}'"))
+            seen.add(lab.label)
+        if not any(lab.meaning == Meaning.REACHED for lab in sc.labels):
+            problems.append((("skalor", i, "etiketter"), f"skalan '{sc.id}' saknar en etikett med betydelsen 'uppfyllt'"))
+
+    def check_units(path: Path_, codes: list[str]) -> None:
+        for k, code in enumerate(codes):
+            if code not in unit_ids:
+                problems.append(((*path, k), f"okänd enhet '{code}' (finns inte under enheter)"))
+
+    def check_occ(path: Path_, occs: list[str]) -> None:
+        for k, occ in enumerate(occs):
+            if occ not in occ_ids:
+                problems.append(((*path, k), f"okänd period '{occ}' (finns inte under perioder)"))
+
+    for i, lv in enumerate(model.levels):
+        if lv.scale not in scale_ids:
+            problems.append((("målnivåer", i, "skala"), f"okänd skala '{lv.scale}'"))
+        check_occ(("målnivåer", i, "uppföljning"), lv.follow_up)
+    if model.indicator_scale is not None and model.indicator_scale not in scale_ids:
+        problems.append((("indikatorskala",), f"okänd skala '{model.indicator_scale}'"))
+
+    goals = {g.id: g for g in model.goals}
+    for i, g in enumerate(model.goals):
+        if g.level not in level_ids:
+            problems.append((("mål", i, "nivå"), f"okänd målnivå '{g.level}'"))
+        if g.area not in area_ids:
+            problems.append((("mål", i, "område"), f"okänt område '{g.area}'"))
+        if g.parent is not None:
+            parent = goals.get(g.parent)
+            if parent is None:
+                problems.append((("mål", i, "överordnat"), f"okänt överordnat mål '{g.parent}'"))
+            elif parent.area != g.area:
+                problems.append((("mål", i, "överordnat"), f"överordnat mål '{g.parent}' ligger i ett annat område ('{parent.area}', inte '{g.area}')"))
+            elif parent.id == g.id:
+                problems.append((("mål", i, "överordnat"), "ett mål kan inte vara överordnat sig självt"))
+        check_units(("mål", i, "enheter"), g.units)
+        check_units(("mål", i, "uppföljs_av"), g.follow_up_by)
+        check_occ(("mål", i, "uppföljning"), g.follow_up)
+        if not g.reporters:
+            problems.append((("mål", i, "enheter"), f"målet '{g.id}' har ingen ansvarig enhet"))
+        if g.level in level_ids and model.level(g.level).scale in scale_ids:
+            sc = model.scale(model.level(g.level).scale)
+            for year, lab in g.assessments.items():
+                if sc.step(lab) is None and sc.meaning_of(lab) is None:
+                    problems.append((("mål", i, "tidigare_bedömningar", year), f"etiketten '{lab}' finns inte i skalan '{sc.id}' ({', '.join(x.label for x in sc.labels)})"))
+        if g.from_year and g.to_year and g.to_year < g.from_year:
+            problems.append((("mål", i, "till_år"), "till_år ligger före från_år"))
+    # cycles in the goal tree
+    for i, g in enumerate(model.goals):
+        seen_ids = {g.id}
+        cur = g
+        while cur.parent and cur.parent in goals:
+            if cur.parent in seen_ids:
+                problems.append((("mål", i, "överordnat"), f"målet '{g.id}' ingår i en cirkel av överordnade mål"))
+                break
+            seen_ids.add(cur.parent)
+            cur = goals[cur.parent]
+
+    for i, ind in enumerate(model.indicators):
+        if ind.goal is None and ind.area is None:
+            problems.append((("indikatorer", i), f"indikatorn '{ind.id}' måste ha ett mål eller ett område"))
+        if ind.goal is not None and ind.goal not in goals:
+            problems.append((("indikatorer", i, "mål"), f"okänt mål '{ind.goal}'"))
+        if ind.area is not None and ind.area not in area_ids:
+            problems.append((("indikatorer", i, "område"), f"okänt område '{ind.area}'"))
+        if ind.goal in goals and ind.area is not None and goals[ind.goal].area != ind.area:
+            problems.append((("indikatorer", i, "område"), f"indikatorns område '{ind.area}' skiljer sig från målets ('{goals[ind.goal].area}')"))
+        if ind.goal is None and ind.area is not None and model.indicator_scale is None:
+            problems.append((("indikatorer", i, "område"), "indikatorer direkt under ett område kräver 'indikatorskala' i modellen"))
+        if ind.assessments and model.indicator_scale in scale_ids:
+            sc = model.scale(model.indicator_scale)  # type: ignore[arg-type]
+            for year, lab in ind.assessments.items():
+                if sc.meaning_of(lab) is None:
+                    problems.append((("indikatorer", i, "tidigare_bedömningar", year), f"etiketten '{lab}' finns inte i skalan '{sc.id}' ({', '.join(x.label for x in sc.labels)})"))
+        check_units(("indikatorer", i, "enheter"), ind.units)
+        check_occ(("indikatorer", i, "uppföljning"), ind.follow_up)
+        for code in ind.weights:
+            if code not in unit_ids:
+                problems.append((("indikatorer", i, "vikter", code), f"okänd enhet '{code}' i vikter"))
+        if ind.aggregation == Aggregation.WEIGHTED and not ind.weights:
+            problems.append((("indikatorer", i, "sammanräkning"), "vägt_medel kräver vikter per enhet"))
+        units = ind.units or (goals[ind.goal].reporters if ind.goal in goals else [])
+        if ind.goal is None and not units:
+            problems.append((("indikatorer", i, "enheter"), f"indikatorn '{ind.id}' har ingen ansvarig enhet"))
+        last_year = None
+        for j, t in enumerate(ind.targets):
+            year = getattr(t, "year", None)
+            if year is not None and ind.baseline is not None and year < ind.baseline.year:
+                problems.append((("indikatorer", i, "målvärden", j, "år"), f"målåret {year} ligger före utgångsvärdets år {ind.baseline.year}"))
+            if year is not None and last_year is not None and year < last_year:
+                problems.append((("indikatorer", i, "målvärden", j, "år"), "delmålen ska stå i årsordning"))
+            if year is not None:
+                last_year = year
+            if isinstance(t, RankTarget) and (t.best_percent is None) == (t.rank is None):
+                problems.append((("indikatorer", i, "målvärden", j), "ett rangmål anger antingen bland_bästa_procent eller placering"))
+            if isinstance(t, ValueTarget | LevelTarget) and ind.measure == Measure.PERCENT and not 0 <= t.value <= 100:
+                problems.append((("indikatorer", i, "målvärden", j, "värde"), f"målvärdet {t.value} ligger utanför 0–100 %"))
+        if ind.baseline is not None and ind.measure == Measure.PERCENT and not 0 <= ind.baseline.value <= 100:
+            problems.append((("indikatorer", i, "utgångsvärde", "värde"), f"utgångsvärdet {ind.baseline.value} ligger utanför 0–100 %"))
+
+    for i, p in enumerate(model.programmes):
+        for k, gid in enumerate(p.goals):
+            if gid not in goals:
+                problems.append((("handlingsprogram", i, "mål", k), f"okänt mål '{gid}'"))
+        check_units(("handlingsprogram", i, "enheter"), p.units)
+        check_occ(("handlingsprogram", i, "uppföljning"), p.follow_up)
+    return problems
+
+
+def _alias(cls: type[BaseModel], name: str) -> str:
+    f = cls.model_fields.get(name)
+    return (f.alias or name) if f else name

@@ -1,0 +1,38 @@
+"""Small helpers shared by the writers."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+_ASCII = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O", "é": "e", "É": "E"})
+
+
+def slug(text: str, max_len: int = 40) -> str:
+    """ASCII-safe file name part: letters, digits, '-' and '_' only."""
+    text = text.translate(_ASCII)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-_.")
+    return (text[:max_len].strip("-_") or "x")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename: never a half-written output."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".malbok-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def temp_beside(path: Path) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=".malbok-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    return tmp
