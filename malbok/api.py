@@ -61,3 +61,54 @@ def show(model: Model | str | Path) -> dict[str, Any]:
 
 def show_json(model: Model | str | Path) -> str:
     return json.dumps(show(model), ensure_ascii=False, indent=2)
+
+
+def generate(
+    model: Model | str | Path,
+    period: str,
+    out: str | Path,
+    units: list[str] | None = None,
+    password: str | None = None,
+    progress: Any = None,
+) -> list[Any]:
+    """Write one follow-up workbook per unit that reports at ``period`` into ``out``.
+
+    Returns one :class:`~malbok.workbook.Generated` per unit asked for; a unit
+    with nothing to report has ``path=None``.
+    """
+    from .periods import parse_period
+    from .workbook import generate as _generate
+
+    m = _model(model)
+    p = parse_period(m, period)
+    codes = {u.code for u in m.units}
+    unknown = [u for u in units or [] if u not in codes]
+    if unknown:
+        raise ModelError("--unit", [("--unit", f"okänd enhet '{u}'; modellen har: {', '.join(sorted(codes))}") for u in unknown])
+    return _generate(m, p, Path(out), units or None, password, progress)
+
+
+def inspect(path: str | Path) -> Any:
+    """Read a unit workbook back: its identity, rows (ID, kind, filled or empty) and findings."""
+    from .returns import read_return
+
+    return read_return(path)
+
+
+def consolidate(
+    model: Model | str | Path,
+    returns: Any,
+    period: str,
+    out: str | Path | None = None,
+    prefer: list[str | Path] | None = None,
+    progress: Any = None,
+) -> Any:
+    """Consolidate returned workbooks (files or folders) for ``period``; write KF.xlsx to ``out`` if given."""
+    from .consolidate import consolidate as _consolidate
+
+    cons = _consolidate(_model(model), returns, period, prefer or (), progress)
+    if out is not None:
+        from .kfbook import write_kf
+
+        write_kf(cons, out)
+    return cons

@@ -168,5 +168,138 @@ def convert(
     out.print(f"Skrev {path}", markup=False)
 
 
+def _progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True)
+
+
+@app.command()
+@user_errors
+def generate(
+    model: Path = typer.Argument(..., help="Styrmodellen, .yaml eller .xlsx"),
+    period: str = typer.Option(None, "--period", help="Perioden, t.ex. 2016-delar (se malbok periods)"),
+    out: Path = typer.Option(..., "--out", help="Mapp för arbetsböckerna"),
+    unit: list[str] = typer.Option(None, "--unit", help="Bara dessa enheter (kod); kan upprepas"),
+    password: str = typer.Option(None, "--password", help="Lösenord för bladskyddet (standard: inget)"),
+) -> None:
+    """Skapa en arbetsbok per enhet för en period."""
+    from rich.table import Table
+
+    m = api.validate(model)
+    if period is None:
+        raise typer.BadParameter("ange --period, t.ex. --period 2016-delar")
+    with _progress() as prog:
+        task = prog.add_task("Skapar arbetsböcker", total=len(unit or m.units))
+        results = api.generate(m, period, out, unit or None, password, lambda _c: prog.advance(task))
+    table = Table(title=f"Arbetsböcker i {out}")
+    for col in ("Enhet", "Fil", "Mål", "Indikatorer"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(r.unit, r.path.name if r.path else "– (inget att rapportera)", str(r.goals), str(r.indicators))
+    out.mkdir(parents=True, exist_ok=True)
+    outp = Console(highlight=False, width=max(out_width(), 100))
+    outp.print(table)
+    written = sum(1 for r in results if r.path)
+    skipped = [r.unit for r in results if not r.path]
+    outp.print(f"{written} arbetsböcker skrivna.", markup=False)
+    if skipped:
+        outp.print(f"Ingen fil för {', '.join(skipped)}: enheten har inget att rapportera i perioden.", markup=False)
+
+
+def out_width() -> int:
+    return out.width
+
+
+@app.command()
+@user_errors
+def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok generate")) -> None:
+    """Läs tillbaka en arbetsbok: identitet och rader (ID, typ, ifylld eller tom)."""
+    from rich.table import Table
+
+    ret = api.inspect(fil)
+    if ret.identity:
+        out.print("Identitet:", markup=False)
+        for k, v in ret.identity.items():
+            out.print(f"  {k}: {v}", markup=False)
+    if ret.rows:
+        table = Table(title=f"Rader i {fil.name}")
+        for col in ("Blad", "Rad", "ID", "Typ", "Status"):
+            table.add_column(col)
+        for rr in ret.rows.values():
+            exp = next((e for e in ret.expected if e.id == rr.id and e.kind == rr.kind), None)
+            needed = [k for k in (exp.inputs if exp else ()) if k in ("outcome", "assessment")]
+            filled = [k for k in needed if rr.filled(k)]
+            status = "ifylld" if needed and len(filled) == len(needed) else "delvis ifylld" if filled else "tom"
+            if not needed:
+                status = "ifylld" if rr.filled("comment") else "tom"
+            table.add_row(rr.sheet, str(rr.row), rr.id, rr.kind, status)
+        Console(highlight=False, width=max(out.width, 100)).print(table)
+    for f in ret.findings:
+        err.print(f"{f.severity}: {f.place()}: {f.message}", markup=False)
+    if not ret.readable:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def consolidate(
+    model: Path = typer.Argument(..., help="Styrmodellen"),
+    returns: list[Path] = typer.Argument(..., help="Mapp eller filer med inlämnade arbetsböcker"),
+    period: str = typer.Option(None, "--period", help="Perioden, t.ex. 2016-delar"),
+    out: Path = typer.Option(..., "--out", help="KF-arbetsboken som skrivs, t.ex. KF.xlsx"),
+    prefer: list[Path] = typer.Option(None, "--prefer", help="Välj denna fil när en enhet lämnat två olika"),
+    strict: bool = typer.Option(False, "--strict", help="Slutkod 1 om något fel hittades"),
+) -> None:
+    """Konsolidera inlämnade arbetsböcker till fullmäktiges uppföljning (KF.xlsx).
+
+    Slutkod 0 när KF.xlsx skrevs, 1 med --strict när fel hittades, 2 när inget kunde konsolideras.
+    """
+    m = api.validate(model)
+    if period is None:
+        raise typer.BadParameter("ange --period, t.ex. --period 2016-delar")
+    files, _ = _collect(returns)
+    with _progress() as prog:
+        task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
+        cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=lambda _n: prog.advance(task))
+    if cons.consolidated_units:
+        from .kfbook import write_kf
+
+        write_kf(cons, out)
+    _summary(cons, out, strict)
+
+
+def _collect(returns: list[Path]) -> tuple[list[Path], list[Any]]:
+    from .consolidate import collect_paths
+
+    return collect_paths(returns)
+
+
+def _summary(cons: Any, out_path: Path, strict: bool) -> None:
+    from rich.table import Table
+
+    errors, warnings = cons.errors, cons.warnings
+    con = Console(highlight=False, width=max(out.width, 120))
+    if errors or warnings:
+        table = Table(title="Kontroll (första 40)")
+        for col in ("Allvar", "Plats", "ID", "Meddelande"):
+            table.add_column(col, overflow="fold")
+        for f in (errors + warnings)[:40]:
+            table.add_row(f.severity, f.place(), f.row_id, f.message)
+        con.print(table)
+    con.print(
+        f"{cons.files_read} filer lästa · {len(cons.consolidated_units)} enheter konsoliderade · "
+        f"enheter som saknas: {', '.join(cons.missing_units) or 'inga'} · {len(errors)} fel · {len(warnings)} varningar",
+        markup=False,
+    )
+    if not cons.consolidated_units:
+        err.print("Inget kunde konsolideras; ingen fil skrevs.", markup=False)
+        raise typer.Exit(2)
+    con.print(f"Skrev {out_path} (se bladen Översikt, Enheter, Kontroll och Data).", markup=False)
+    if errors and strict:
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()

@@ -216,7 +216,7 @@ def write_model_book(model: Model, path: str | Path) -> Path:
     os.close(fd)
     try:
         wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
-        wb.set_properties({"title": f"Styrmodell {model.municipality.name}", "company": f"{model.municipality.name}s kommun",
+        wb.set_properties({"title": f"Styrmodell {model.municipality.name}", "company": model.municipality.name,
                            "created": _FIXED_DATE})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})

@@ -1,0 +1,528 @@
+"""Consolidate returned workbooks into the council's (KF) follow-up.
+
+:func:`consolidate` is the one function behind ``malbok consolidate`` and the
+Excel button. It reads every file, checks it against the model, and never stops
+for a bad file: every problem becomes a :class:`~malbok.findings.Finding`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+import pandas as pd
+
+from .findings import ERROR, INFO, WARNING, Finding
+from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION
+from .model import MEANING_RANK, Aggregation, Combine, Indicator, Meaning, Measure, Model, Scale
+from .periods import Period, parse_period
+from .returns import Return, ReturnRow, cell_is_percent, read_return
+from .targets import (
+    Suggestion,
+    applicable_target,
+    combine_goal,
+    previous_outcome,
+    suggest_indicator,
+    target_text,
+)
+from .values import parse_number
+from .workbook import Row, plan_workbook
+
+COUNCIL = "Kommunen"
+DATA_COLUMNS = (
+    "Period", "Enhet", "Enhetsnamn", "Område", "ID", "Typ", "Nivå", "Överordnat", "Text", "Måttenhet",
+    "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag", "Förslagsskäl", "Kommentar", "Åtgärder",
+    "Fil", "Cell", "Sammanställning",
+)
+UNIT_COLUMNS = ("Enhet", "Namn", "Fil", "Status", "Rader", "Ifyllda", "Andel ifylld", "Fel", "Varningar")
+
+
+@dataclass
+class Consolidation:
+    """Everything consolidated for the council, with the findings."""
+
+    model: Model
+    period: Period
+    findings: list[Finding]
+    data: pd.DataFrame
+    units: pd.DataFrame
+    files_read: int = 0
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def missing_units(self) -> list[str]:
+        return list(self.units.loc[self.units["Status"] == "saknas", "Enhet"])
+
+    @property
+    def consolidated_units(self) -> list[str]:
+        return list(self.units.loc[self.units["Status"].isin(["inlämnad", "inlämnad (vald)"]), "Enhet"])
+
+    def findings_frame(self) -> pd.DataFrame:
+        from .findings import FINDING_COLUMNS
+
+        return pd.DataFrame([f.as_row() for f in self.findings], columns=list(FINDING_COLUMNS))
+
+
+def collect_paths(returns: Iterable[str | Path] | str | Path) -> tuple[list[Path], list[Finding]]:
+    """Expand folders into their .xlsx/.xlsm files (sorted; Excel lock files skipped)."""
+    items = [returns] if isinstance(returns, str | Path) else list(returns)
+    paths: list[Path] = []
+    findings: list[Finding] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(
+                x for x in p.iterdir()
+                if x.is_file() and x.suffix.lower() in (".xlsx", ".xlsm") and not x.name.startswith(("~$", ".~lock", "."))
+            )
+            if not found:
+                findings.append(Finding(p.name or str(p), "", "", "", "tom-mapp", f"mappen '{p}' innehåller inga arbetsböcker (.xlsx/.xlsm)", ERROR))
+            paths += found
+        elif p.exists():
+            paths.append(p)
+        else:
+            findings.append(Finding(p.name, "", "", "", "ej-arbetsbok", f"filen '{p}' finns inte", ERROR))
+    # the same file named twice is read once
+    unique: dict[Path, Path] = {}
+    for p in paths:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values()), findings
+
+
+def _label_in_scale(scale: Scale, raw: Any) -> str | None:
+    text = " ".join(str(raw).split())
+    for lab in scale.labels:
+        if lab.label == text:
+            return lab.label
+    low = text.casefold()
+    for lab in scale.labels:
+        if lab.label.casefold() == low:
+            return lab.label
+    return None
+
+
+def _range_error(measure: Measure, value: float) -> str | None:
+    if measure == Measure.PERCENT and not 0 <= value <= 100:
+        return "ska ligga mellan 0 och 100 (procent)"
+    if measure in (Measure.COUNT, Measure.SEK) and value < 0:
+        return "får inte vara negativt"
+    if measure == Measure.RANK and (value < 1 or not float(value).is_integer()):
+        return "ska vara en placering, ett heltal 1 eller högre"
+    return None
+
+
+@dataclass
+class _Ctx:
+    model: Model
+    period: Period
+
+
+class _UnitReader:
+    """Checks one accepted return against the unit's current plan and yields Data rows."""
+
+    def __init__(self, ctx: _Ctx, ret: Return):
+        self.ctx, self.ret = ctx, ret
+
+    def rows(self, plan_rows: list[tuple[str, Row]], unit_name: str) -> tuple[list[dict[str, Any]], int, int]:
+        model, period, ret = self.ctx.model, self.ctx.period, self.ret
+        out: list[dict[str, Any]] = []
+        inputs_total = inputs_filled = 0
+        indicator_suggestions: dict[str, Suggestion] = {}
+        goal_rows: list[tuple[str, Row, ReturnRow | None, dict[str, Any]]] = []
+        for area_name, row in plan_rows:
+            if row.kind == KIND_CONTEXT:
+                continue
+            rr = ret.rows.get((row.kind, row.id))
+            rec = self._base(area_name, row, unit_name)
+            if rr is not None:
+                rec["Fil"] = ret.name
+                rec["Kommentar"] = _text(rr.raw.get("comment"))
+                rec["Åtgärder"] = _text(rr.raw.get("actions"))
+            inputs_total += 1
+            if row.kind == KIND_INDICATOR and row.indicator is not None:
+                ind = row.indicator
+                value, rank = self._indicator_values(rr, ind, row)
+                rec["Utfall"], rec["Placering"] = value, rank
+                if rr is not None:
+                    rec["Cell"] = rr.cells.get("outcome", "")
+                filled = value is not None or (rr is not None and rr.filled("outcome"))
+                if filled:
+                    inputs_filled += 1
+                elif rr is not None and not rr.filled("comment"):
+                    ret.add(rr.sheet, rr.cells.get("outcome", ""), row.id, "utfall-saknas",
+                            f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
+                sug = suggest_indicator(ind, value, period.year, period.point,
+                                        previous_outcome(ind, period.year), rank, None)
+                indicator_suggestions[ind.id] = sug
+                if row.scale is not None:  # assessed on its own (indicator under an area)
+                    self._assessment(rr, row, rec, sug)
+                else:
+                    rec["Förslag"] = _label(model.goal_scale(model.goal(ind.goal)), sug) if ind.goal else ""
+                    rec["Förslagsskäl"] = sug.reason
+                out.append(rec)
+            else:
+                if rr is not None and "assessment" in row.inputs and rr.filled("assessment"):
+                    inputs_filled += 1
+                elif rr is not None and "assessment" not in row.inputs and rr.filled("comment"):
+                    inputs_filled += 1
+                goal_rows.append((area_name, row, rr, rec))
+                out.append(rec)
+        for _area, row, rr, rec in goal_rows:
+            if row.kind == KIND_GOAL:
+                inds = [indicator_suggestions[i.id] for i in model.indicators_of(row.id) if i.id in indicator_suggestions]
+                meaning = combine_goal([s.meaning for s in inds])
+                sug = Suggestion(meaning, "utifrån indikatorerna" if meaning else "inga indikatorer med målvärde att bedöma")
+            else:
+                sug = Suggestion(None, "")
+            if "assessment" in row.inputs:
+                self._assessment(rr, row, rec, sug)
+        return out, inputs_total, inputs_filled
+
+    def _base(self, area_name: str, row: Row, unit_name: str) -> dict[str, Any]:
+        model, period = self.ctx.model, self.ctx.period
+        ind = row.indicator
+        parent = ""
+        if row.kind == KIND_GOAL:
+            parent = model.goal(row.id).parent or ""
+        elif ind is not None:
+            parent = ind.goal or ""
+        now = applicable_target(ind, period.year) if ind is not None else None
+        return {
+            "Period": period.id, "Enhet": self.ret.unit, "Enhetsnamn": unit_name, "Område": area_name,
+            "ID": row.id, "Typ": row.kind, "Nivå": row.level, "Överordnat": parent, "Text": row.text,
+            "Måttenhet": row.values.get("measure", "") if ind is not None else "",
+            "Utfall": None, "Placering": None,
+            "Målvärde": target_text(now, ind.measure) if now is not None and ind is not None else "",
+            "Bedömning": "", "Förslag": "", "Förslagsskäl": "", "Kommentar": "", "Åtgärder": "",
+            "Fil": "", "Cell": "", "Sammanställning": "enhet",
+        }
+
+    def _indicator_values(self, rr: ReturnRow | None, ind: Indicator, row: Row) -> tuple[float | None, float | None]:
+        if rr is None:
+            return None, None
+        value = self._number(rr, "outcome", ind.measure, row.id)
+        rank = self._number(rr, "rank", Measure.RANK, row.id) if "rank" in row.inputs else None
+        return value, rank
+
+    def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
+        ret = self.ret
+        raw = rr.raw.get(key)
+        cell = rr.cells.get(key, "")
+        if measure == Measure.TEXT:
+            return None
+        parsed = parse_number(raw)
+        what = "Utfall" if key == "outcome" else "Placering"
+        if parsed.error:
+            ret.add(rr.sheet, cell, rid, "ej-tal", f"{what}: {parsed.error}", ERROR)
+            return None
+        value = parsed.value
+        if value is None:
+            return None
+        if measure == Measure.PERCENT and not parsed.from_text and 0 < value <= 1:
+            if cell and cell_is_percent(ret.path, rr.sheet, cell):
+                value = round(value * 100, 10)  # 0,85 shown as 85 %
+            else:
+                ret.add(rr.sheet, cell, rid, "andel-som-procent",
+                        f"{what} {_sv(value)} lästes som {_sv(value)} %; menade ni {_sv(value * 100)} %? Skriv procent som tal mellan 0 och 100", WARNING)
+        elif measure == Measure.PERCENT and parsed.from_text and not parsed.percent_sign and 0 < value < 1:
+            ret.add(rr.sheet, cell, rid, "andel-som-procent",
+                    f"{what} {_sv(value)} lästes som {_sv(value)} %; menade ni {_sv(value * 100)} %? Skriv procent som tal mellan 0 och 100", WARNING)
+        problem = _range_error(measure, value)
+        if problem:
+            ret.add(rr.sheet, cell, rid, "utanfor-intervall", f"{what} {_sv(value)} {problem}", ERROR)
+        return value
+
+    def _assessment(self, rr: ReturnRow | None, row: Row, rec: dict[str, Any], sug: Suggestion) -> None:
+        scale = row.scale
+        assert scale is not None
+        rec["Förslag"] = _label(scale, sug)
+        rec["Förslagsskäl"] = sug.reason
+        if rr is None:
+            return
+        raw = rr.raw.get("assessment")
+        cell = rr.cells.get("assessment", "")
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            ret = self.ret
+            ret.add(rr.sheet, cell, row.id, "bedomning-saknas", f"{row.kind.lower()} {row.id} saknar bedömning", ERROR)
+            return
+        label = _label_in_scale(scale, raw)
+        if label is None:
+            self.ret.add(rr.sheet, cell, row.id, "ej-i-skalan",
+                         f"'{_text(raw)}' finns inte i skalan; välj en av: {', '.join(lab.label for lab in scale.labels)}", ERROR)
+            return
+        rec["Bedömning"] = label
+        own = scale.step(label)
+        mine = MEANING_RANK.get(sug.meaning) if sug.meaning else None
+        if own is not None and mine is not None and mine - own > 1:
+            self.ret.add(rr.sheet, cell, row.id, "for-optimistisk",
+                         f"bedömningen '{label}' är mer än ett steg mer positiv än malboks förslag '{rec['Förslag']}' ({sug.reason})", WARNING)
+
+
+def _label(scale: Scale | None, sug: Suggestion) -> str:
+    if scale is None or sug.meaning is None:
+        return ""
+    return scale.label_for(sug.meaning) or ""
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _sv(v: float) -> str:
+    from .targets import fmt_number
+
+    return fmt_number(v, 3)
+
+
+def _plan_rows(model: Model, period: Period, unit: str) -> list[tuple[str, Row]]:
+    plan = plan_workbook(model, period, unit)
+    return [(sp.title, r) for sp in plan.sheets for r in sp.rows]
+
+
+def consolidate(
+    model: Model | str | Path,
+    paths: Iterable[str | Path] | str | Path,
+    period: str | Period,
+    prefer: Iterable[str | Path] = (),
+    progress: Callable[[str], None] | None = None,
+) -> Consolidation:
+    """Read every returned workbook, check it, and build the council's follow-up.
+
+    ``paths`` are files or folders. Bad files never stop the others: their
+    problems are in ``.findings``. ``prefer`` settles two differing files from
+    the same unit.
+    """
+    from .load import load_model
+
+    model = model if isinstance(model, Model) else load_model(model)
+    period = period if isinstance(period, Period) else parse_period(model, period)
+    files, findings = collect_paths(paths)
+    prefer_set = {Path(p).resolve() for p in prefer}
+    ctx = _Ctx(model, period)
+    unit_codes = {u.code for u in model.units}
+    fingerprint = model.fingerprint()
+
+    returns: list[Return] = []
+    for f in files:
+        ret = read_return(f)
+        returns.append(ret)
+        if progress is not None:
+            progress(f.name)
+
+    accepted: dict[str, list[Return]] = {}
+    for ret in returns:
+        if not ret.readable:
+            continue
+        ident = ret.identity
+        if ident.get("omgång", "uppföljning") != "uppföljning":
+            ret.add("", "", "", "fel-period", f"arbetsboken hör till omgången '{ident.get('omgång')}', inte till uppföljningen {period.id}")
+            continue
+        if ident.get("modell") != model.id:
+            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.get('modell')}', inte '{model.id}'")
+            continue
+        if ident.get("period") != period.id:
+            ret.add("", "", "", "fel-period", f"arbetsboken gäller perioden {ident.get('period') or '(okänd)'}, inte {period.id}; den konsolideras inte")
+            continue
+        if ident.get("layoutversion") != LAYOUT_VERSION:
+            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
+            continue
+        unit = ret.unit
+        if unit not in unit_codes:
+            ret.add("", "", "", "okand-enhet", f"enheten '{unit}' finns inte i styrmodellen")
+            continue
+        if not plan_workbook(model, period, unit).sheets:
+            ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
+            continue
+        if ident.get("modellhash") != fingerprint:
+            _describe_version_change(ret, model, period)
+        accepted.setdefault(unit, []).append(ret)
+
+    chosen: dict[str, Return] = {}
+    status: dict[str, str] = {}
+    for unit, rets in accepted.items():
+        if len(rets) == 1:
+            chosen[unit] = rets[0]
+            continue
+        digests = {r.digest for r in rets}
+        if len(digests) == 1:
+            chosen[unit] = rets[0]
+            for dup in rets[1:]:
+                dup.add("", "", "", "dubblett-identisk", f"filen är en identisk kopia av {rets[0].name}; den konsolideras en gång", WARNING)
+            continue
+        preferred = [r for r in rets if r.path.resolve() in prefer_set]
+        if len(preferred) == 1:
+            chosen[unit] = preferred[0]
+            status[unit] = "inlämnad (vald)"
+            for other in rets:
+                if other is not preferred[0]:
+                    other.add("", "", "", "dubblett-vald", f"enheten {unit} har två olika filer; {preferred[0].name} valdes med --prefer och denna fil konsolideras inte", WARNING)
+            continue
+        names = ", ".join(r.name for r in rets)
+        for r in rets:
+            r.add("", "", "", "dubblett-olika",
+                  f"enheten {unit} har flera olika filer ({names}); ingen av dem konsolideras. Ta bort den felaktiga eller välj med --prefer FIL")
+        status[unit] = "dubblett"
+
+    records: list[dict[str, Any]] = []
+    unit_rows: list[dict[str, Any]] = []
+    for u in model.units:
+        plan_rows = _plan_rows(model, period, u.code)
+        if not plan_rows:
+            continue
+        ret = chosen.get(u.code)
+        if ret is None:
+            st = status.get(u.code, "saknas")
+            if st == "saknas":
+                findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
+            empty = Return(Path(""), identity={"enhet": u.code})
+            recs, total, _ = _UnitReader(ctx, empty).rows(plan_rows, u.name)
+            empty.findings.clear()
+            records += recs
+            unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
+                              "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
+            continue
+        recs, total, filled = _UnitReader(ctx, ret).rows(plan_rows, u.name)
+        records += recs
+        unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
+                          "Rader": total, "Ifyllda": filled, "Andel ifylld": round(filled / total, 4) if total else 1.0,
+                          "Fel": 0, "Varningar": 0})
+
+    for ret in returns:
+        findings += ret.findings
+    findings = _sorted_findings(findings)
+    for row in unit_rows:
+        row["Fel"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == ERROR)
+        row["Varningar"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == WARNING)
+
+    records += _council_rows(model, period, records)
+    data = pd.DataFrame(records, columns=list(DATA_COLUMNS))
+    for col in ("Utfall", "Placering"):
+        data[col] = pd.to_numeric(data[col], errors="coerce").astype("float64")
+    units = pd.DataFrame(unit_rows, columns=list(UNIT_COLUMNS))
+    return Consolidation(model, period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files)
+
+
+def _sorted_findings(findings: list[Finding]) -> list[Finding]:
+    order = {ERROR: 0, WARNING: 1, INFO: 2}
+    return sorted(findings, key=lambda f: (order.get(f.severity, 3), f.file, f.sheet, _cell_key(f.cell), f.code))
+
+
+def _cell_key(a1: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in a1 if ch.isdigit())
+    letters = "".join(ch for ch in a1 if ch.isalpha())
+    return (int(digits) if digits else 0, letters.rjust(3))
+
+
+def _describe_version_change(ret: Return, model: Model, period: Period) -> None:
+    now = {(r.kind, r.id) for _a, r in _plan_rows(model, period, ret.unit) if r.kind != KIND_CONTEXT}
+    then = {(e.kind, e.id) for e in ret.expected if e.kind != KIND_CONTEXT}
+    gone = sorted(i for _k, i in then - now)
+    new = sorted(i for _k, i in now - then)
+    parts = [f"arbetsboken skapades från en annan version av styrmodellen (hash {ret.identity.get('modellhash')}, nu {model.fingerprint()})"]
+    if gone:
+        parts.append(f"rader som inte längre finns: {', '.join(gone)}")
+    if new:
+        parts.append(f"nya rader som saknas i filen: {', '.join(new)}")
+    if not gone and not new:
+        parts.append("samma rader; texter eller målvärden kan ha ändrats")
+    ret.add("", "", "", "fel-modellversion", "; ".join(parts) + ". Raderna läses efter ID.", WARNING)
+
+
+def _council_rows(model: Model, period: Period, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Council-level rows: aggregated indicators and the overall assessment of each goal."""
+    out: list[dict[str, Any]] = []
+    by_id: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in records:
+        by_id.setdefault((rec["Typ"], rec["ID"]), []).append(rec)
+    ind_suggestion: dict[str, Suggestion] = {}
+    for ind in model.indicators:
+        recs = by_id.get((KIND_INDICATOR, ind.id))
+        if not recs:
+            continue
+        values = [(r["Enhet"], r["Utfall"]) for r in recs if r["Utfall"] is not None]
+        value: float | None = None
+        if ind.aggregation == Aggregation.SUM and values:
+            value = sum(v for _u, v in values)
+        elif ind.aggregation == Aggregation.MEAN and values:
+            value = mean(v for _u, v in values)
+        elif ind.aggregation == Aggregation.WEIGHTED and values:
+            w = [(ind.weights.get(u, 0.0), v) for u, v in values]
+            total = sum(x for x, _v in w)
+            value = sum(x * v for x, v in w) / total if total else None
+        elif ind.aggregation == Aggregation.NONE and len(recs) == 1:
+            value = recs[0]["Utfall"]
+        ranks = [r["Placering"] for r in recs if r["Placering"] is not None]
+        rank = ranks[0] if len(ranks) == 1 else None
+        if ind.aggregation == Aggregation.NONE and len(recs) > 1:
+            sug = Suggestion(None, "varje enhets eget värde; inget gemensamt värde")
+        else:
+            sug = suggest_indicator(ind, value, period.year, period.point, previous_outcome(ind, period.year), rank, None)
+        ind_suggestion[ind.id] = sug
+        first = recs[0]
+        scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
+            model.scale(model.level(model.goal(ind.goal).level).scale) if ind.goal else None)
+        rec = {**first, "Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt", "Utfall": value,
+               "Placering": rank, "Förslag": _label(scale, sug), "Förslagsskäl": sug.reason,
+               "Kommentar": "", "Åtgärder": "", "Fil": "", "Cell": "", "Sammanställning": "kommun",
+               "Bedömning": _overall([r["Bedömning"] for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""}
+        out.append(rec)
+    for g in model.goals:
+        recs = [r for r in by_id.get((KIND_GOAL, g.id), []) if r["Enhet"] in g.reporters]
+        if not recs:
+            continue
+        level = model.level(g.level)
+        scale = model.scale(level.scale)
+        rule = g.combine or level.combine
+        inds = [ind_suggestion[i.id] for i in model.indicators_of(g.id) if i.id in ind_suggestion]
+        meaning = combine_goal([s.meaning for s in inds])
+        first = recs[0]
+        out.append({**first, "Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt",
+                    "Bedömning": _overall([r["Bedömning"] for r in recs], scale, rule),
+                    "Förslag": scale.label_for(meaning) or "" if meaning else "",
+                    "Förslagsskäl": "utifrån indikatorerna på kommunnivå" if meaning else "",
+                    "Kommentar": "", "Åtgärder": "", "Fil": "", "Cell": "", "Sammanställning": "kommun"})
+    return out
+
+
+def _overall(labels: list[str], scale: Scale | None, rule: Combine) -> str:
+    """The council's assessment of a goal from the units' (default: the most cautious)."""
+    if scale is None:
+        return ""
+    given = [lab for lab in labels if lab]
+    if not given:
+        return ""
+    ranked = [(scale.step(lab), lab) for lab in given if scale.step(lab) is not None]
+    if not ranked:
+        return given[0] if len(set(given)) == 1 else ""
+    if rule == Combine.OPTIMISTIC:
+        return min(ranked)[1]
+    if rule == Combine.MAJORITY:
+        counts: dict[str, int] = {}
+        for _s, lab in ranked:
+            counts[lab] = counts.get(lab, 0) + 1
+        top = max(counts.values())
+        tied = [(s, lab) for s, lab in ranked if counts[lab] == top]
+        return max(tied)[1]  # ties go to the more cautious
+    return max(ranked)[1]
+
+
+def unit_label(meaning: Meaning | None, scale: Scale) -> str:
+    return scale.label_for(meaning) or ""
+
+
+__all__ = ["COUNCIL", "Consolidation", "consolidate", "collect_paths", "KIND_PROGRAMME"]

@@ -1,0 +1,80 @@
+"""Findings: problems in the users' data, collected as data, never raised.
+
+The shape follows frictionless-py's validation reports: a code, a place and a
+message a person can read, so that a program can filter and a controller can
+act. Severity is ``fel`` (error), ``varning`` (warning) or ``info``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "fel"
+WARNING = "varning"
+INFO = "info"
+
+# code -> short Swedish title (the message carries the details)
+CODES: dict[str, str] = {
+    "tom-mapp": "Inga arbetsböcker",
+    "ej-arbetsbok": "Inte en arbetsbok",
+    "trasig-fil": "Trasig eller avkortad fil",
+    "krypterad": "Lösenordsskyddad fil",
+    "okand-arbetsbok": "Arbetsboken är inte från malbok",
+    "fel-period": "Fel period",
+    "fel-modell": "Annan styrmodell",
+    "fel-modellversion": "Annan version av styrmodellen",
+    "fel-layout": "Annan layoutversion",
+    "okand-enhet": "Okänd enhet",
+    "enhet-utan-uppdrag": "Enheten rapporterar inget i perioden",
+    "dubblett-identisk": "Samma fil två gånger",
+    "dubblett-olika": "Två olika filer för samma enhet",
+    "dubblett-vald": "Dubblett avgjord med --prefer",
+    "saknas": "Enhetens arbetsbok saknas",
+    "blad-saknas": "Blad saknas",
+    "kolumn-saknas": "Kolumn saknas",
+    "rad-saknas": "Rad borttagen",
+    "okant-id": "Okänt ID",
+    "dubblett-id": "Samma ID två gånger",
+    "utfall-saknas": "Utfall saknas",
+    "bedomning-saknas": "Bedömning saknas",
+    "ej-tal": "Inte ett tal",
+    "utanfor-intervall": "Utanför tillåtet intervall",
+    "andel-som-procent": "Andel skriven som decimaltal",
+    "ej-i-skalan": "Bedömningen finns inte i skalan",
+    "for-optimistisk": "Bedömningen är mer positiv än utfallet visar",
+    "text-tolkad": "Tal skrivet som text",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    sheet: str
+    cell: str
+    row_id: str
+    code: str
+    message: str
+    severity: str
+    unit: str = ""
+
+    @property
+    def title(self) -> str:
+        return CODES.get(self.code, self.code)
+
+    def as_row(self) -> dict[str, str]:
+        d = asdict(self)
+        return {
+            "Allvar": d["severity"], "Fil": d["file"], "Enhet": d["unit"], "Blad": d["sheet"], "Cell": d["cell"],
+            "ID": d["row_id"], "Kod": d["code"], "Rubrik": self.title, "Meddelande": d["message"],
+        }
+
+    def place(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"blad {self.sheet}")
+        if self.cell:
+            parts.append(f"cell {self.cell}")
+        return ", ".join(p for p in parts if p)
+
+
+FINDING_COLUMNS = ("Allvar", "Fil", "Enhet", "Blad", "Cell", "ID", "Kod", "Rubrik", "Meddelande")

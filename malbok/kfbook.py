@@ -1,0 +1,328 @@
+"""The council's (KF) follow-up workbook.
+
+The content of each sheet is built once (:func:`kf_sheets`) as plain rows with
+colours; two renderers write it: XlsxWriter for ``KF.xlsx`` (with charts and
+Excel tables) and :mod:`malbok.excel` into the controller's open workbook.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ._version import __version__
+from .consolidate import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
+from .findings import FINDING_COLUMNS
+from .layout import KIND_GOAL, KIND_INDICATOR, META_SHEET
+from .model import Model, Scale
+from .util import temp_beside
+from .workbook import FIXED_DATE, kommun
+
+MODEL_SHEET = "_modell"
+KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data")
+
+
+@dataclass
+class Block:
+    """A titled table inside a sheet; ``colours`` maps (row, col) in ``rows`` to a fill."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    colours: dict[tuple[int, int], str] = field(default_factory=dict)
+    chart: list[tuple[str, int, str]] | None = None  # (label, count, colour) for a chart
+    widths: list[float] | None = None
+
+
+@dataclass
+class SheetContent:
+    name: str
+    title: str
+    subtitle: str
+    blocks: list[Block]
+    table: bool = False  # a single Excel table (Kontroll, Data)
+
+
+def _scale_for_row(model: Model, rec: pd.Series) -> Scale | None:
+    if rec["Typ"] == KIND_GOAL:
+        try:
+            return model.goal_scale(model.goal(rec["ID"]))
+        except StopIteration:
+            return None
+    if rec["Typ"] == KIND_INDICATOR and model.indicator_scale and not rec["Överordnat"]:
+        return model.scale(model.indicator_scale)
+    return None
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, float) and math.isnan(v):
+        return ""
+    return v
+
+
+def kf_sheets(cons: Consolidation) -> list[SheetContent]:
+    """The KF follow-up as sheet contents (renderer-independent)."""
+    m, p = cons.model, cons.period
+    data = cons.data
+    council = data[data["Sammanställning"] == "kommun"]
+    units = data[data["Sammanställning"] == "enhet"]
+    area_names = [a.name for a in m.areas]
+    sheets: list[SheetContent] = []
+
+    # Översikt
+    blocks: list[Block] = []
+    for area in m.areas:
+        rows_area = council[council["Område"] == area.name]
+        if rows_area.empty:
+            continue
+        groups: list[tuple[str, pd.DataFrame, Scale | None]] = []
+        for level in m.levels:
+            g = rows_area[(rows_area["Typ"] == KIND_GOAL) & (rows_area["Nivå"] == level.name)]
+            if not g.empty:
+                groups.append((level.name, g, m.scale(level.scale)))
+        standalone = rows_area[(rows_area["Typ"] == KIND_INDICATOR) & (rows_area["Överordnat"] == "")]
+        if not standalone.empty and m.indicator_scale:
+            groups.append(("Indikatorer", standalone, m.scale(m.indicator_scale)))
+        for gname, frame, scale in groups:
+            b = Block(f"{area.name} – {gname}", ["ID", "Mål" if gname != "Indikatorer" else "Indikator", "Bedömning", "malboks förslag", "Enheter"], [],
+                      widths=[9, 70, 22, 22, 18])
+            for _i, rec in frame.iterrows():
+                who = ", ".join(units[(units["ID"] == rec["ID"]) & (units["Typ"] == rec["Typ"])]["Enhet"].tolist())
+                b.rows.append([rec["ID"], rec["Text"], rec["Bedömning"] or "Ej bedömd", rec["Förslag"], who])
+                if scale is not None:
+                    for col, key in ((2, "Bedömning"), (3, "Förslag")):
+                        colour = scale.colour_of(rec[key]) if rec[key] else None
+                        if colour:
+                            b.colours[(len(b.rows) - 1, col)] = colour
+            counts = []
+            if scale is not None:
+                for lab in scale.labels:
+                    counts.append((lab.label, int((frame["Bedömning"] == lab.label).sum()), lab.colour))
+                not_assessed = int((frame["Bedömning"] == "").sum())
+                if not_assessed:
+                    counts.append(("Ej bedömd", not_assessed, "#D9D9D9"))
+            b.chart = counts
+            blocks.append(b)
+    reached = _summary_sentences(cons)
+    sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", f"{kommun(m.municipality.name)} · {' '.join(reached)}".strip(), blocks))
+
+    # one sheet per area
+    from .layout import sheet_name
+
+    taken = {s.lower() for s in KF_SHEETS}
+    for area in m.areas:
+        frame = data[data["Område"] == area.name]
+        if frame.empty:
+            continue
+        header = ["ID", "Typ", "Mål / indikator", "Enhet", "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag", "Skäl för förslaget", "Kommentar", "Åtgärder", "Fil", "Cell"]
+        b = Block(area.name, header, [], widths=[9, 10, 50, 12, 10, 10, 22, 18, 18, 34, 50, 36, 26, 7])
+        order = {rid: i for i, rid in enumerate(dict.fromkeys(frame["ID"]))}
+        frame = frame.assign(_o=frame["ID"].map(order), _c=(frame["Enhet"] != COUNCIL).astype(int)).sort_values(["_o", "_c", "Enhet"], kind="stable")
+        for _i, rec in frame.iterrows():
+            who = "Hela kommunen" if rec["Enhet"] == COUNCIL else rec["Enhet"]
+            b.rows.append([rec["ID"], rec["Typ"], rec["Text"], who, _cell(rec["Utfall"]), _cell(rec["Placering"]), rec["Målvärde"],
+                           rec["Bedömning"], rec["Förslag"], rec["Förslagsskäl"], rec["Kommentar"], rec["Åtgärder"], rec["Fil"], rec["Cell"]])
+            scale = _scale_for_row(m, rec)
+            if scale is not None:
+                for col, key in ((7, "Bedömning"), (8, "Förslag")):
+                    colour = scale.colour_of(rec[key]) if rec[key] else None
+                    if colour:
+                        b.colours[(len(b.rows) - 1, col)] = colour
+        sheets.append(SheetContent(sheet_name(area.name, taken), area.name, f"{p.name} · alla mål och indikatorer per enhet", [b]))
+    del area_names
+
+    u = cons.units
+    ub = Block("Enheter", list(UNIT_COLUMNS), [[_cell(v) for v in r] for r in u.itertuples(index=False)], widths=[8, 32, 34, 16, 8, 8, 12, 7, 10])
+    for i, r in enumerate(u.itertuples(index=False)):
+        colour = {"inlämnad": "#C6EFCE", "inlämnad (vald)": "#C6EFCE", "saknas": "#FFC7CE", "dubblett": "#FFEB9C"}.get(r.Status)
+        if colour:
+            ub.colours[(i, 3)] = colour
+    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_read} filer lästa · {len(cons.missing_units)} enheter saknas", [ub]))
+    f = cons.findings_frame()
+    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade filer",
+                               f"{len(cons.errors)} fel · {len(cons.warnings)} varningar", [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
+                                                                                               widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
+    d = data[list(DATA_COLUMNS)]
+    sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(DATA_COLUMNS), [[_cell(v) for v in r] for r in d.itertuples(index=False)],
+                                                          widths=[11, 9, 24, 22, 9, 10, 14, 10, 50, 9, 10, 9, 22, 16, 16, 30, 40, 30, 26, 7, 12])], table=True))
+    return sheets
+
+
+def _summary_sentences(cons: Consolidation) -> list[str]:
+    out = []
+    council = cons.data[(cons.data["Sammanställning"] == "kommun")]
+    for area in cons.model.areas:
+        rows = council[(council["Område"] == area.name) & ((council["Typ"] == KIND_GOAL) | ((council["Typ"] == KIND_INDICATOR) & (council["Överordnat"] == "")))]
+        if rows.empty:
+            continue
+        out.append(summary_sentence(cons.model, area.name, rows))
+    return out
+
+
+def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
+    """'Hållbar kommun: 3 av 5 mål är uppfyllda.'"""
+    reached = 0
+    for _i, rec in rows.iterrows():
+        scale = _scale_for_row(model, rec)
+        if scale is not None and rec["Bedömning"] and scale.meaning_of(rec["Bedömning"]) is not None and scale.meaning_of(rec["Bedömning"]).value == "uppfyllt":
+            reached += 1
+    what = "mål" if (rows["Typ"] == KIND_GOAL).any() else "indikatorer"
+    verb = "är uppfyllt" if what == "mål" and reached == 1 else "är uppfyllda"
+    return f"{area_name}: {reached} av {len(rows)} {what} {verb}."
+
+
+def model_json(model: Model) -> str:
+    return json.dumps(model.to_data(), ensure_ascii=False, sort_keys=False)
+
+
+def write_kf(cons: Consolidation, path: str | Path) -> Path:
+    """Write KF.xlsx atomically; the same consolidation gives the same bytes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    m, p = cons.model, cons.period
+    tmp = temp_beside(path)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True})
+        wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
+                           "company": kommun(m.municipality.name), "created": FIXED_DATE,
+                           "comments": f"Sammanställd med malbok {__version__}"})
+        render_xlsxwriter(wb, kf_sheets(cons))
+        _meta(wb, cons)
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _meta(wb: xlsxwriter.Workbook, cons: Consolidation) -> None:
+    meta = wb.add_worksheet(META_SHEET)
+    pairs = [("malbok", "kf"), ("modell", cons.model.id), ("modellhash", cons.model.fingerprint()), ("period", cons.period.id),
+             ("malbokversion", __version__)]
+    for r, (k, v) in enumerate(pairs):
+        meta.write_string(r, 0, k)
+        meta.write_string(r, 1, v)
+    meta.very_hidden()
+    ms = wb.add_worksheet(MODEL_SHEET)
+    text = model_json(cons.model)
+    for i in range(0, max(1, math.ceil(len(text) / 30000))):
+        ms.write_string(i, 0, text[i * 30000:(i + 1) * 30000])
+    ms.very_hidden()
+
+
+def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> None:
+    title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
+    subtitle = wb.add_format({"italic": True, "font_color": "#404040"})
+    h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E78"})
+    head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "text_wrap": True, "valign": "top", "border": 1})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#D9D9D9"})
+    num = wb.add_format({"valign": "top", "border": 1, "border_color": "#D9D9D9", "num_format": "# ##0.0##"})
+    fills: dict[str, Any] = {}
+
+    def fill(colour: str) -> Any:
+        if colour not in fills:
+            fills[colour] = wb.add_format({"bg_color": colour, "text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF"})
+        return fills[colour]
+
+    for sc in sheets:
+        ws = wb.add_worksheet(sc.name)
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.write_string(0, 0, sc.title, title)
+        if sc.subtitle:
+            ws.write_string(1, 0, sc.subtitle, subtitle)
+        r = 3
+        if sc.table:
+            b = sc.blocks[0]
+            for c, w in enumerate(b.widths or []):
+                ws.set_column(c, c, w)
+            nrows = max(len(b.rows), 1)
+            ws.add_table(r, 0, r + nrows, len(b.header) - 1, {
+                "name": f"malbok_{_ascii(sc.name)}", "style": "Table Style Medium 2", "autofilter": True,
+                "columns": [{"header": h} for h in b.header],
+                "data": [[_xl(v) for v in row] for row in b.rows] or [["" for _ in b.header]],
+            })
+            ws.freeze_panes(r + 1, 0)
+            ws.repeat_rows(r)
+            continue
+        widths: list[float] = []
+        for b in sc.blocks:
+            for c, w in enumerate(b.widths or []):
+                if c >= len(widths):
+                    widths.append(w)
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        for b in sc.blocks:
+            ws.write_string(r, 0, b.title, h2)
+            r += 1
+            ws.write_row(r, 0, b.header, head)
+            if len(sc.blocks) == 1:
+                ws.freeze_panes(r + 1, 0)
+                ws.autofilter(r, 0, r + max(len(b.rows), 1), len(b.header) - 1)
+                ws.repeat_rows(r)
+            top = r
+            for i, row in enumerate(b.rows):
+                r += 1
+                for c, v in enumerate(row):
+                    f = fill(b.colours[(i, c)]) if (i, c) in b.colours else (num if isinstance(v, int | float) and not isinstance(v, bool) else wrap)
+                    if isinstance(v, int | float) and not isinstance(v, bool):
+                        ws.write_number(r, c, v, f)
+                    else:
+                        ws.write_string(r, c, str(v), f)
+            if b.chart:
+                r = _chart(wb, ws, b, top, r)
+            r += 2
+        del widths
+
+
+def _chart(wb: xlsxwriter.Workbook, ws: Any, b: Block, top: int, r: int) -> int:
+    """Counts per label beside the table, and a column chart in the labels' colours."""
+    assert b.chart is not None
+    c0 = len(b.header) + 1
+    ws.write_string(top, c0, "Bedömning")
+    ws.write_string(top, c0 + 1, "Antal")
+    for i, (label, count, _colour) in enumerate(b.chart, start=1):
+        ws.write_string(top + i, c0, label)
+        ws.write_number(top + i, c0 + 1, count)
+    n = len(b.chart)
+    chart = wb.add_chart({"type": "column"})
+    sheet = ws.get_name().replace("'", "''")
+    chart.add_series({
+        "name": "Antal",
+        "categories": f"='{sheet}'!{xl_rowcol_to_cell(top + 1, c0, True, True)}:{xl_rowcol_to_cell(top + n, c0, True, True)}",
+        "values": f"='{sheet}'!{xl_rowcol_to_cell(top + 1, c0 + 1, True, True)}:{xl_rowcol_to_cell(top + n, c0 + 1, True, True)}",
+        "points": [{"fill": {"color": colour}} for _l, _c, colour in b.chart],
+        "data_labels": {"value": True},
+    })
+    chart.set_title({"name": b.title, "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"major_gridlines": {"visible": False}, "min": 0})
+    chart.set_size({"width": 420, "height": 220})
+    ws.insert_chart(top, c0 + 3, chart)
+    return max(r, top + 12)
+
+
+def _xl(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, float) and math.isnan(v):
+        return ""
+    return v
+
+
+def _ascii(name: str) -> str:
+    from .util import slug
+
+    return slug(name).replace("-", "_")

@@ -1,0 +1,278 @@
+"""Read a returned unit workbook: identity, rows by ID and header, file-level findings.
+
+python-calamine reads values; the only thing it cannot see is a cell's number
+format, which matters for one case (0,85 shown as 85 % in a %-indicator). That
+case is settled by reading just that cell's style from the file's XML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .findings import ERROR, WARNING, Finding
+from .layout import HEADER_SCAN_ROWS, HEADERS, INPUT_KEYS, META_SHEET, REGISTRY_MARKER, REQUIRED_HEADERS
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass
+class ReturnRow:
+    id: str
+    kind: str
+    sheet: str
+    row: int  # 1-based, where it was found
+    raw: dict[str, Any] = field(default_factory=dict)  # key -> cell value
+    cells: dict[str, str] = field(default_factory=dict)  # key -> A1
+
+    def filled(self, key: str) -> bool:
+        v = self.raw.get(key)
+        return v is not None and not (isinstance(v, str) and not v.strip())
+
+
+@dataclass
+class Expected:
+    sheet: str
+    id: str
+    kind: str
+    row: int
+    scale: str
+    inputs: tuple[str, ...]
+
+
+@dataclass
+class Return:
+    path: Path
+    digest: str = ""
+    identity: dict[str, str] = field(default_factory=dict)
+    expected: list[Expected] = field(default_factory=list)
+    rows: dict[tuple[str, str], ReturnRow] = field(default_factory=dict)  # (kind, id) -> row
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def unit(self) -> str:
+        return self.identity.get("enhet", "")
+
+    @property
+    def period(self) -> str:
+        return self.identity.get("period", "")
+
+    def add(self, sheet: str, cell: str, row_id: str, code: str, message: str, severity: str = ERROR) -> None:
+        self.findings.append(Finding(self.name, sheet, cell, row_id, code, message, severity, self.unit))
+
+
+def _file_problem(ret: Return, data: bytes) -> bool:
+    """File-level checks before any parsing; True when the file cannot be read."""
+    if not data:
+        ret.add("", "", "", "trasig-fil", "filen är tom (0 byte)")
+        return True
+    if data.startswith(OLE_MAGIC):
+        if ENCRYPTION_MARK in data:
+            ret.add("", "", "", "krypterad", "filen är lösenordsskyddad (krypterad) och kan inte läsas; be enheten spara den utan lösenord")
+        else:
+            ret.add("", "", "", "ej-arbetsbok", "filen är i det gamla .xls-formatet; öppna den i Excel och spara som .xlsx")
+        return True
+    if not data.startswith(b"PK"):
+        ret.add("", "", "", "ej-arbetsbok", "filen är inte en Excel-arbetsbok (.xlsx/.xlsm)")
+        return True
+    return False
+
+
+def read_return(path: str | Path) -> Return:
+    """Read one returned workbook. Never raises for the file's content: problems become findings."""
+    path = Path(path)
+    ret = Return(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        ret.add("", "", "", "trasig-fil", f"filen kan inte läsas: {e.strerror or e}")
+        return ret
+    ret.digest = hashlib.sha256(data).hexdigest()
+    if _file_problem(ret, data):
+        return ret
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet_names = list(wb.sheet_names)
+    except Exception as e:  # noqa: BLE001 - any failure is this file's problem
+        ret.add("", "", "", "trasig-fil", f"filen är trasig eller avkortad och kan inte läsas ({_short(e)})")
+        return ret
+    if META_SHEET not in sheet_names:
+        ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok generate (eller har sparats om på ett sätt som tog bort bladet)")
+        return ret
+    try:
+        meta = wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+    except Exception as e:  # noqa: BLE001
+        ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas ({_short(e)})")
+        return ret
+    _read_meta(ret, meta)
+    ret.readable = True
+    sheets: dict[str, list[Expected]] = {}
+    for exp in ret.expected:
+        sheets.setdefault(exp.sheet, []).append(exp)
+    for sheet, expected in sheets.items():
+        if sheet not in sheet_names:
+            ret.add(sheet, "", "", "blad-saknas", f"bladet '{sheet}' saknas (borttaget eller omdöpt); {len(expected)} rader kan inte läsas")
+            continue
+        try:
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as e:  # noqa: BLE001
+            ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas ({_short(e)})")
+            continue
+        _read_sheet(ret, sheet, rows, expected, data)
+    return ret
+
+
+def _short(e: Exception) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:120]
+
+
+def _read_meta(ret: Return, meta: list[list[Any]]) -> None:
+    i = 0
+    while i < len(meta):
+        row = meta[i]
+        key = str(row[0]).strip() if row and row[0] is not None else ""
+        if key == REGISTRY_MARKER:
+            break
+        if key:
+            ret.identity[key] = str(row[1]).strip() if len(row) > 1 and row[1] is not None else ""
+        i += 1
+    for row in meta[i + 2:]:
+        if not row or not row[0]:
+            continue
+        try:
+            sheet, rid, kind, rownum, scale, inputs = (str(x) if x is not None else "" for x in row[:6])
+            ret.expected.append(Expected(sheet, rid, kind, int(float(rownum)), scale, tuple(x for x in inputs.split(",") if x)))
+        except (ValueError, TypeError):
+            continue
+
+
+def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+    wanted = {h: k for k, h in HEADERS.items()}
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        texts = [str(v).strip() if v is not None else "" for v in row]
+        if "ID" in texts and "Utfall" in texts:
+            cols: dict[str, int] = {}
+            for c, t in enumerate(texts):
+                key = wanted.get(t)
+                if key is None and t.startswith("Målvärde ") and t[9:].isdigit():
+                    key = "target_now"
+                if key is not None and key not in cols:
+                    cols[key] = c
+            return r, cols
+    return None
+
+
+def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], data: bytes) -> None:
+    found = _find_header(rows)
+    if found is None:
+        ret.add(sheet, "", "", "kolumn-saknas", "rubrikraden med ID och Utfall hittades inte; rubrikerna får inte ändras")
+        return
+    header_row, cols = found
+    for h in REQUIRED_HEADERS:
+        key = next(k for k, v in HEADERS.items() if v == h)
+        if key not in cols:
+            ret.add(sheet, xl_rowcol_to_cell(header_row, 0), "", "kolumn-saknas", f"kolumnen '{h}' saknas eller har bytt rubrik")
+    id_col = cols["id"]
+    known = {(e.kind, e.id): e for e in expected}
+    known_ids = {e.id: e for e in expected}
+    seen_here: dict[tuple[str, str], int] = {}
+    kind_col = cols.get("kind")
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        rid = row[id_col] if id_col < len(row) else None
+        if isinstance(rid, float) and rid.is_integer():
+            rid = str(int(rid))
+        rid = str(rid).strip() if rid is not None else ""
+        if not rid:
+            continue
+        kind = str(row[kind_col]).strip() if kind_col is not None and kind_col < len(row) and row[kind_col] else ""
+        exp = known.get((kind, rid)) or known_ids.get(rid)
+        if exp is None:
+            ret.add(sheet, xl_rowcol_to_cell(r, id_col), rid, "okant-id",
+                    f"raden har ID '{rid}' som inte finns i arbetsboken som skickades ut; raden läses inte", WARNING)
+            continue
+        key = (exp.kind, exp.id)
+        if key in seen_here:
+            ret.add(sheet, xl_rowcol_to_cell(r, id_col), rid, "dubblett-id",
+                    f"ID '{rid}' står också på rad {seen_here[key]}; bara den första raden läses")
+            continue
+        seen_here[key] = r + 1
+        rr = ReturnRow(exp.id, exp.kind, sheet, r + 1)
+        for k in INPUT_KEYS:
+            c = cols.get(k)
+            if c is None:
+                continue
+            rr.cells[k] = xl_rowcol_to_cell(r, c)
+            if k in exp.inputs:
+                v = row[c] if c < len(row) else None
+                rr.raw[k] = None if v == "" else v
+        ret.rows[key] = rr
+    for exp in expected:
+        if (exp.kind, exp.id) not in ret.rows:
+            ret.add(sheet, f"A{exp.row}", exp.id, "rad-saknas",
+                    f"raden för {exp.kind.lower()} {exp.id} saknas (borttagen eller ID ändrat); den rapporteras som tom")
+
+
+# -- number formats: the one thing calamine cannot see -------------------------------------
+
+_BUILTIN_PERCENT = {9, 10}
+
+
+def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
+    """True when the cell's number format is a percentage format (shows 0,85 as 85 %)."""
+    from defusedxml import ElementTree as ET
+
+    src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    try:
+        with zipfile.ZipFile(src) as z:
+            wbx = ET.fromstring(z.read("xl/workbook.xml"))
+            rid = None
+            for s in wbx.iterfind("m:sheets/m:sheet", ns):
+                if s.get("name") == sheet:
+                    rid = s.get(f"{{{ns['r']}}}id")
+            if rid is None:
+                return False
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next((x.get("Target") for x in rels if x.get("Id") == rid), None)
+            if target is None:
+                return False
+            target = target.lstrip("/")
+            part = target if target.startswith("xl/") else str(PurePosixPath("xl") / target)
+            style_idx = None
+            for _ev, el in ET.iterparse(z.open(part)):
+                if el.tag.endswith("}c") and el.get("r") == a1:
+                    style_idx = int(el.get("s", "0"))
+                    break
+            if style_idx is None:
+                return False
+            styles = ET.fromstring(z.read("xl/styles.xml"))
+            xfs = styles.find("m:cellXfs", ns)
+            if xfs is None or style_idx >= len(xfs):
+                return False
+            fmt_id = int(xfs[style_idx].get("numFmtId", "0"))
+            if fmt_id in _BUILTIN_PERCENT:
+                return True
+            for nf in styles.iterfind("m:numFmts/m:numFmt", ns):
+                if int(nf.get("numFmtId", "-1")) == fmt_id:
+                    code = re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
+                    return "%" in code
+    except (KeyError, zipfile.BadZipFile, ValueError, OSError):
+        return False
+    return False

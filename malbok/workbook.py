@@ -1,0 +1,516 @@
+"""Write one follow-up workbook per unit (XlsxWriter)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from ._version import __version__
+from .layout import (
+    COL_INDEX,
+    COLUMNS,
+    INSTRUCTIONS_SHEET,
+    KIND_CONTEXT,
+    KIND_GOAL,
+    KIND_INDICATOR,
+    KIND_PROGRAMME,
+    LAYOUT_VERSION,
+    META_SHEET,
+    REGISTRY_HEADER,
+    REGISTRY_MARKER,
+    sheet_name,
+)
+from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
+from .periods import Period, programme_due, unit_scope
+from .targets import applicable_target, final_target, fmt_value, target_text
+from .util import slug, temp_beside
+
+FIXED_DATE = datetime(2000, 1, 1)
+INPUT_FILL = "#FFF2CC"
+HEADER_FILL = "#1F4E78"
+
+
+@dataclass
+class Row:
+    """One data row of an area sheet, as written (and as the registry records it)."""
+
+    id: str
+    kind: str
+    level: str
+    text: str
+    scale: Scale | None = None
+    indicator: Indicator | None = None
+    inputs: tuple[str, ...] = ()
+    values: dict[str, object] = field(default_factory=dict)
+    depth: int = 0
+
+
+@dataclass
+class SheetPlan:
+    name: str
+    title: str
+    text: str
+    rows: list[Row]
+
+
+@dataclass
+class WorkbookPlan:
+    model: Model
+    period: Period
+    unit_code: str
+    sheets: list[SheetPlan]
+
+    @property
+    def goal_count(self) -> int:
+        return sum(1 for s in self.sheets for r in s.rows if r.kind in (KIND_GOAL, KIND_PROGRAMME))
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(1 for s in self.sheets for r in s.rows if r.kind == KIND_INDICATOR)
+
+
+def _indicator_row(model: Model, ind: Indicator, period: Period, assess: Scale | None, depth: int) -> Row:
+    now = applicable_target(ind, period.year)
+    final = final_target(ind)
+    has_rank = any(isinstance(t, RankTarget) for t in ind.targets) and ind.measure != Measure.RANK
+    inputs = ["outcome", "comment", "actions"]
+    if has_rank:
+        inputs.append("rank")
+    if assess is not None:
+        inputs.append("assessment")
+    history = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items()) if y < period.year)
+    return Row(
+        id=ind.id, kind=KIND_INDICATOR, level="Indikator", text=ind.short, scale=assess, indicator=ind,
+        inputs=tuple(inputs), depth=depth,
+        values={
+            "measure": MEASURE_SYMBOL[ind.measure] or "tal",
+            "baseline": f"{fmt_value(ind.baseline.value, ind.measure)} ({ind.baseline.year})" if ind.baseline else "",
+            "target_now": target_text(now, ind.measure) if now is not None else "",
+            "target_final": target_text(final, ind.measure) if final is not None and final is not now else "",
+            "history": history,
+        },
+    )
+
+
+def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
+    """Which sheets and rows ``unit_code`` gets at ``period`` (empty when nothing to report)."""
+    taken: set[str] = set()
+    sheets: list[SheetPlan] = []
+    ind_scale = model.scale(model.indicator_scale) if model.indicator_scale else None
+    for scope in unit_scope(model, period, unit_code):
+        area = model.area(scope.area_id)
+        rows: list[Row] = []
+        shown_context: set[str] = set()
+        for item in scope.goals:
+            for depth, parent in enumerate(item.context):
+                if parent.id in shown_context:
+                    continue
+                shown_context.add(parent.id)
+                rows.append(Row(parent.id, KIND_CONTEXT, model.level(parent.level).name, parent.text, depth=depth))
+            g = item.goal
+            level = model.level(g.level)
+            owns = unit_code in g.reporters
+            rows.append(Row(
+                g.id, KIND_GOAL, level.name, g.text, scale=model.scale(level.scale),
+                inputs=("assessment", "comment", "actions") if owns else ("comment",),
+                depth=len(item.context),
+                values={"target_now": g.decided_follow_up and f"Uppföljning: {g.decided_follow_up}" or ""},
+            ))
+            for ind in item.indicators:
+                rows.append(_indicator_row(model, ind, period, None, len(item.context) + 1))
+        for ind in scope.indicators:
+            rows.append(_indicator_row(model, ind, period, ind_scale, 0))
+        sheets.append(SheetPlan(sheet_name(area.name, taken), area.name, area.text, rows))
+    progs = [p for p in programme_due(model, period) if unit_code in p.units]
+    if progs:
+        scale = model.scale(model.levels[0].scale) if model.levels else ind_scale
+        rows = [Row(p.id, KIND_PROGRAMME, "Handlingsprogram", p.name, scale=scale,
+                    inputs=("assessment", "comment", "actions"), values={"target_now": ", ".join(p.goals)})
+                for p in progs]
+        sheets.append(SheetPlan(sheet_name("Handlingsprogram", taken), "Handlingsprogram",
+                                "Handlingsprogrammen följs upp av de nämnder och bolag som deltar.", rows))
+    return WorkbookPlan(model, period, unit_code, sheets)
+
+
+def file_name(model: Model, period: Period, unit_code: str, suffix: str = ".xlsx") -> str:
+    return f"{slug(model.municipality.name)}_{slug(period.id)}_{slug(unit_code, 16)}{suffix}"
+
+
+def safe_target(out_dir: Path, name: str) -> Path:
+    """``out_dir / name``, refusing anything that would land outside ``out_dir``."""
+    out_dir = out_dir.resolve()
+    target = (out_dir / name).resolve()
+    if target.parent != out_dir:
+        raise ValueError(f"filnamnet '{name}' skulle hamna utanför mappen {out_dir}")
+    return target
+
+
+def _hf(text: str) -> str:
+    """Escape '&' for Excel header/footer codes."""
+    return text.replace("&", "&&")
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True}
+        self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": HEADER_FILL})
+        self.subtitle = wb.add_format({"italic": True, "font_size": 10, "font_color": "#404040"})
+        self.head = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL, "border": 1, "border_color": "#BFBFBF"})
+        self.cell = wb.add_format({**base, "border": 1, "border_color": "#D9D9D9"})
+        self.goal = wb.add_format({**base, "bold": True, "border": 1, "border_color": "#D9D9D9", "bg_color": "#F2F2F2"})
+        self.context = wb.add_format({**base, "italic": True, "font_color": "#595959", "border": 1, "border_color": "#D9D9D9"})
+        self.input = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000"})
+        self.input_num = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": "# ##0.0##"})
+        self.input_pct = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": '0.0" %"'})
+        self.bold = wb.add_format({"bold": True, "valign": "top"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": HEADER_FILL})
+        self.swatch: dict[str, object] = {}
+        self.wb = wb
+
+    def colour(self, colour: str) -> object:
+        if colour not in self.swatch:
+            self.swatch[colour] = self.wb.add_format({"bg_color": colour, "border": 1, "border_color": "#BFBFBF", "valign": "top", "text_wrap": True})
+        return self.swatch[colour]
+
+
+HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
+
+
+def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None) -> Path:
+    """Write ``plan`` to ``path`` atomically; same plan gives the same bytes."""
+    model, period, unit = plan.model, plan.period, model_unit(plan)
+    tmp = temp_beside(path)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        wb.set_properties({
+            "title": f"Uppföljning {period.name} – {unit.name}",
+            "subject": f"Mål- och resultatuppföljning {period.name}",
+            "author": "malbok",
+            "company": kommun(model.municipality.name),
+            "category": "Uppföljning",
+            "keywords": f"malbok, {model.id}, {period.id}, {unit.code}",
+            "comments": f"Skapad med malbok {__version__} från styrmodellen {model.id}",
+            "created": FIXED_DATE,
+        })
+        wb.set_custom_property("malbok_modell", model.id)
+        wb.set_custom_property("malbok_period", period.id)
+        wb.set_custom_property("malbok_enhet", unit.code)
+        fmt = _Formats(wb)
+        _instructions(wb, fmt, plan)
+        meta = wb.add_worksheet(META_SHEET)
+        registry: list[tuple[str, str, str, int, str, str]] = []
+        list_ranges = _write_lists(meta, model)
+        for sp in plan.sheets:
+            _area_sheet(wb, fmt, plan, sp, registry, list_ranges, password)
+        _write_meta(meta, plan, registry)
+        meta.very_hidden()
+        wb.worksheets()[0].activate()
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def model_unit(plan: WorkbookPlan):  # noqa: ANN201 - returns a Unit
+    return plan.model.unit(plan.unit_code)
+
+
+def _write_lists(meta: Worksheet, model: Model) -> dict[str, str]:
+    """Scale labels for the dropdowns, in columns H… of the hidden sheet."""
+    ranges: dict[str, str] = {}
+    for j, sc in enumerate(model.scales):
+        col = 7 + j
+        meta.write_string(0, col, f"skala:{sc.id}")
+        for i, lab in enumerate(sc.labels, start=1):
+            meta.write_string(i, col, lab.label)
+        a = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
+        b = xl_rowcol_to_cell(len(sc.labels), col, row_abs=True, col_abs=True)
+        ranges[sc.id] = f"={META_SHEET}!{a}:{b}"
+    return ranges
+
+
+def _write_meta(meta: Worksheet, plan: WorkbookPlan, registry: list) -> None:
+    m, p = plan.model, plan.period
+    pairs = [
+        ("malbok", "arbetsbok"), ("omgång", "uppföljning"), ("modell", m.id), ("modellhash", m.fingerprint()),
+        ("kommun", m.municipality.name), ("kommunkod", m.municipality.code), ("period", p.id),
+        ("enhet", plan.unit_code), ("layoutversion", LAYOUT_VERSION), ("malbokversion", __version__),
+    ]
+    for r, (k, v) in enumerate(pairs):
+        meta.write_string(r, 0, k)
+        meta.write_string(r, 1, v)
+    start = len(pairs) + 1
+    meta.write_string(start, 0, REGISTRY_MARKER)
+    meta.write_row(start + 1, 0, REGISTRY_HEADER)
+    for i, rec in enumerate(registry, start=start + 2):
+        meta.write_row(i, 0, [str(x) for x in rec])
+
+
+def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) -> None:
+    m, p, unit = plan.model, plan.period, model_unit(plan)
+    ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90)
+    ws.hide_gridlines(2)
+    ws.write_string(0, 0, f"{kommun(m.municipality.name)} – uppföljning {p.name}", fmt.title)
+    ws.write_string(1, 0, f"{unit.name} ({unit.code})", fmt.subtitle)
+    r = 3
+    facts = [
+        ("Kommun", f"{m.municipality.name} (kommunkod {m.municipality.code})"),
+        ("Enhet", f"{unit.name} ({unit.code})"),
+        ("Period", f"{p.name} ({p.id})"),
+        ("Sista dag att lämna in", p.deadline.isoformat() if p.deadline else "Enligt anvisning från kommunledningen"),
+        ("Vision", f"{m.vision.title}\n{m.vision.text}".strip()),
+        ("Kontakt", unit.contact or m.contact or "Kommunledningskontoret"),
+    ]
+    if p.occasion.description:
+        facts.insert(3, ("Om perioden", p.occasion.description))
+    for k, v in facts:
+        ws.write_string(r, 0, k, fmt.bold)
+        ws.write_string(r, 1, v, fmt.wrap)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Så fyller du i", fmt.h2)
+    r += 1
+    steps = [
+        "1. Arbetsboken har ett blad per strategiskt område där er enhet rapporterar i perioden.",
+        "2. Fyll bara i de gula cellerna. Övriga celler är låsta och innehåller fullmäktiges beslut.",
+        "3. Utfall: skriv ett tal (85 eller 85,5). Procent skrivs som tal mellan 0 och 100. Saknas utfallet, lämna cellen tom och skriv varför i Kommentar.",
+        "4. Bedömning: välj i listan. Färgen visar bedömningen.",
+        "5. Kommentar: kort analys av resultatet. Åtgärder: vad ni gör för att nå målet.",
+        "6. Ändra inte kolumnen ID och ta inte bort rader; ni får sortera, ändra kolumnbredd och lägga till anteckningar.",
+        "7. Spara filen med samma namn och skicka tillbaka den.",
+    ]
+    for s in steps:
+        ws.write_string(r, 1, s, fmt.wrap)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Innehåll", fmt.h2)
+    r += 1
+    for sp in plan.sheets:
+        goals = sum(1 for x in sp.rows if x.kind in (KIND_GOAL, KIND_PROGRAMME))
+        inds = sum(1 for x in sp.rows if x.kind == KIND_INDICATOR)
+        ws.write_url(r, 0, f"internal:'{sp.name}'!A1", string=sp.name)
+        ws.write_string(r, 1, f"{goals} mål, {inds} indikatorer")
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Bedömningsskalor", fmt.h2)
+    r += 1
+    used = {row.scale.id: row.scale for sp in plan.sheets for row in sp.rows if row.scale is not None}
+    for sc in m.scales:
+        if sc.id not in used:
+            continue
+        ws.write_string(r, 0, sc.name, fmt.bold)
+        r += 1
+        for lab in sc.labels:
+            ws.write_string(r, 0, lab.label, fmt.colour(lab.colour))
+            ws.write_string(r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap)
+            r += 1
+        r += 1
+    if m.values:
+        ws.write_string(r, 0, "Värdeord", fmt.h2)
+        r += 1
+        for v in m.values:
+            ws.write_string(r, 0, v.name, fmt.bold)
+            ws.write_string(r, 1, v.text, fmt.wrap)
+            r += 1
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_footer(f"&L{_hf(m.municipality.name)}&C{_hf(unit.name)} · {_hf(p.name)}&RSida &P av &N")
+
+
+_MEANING_TEXT = {
+    "uppfyllt": "Målet är nått.",
+    "på_väg": "Utvecklingen går mot målet men det är ännu inte nått.",
+    "ej_uppfyllt": "Målet är inte nått och utvecklingen går inte mot målet.",
+    "ej_bedömt": "Kan inte bedömas i perioden (t.ex. mätning saknas).",
+}
+
+
+def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: SheetPlan,
+                registry: list, list_ranges: dict[str, str], password: str | None) -> None:
+    m, p, unit = plan.model, plan.period, model_unit(plan)
+    ws = wb.add_worksheet(sp.name)
+    ws.hide_gridlines(2)
+    for c, col in enumerate(COLUMNS):
+        ws.set_column(c, c, col.width)
+    ws.set_row(0, 24)
+    ws.write_string(0, 0, sp.title, fmt.title)
+    ws.write_string(1, 0, f"{unit.name} ({unit.code}) · {p.name} · fyll i de gula cellerna", fmt.subtitle)
+    ws.write_row(HEADER_ROW, 0, [c.header if c.key != "target_now" else f"Målvärde {p.year}" for c in COLUMNS], fmt.head)
+    ws.freeze_panes(HEADER_ROW + 1, 2)
+    by_scale: dict[str, list[str]] = {}
+    validations: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    r = HEADER_ROW
+    for row in sp.rows:
+        r += 1
+        style = fmt.goal if row.kind in (KIND_GOAL, KIND_PROGRAMME) else fmt.context if row.kind == KIND_CONTEXT else fmt.cell
+        indent = "   " * row.depth if row.kind == KIND_INDICATOR else ""
+        ws.write_string(r, COL_INDEX["id"], row.id, style)
+        ws.write_string(r, COL_INDEX["kind"], row.kind, style)
+        ws.write_string(r, COL_INDEX["level"], row.level, style)
+        ws.write_string(r, COL_INDEX["text"], indent + row.text, style)
+        for key in ("measure", "baseline", "target_now", "target_final", "history"):
+            ws.write_string(r, COL_INDEX[key], str(row.values.get(key, "")), style)
+        for key in ("outcome", "rank", "assessment", "comment", "actions"):
+            c = COL_INDEX[key]
+            if key in row.inputs:
+                f = fmt.input
+                if key == "outcome" and row.indicator is not None:
+                    f = fmt.input_pct if row.indicator.measure == Measure.PERCENT else fmt.input_num
+                    if row.indicator.measure == Measure.TEXT:
+                        f = fmt.input
+                ws.write_blank(r, c, None, f)
+                validations.setdefault((key, _validation_key(row, key)), []).append((r, c))
+            else:
+                ws.write_blank(r, c, None, style)
+        if "assessment" in row.inputs and row.scale is not None:
+            by_scale.setdefault(row.scale.id, []).append(xl_rowcol_to_cell(r, COL_INDEX["assessment"]))
+        ws.set_row(r, _row_height(row))
+        registry.append((sp.name, row.id, row.kind, r + 1, row.scale.id if row.scale else "", ",".join(row.inputs)))
+    _validations(ws, m, validations, list_ranges)
+    for scale_id, cells in by_scale.items():
+        sc = m.scale(scale_id)
+        for lab in sc.labels:
+            f = wb.add_format({"bg_color": lab.colour, "font_color": _text_on(lab.colour)})
+            ws.conditional_format(cells[0], {"type": "cell", "criteria": "==", "value": _excel_str(lab.label),
+                                             "format": f, "multi_range": " ".join(cells)})
+    last = max(r, HEADER_ROW + 1)
+    ws.protect(password or "", {"select_locked_cells": True, "select_unlocked_cells": True,
+                                "format_columns": True, "format_rows": True, "autofilter": True, "sort": True})
+    ws.autofilter(HEADER_ROW, 0, last, len(COLUMNS) - 1)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(HEADER_ROW)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.set_header(f"&L{_hf(kommun(m.municipality.name))}&C{_hf(unit.name)} ({_hf(unit.code)})&R{_hf(p.name)}")
+    ws.set_footer(f"&L{_hf(sp.name)}&RSida &P av &N")
+
+
+def _row_height(row: Row) -> float:
+    """Row height that shows the wrapped texts (XlsxWriter does not autofit)."""
+    lines = 1
+    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.values.items())]
+    for key, text in cells:
+        width = COLUMNS[COL_INDEX[key]].width
+        chars_per_line = max(1.0, width * 1.15)
+        n = sum(max(1, -(-len(part) // int(chars_per_line))) for part in text.split("\n"))
+        lines = max(lines, n)
+    lines = max(lines, 2) if "comment" in row.inputs else lines
+    return 13.5 * lines + 3
+
+
+def kommun(name: str) -> str:
+    """'Hallsbergs kommun', 'Hällefors kommun' (no extra s after s)."""
+    return f"{name} kommun" if name.endswith("s") else f"{name}s kommun"
+
+
+def _validation_key(row: Row, key: str) -> str:
+    if key == "assessment":
+        return row.scale.id if row.scale else ""
+    if key == "outcome" and row.indicator is not None:
+        return row.indicator.measure.value
+    return ""
+
+
+def _excel_str(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _text_on(colour: str) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "#FFFFFF"
+
+
+def _ranges(cells: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], str]:
+    cells = list(cells)
+    return cells[0], " ".join(xl_rowcol_to_cell(r, c) for r, c in cells)
+
+
+def _validations(ws: Worksheet, m: Model, validations: dict, list_ranges: dict[str, str]) -> None:
+    for (key, vkey), cells in validations.items():
+        (r0, c0), multi = _ranges(cells)
+        opts: dict[str, object] = {"multi_range": multi}
+        if key == "assessment" and vkey:
+            sc = m.scale(vkey)
+            labels = [lab.label for lab in sc.labels]
+            inline = ",".join(labels)
+            source: object = labels if len(inline) <= 255 and not any("," in x for x in labels) else list_ranges[vkey]
+            opts.update({
+                "validate": "list", "source": source,
+                "input_title": "Bedömning", "input_message": "Välj er bedömning i listan.",
+                "error_title": "Ogiltig bedömning", "error_type": "stop",
+                "error_message": ("Välj en bedömning i listan: " + ", ".join(labels))[:255],
+            })
+        elif key == "outcome":
+            measure = Measure(vkey) if vkey else Measure.NUMBER
+            if measure == Measure.TEXT:
+                opts.update({"validate": "any", "input_title": "Utfall", "input_message": "Skriv utfallet."})
+            elif measure == Measure.RANK:
+                opts.update({"validate": "integer", "criteria": ">=", "value": 1,
+                             "input_title": "Utfall (placering)", "input_message": "Placering i riket som heltal, 1 = bäst.",
+                             "error_title": "Ogiltig placering", "error_message": "Skriv placeringen som ett heltal, 1 eller högre."})
+            elif measure == Measure.PERCENT:
+                opts.update({"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                             "input_title": "Utfall i procent", "input_message": "Skriv ett tal mellan 0 och 100, t.ex. 85 eller 85,5.",
+                             "error_title": "Ogiltigt utfall", "error_message": "Utfallet ska vara ett tal mellan 0 och 100 (procent)."})
+            elif measure in (Measure.COUNT, Measure.SEK):
+                opts.update({"validate": "decimal", "criteria": ">=", "value": 0,
+                             "input_title": "Utfall", "input_message": f"Skriv ett tal ({MEASURE_SYMBOL[measure]}), 0 eller mer.",
+                             "error_title": "Ogiltigt utfall", "error_message": "Utfallet ska vara ett tal, 0 eller mer."})
+            else:
+                opts.update({"validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12,
+                             "input_title": "Utfall", "input_message": "Skriv utfallet som ett tal.",
+                             "error_title": "Ogiltigt utfall", "error_message": "Utfallet ska vara ett tal."})
+        elif key == "rank":
+            opts.update({"validate": "integer", "criteria": ">=", "value": 1,
+                         "input_title": "Placering", "input_message": "Kommunens placering i riket, 1 = bäst.",
+                         "error_title": "Ogiltig placering", "error_message": "Skriv placeringen som ett heltal, 1 eller högre."})
+        else:
+            col = COLUMNS[c0]
+            opts.update({"validate": "length", "criteria": "<=", "value": 32000,
+                         "input_title": col.help_title, "input_message": col.help_text[:255],
+                         "error_title": "För lång text", "error_message": "Texten får vara högst 32 000 tecken."})
+        ws.data_validation(r0, c0, r0, c0, opts)
+
+
+@dataclass
+class Generated:
+    unit: str
+    unit_name: str
+    path: Path | None
+    goals: int
+    indicators: int
+
+
+def generate(model: Model, period: Period, out_dir: Path, units: list[str] | None = None,
+             password: str | None = None, progress=None) -> list[Generated]:  # noqa: ANN001
+    """Write one workbook per unit that reports at ``period``; units with nothing get none."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    codes = units or [u.code for u in model.units]
+    results: list[Generated] = []
+    for code in codes:
+        plan = plan_workbook(model, period, code)
+        unit = model.unit(code)
+        if not plan.sheets:
+            results.append(Generated(code, unit.name, None, 0, 0))
+        else:
+            target = safe_target(out_dir, file_name(model, period, code))
+            write_workbook(plan, target, password)
+            results.append(Generated(code, unit.name, target, plan.goal_count, plan.indicator_count))
+        if progress is not None:
+            progress(code)
+    return results
