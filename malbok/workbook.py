@@ -205,11 +205,12 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None) 
         wb.set_custom_property("malbok_enhet", unit.code)
         fmt = _Formats(wb)
         _instructions(wb, fmt, plan)
-        meta = wb.add_worksheet(META_SHEET)
         registry: list[tuple[str, str, str, int, str, str]] = []
-        list_ranges = _write_lists(meta, model)
+        list_ranges = _list_ranges(model)
         for sp in plan.sheets:
             _area_sheet(wb, fmt, plan, sp, registry, list_ranges, password)
+        meta = wb.add_worksheet(META_SHEET)  # last, so the visible sheets come first
+        _write_lists(meta, model)
         _write_meta(meta, plan, registry)
         meta.very_hidden()
         wb.worksheets()[0].activate()
@@ -225,18 +226,21 @@ def model_unit(plan: WorkbookPlan):  # noqa: ANN201 - returns a Unit
     return plan.model.unit(plan.unit_code)
 
 
-def _write_lists(meta: Worksheet, model: Model) -> dict[str, str]:
-    """Scale labels for the dropdowns, in columns H… of the hidden sheet."""
+def _list_ranges(model: Model) -> dict[str, str]:
+    """Where each scale's labels stand on the hidden sheet (columns H…), for long dropdowns."""
     ranges: dict[str, str] = {}
     for j, sc in enumerate(model.scales):
-        col = 7 + j
-        meta.write_string(0, col, f"skala:{sc.id}")
-        for i, lab in enumerate(sc.labels, start=1):
-            meta.write_string(i, col, lab.label)
-        a = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
-        b = xl_rowcol_to_cell(len(sc.labels), col, row_abs=True, col_abs=True)
+        a = xl_rowcol_to_cell(1, 7 + j, row_abs=True, col_abs=True)
+        b = xl_rowcol_to_cell(len(sc.labels), 7 + j, row_abs=True, col_abs=True)
         ranges[sc.id] = f"={META_SHEET}!{a}:{b}"
     return ranges
+
+
+def _write_lists(meta: Worksheet, model: Model) -> None:
+    for j, sc in enumerate(model.scales):
+        meta.write_string(0, 7 + j, f"skala:{sc.id}")
+        for i, lab in enumerate(sc.labels, start=1):
+            meta.write_string(i, 7 + j, lab.label)
 
 
 def _write_meta(meta: Worksheet, plan: WorkbookPlan, registry: list) -> None:

@@ -1,0 +1,289 @@
+"""Issue 4: consolidation end to end, with bad files and bad cells."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import openpyxl
+import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
+from python_calamine import CalamineWorkbook
+from typer.testing import CliRunner
+
+from malbok import consolidate, generate
+from malbok.cli import app
+from malbok.consolidate import COUNCIL
+from malbok.demo import fill_workbook
+from malbok.kfbook import write_kf
+from malbok.periods import parse_period
+from malbok.values import parse_number
+
+from .conftest import TEMPLATES, lo_convert
+from .helpers import find, type_in
+
+runner = CliRunner()
+PERIOD = "2016-delar"
+
+
+def _typed_outcomes(path, typed):
+    """(unit, ID) -> typed outcome value, from what fill_workbook typed."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for (sheet, coord), value in typed.items():
+        ws = wb[sheet]
+        hdr = next(r for r in range(1, 13) if ws.cell(r, 1).value == "ID")
+        col = ws[coord].column
+        if ws.cell(hdr, col).value == "Utfall":
+            out[ws.cell(ws[coord].row, 1).value] = value
+    return out
+
+
+@pytest.fixture(scope="module")
+def hallsberg_round(tmp_path_factory, hallsberg):
+    d = tmp_path_factory.mktemp("returns")
+    p = parse_period(hallsberg, PERIOD)
+    books = {r.unit: r.path for r in generate(hallsberg, PERIOD, d)}
+    typed = {}
+    for unit, path in books.items():
+        t = fill_workbook(path, hallsberg, p, unit)
+        typed[unit] = _typed_outcomes(path, t)
+    places = {}
+    # BIN: Swedish text numbers, a rank
+    places["BIN"] = type_in(books["BIN"], [
+        ("Hållbar kommun", "HK6", "Utfall", "85,5 %"),
+        ("Hållbar kommun", "HK6", "Placering", 50),
+        ("Hållbar kommun", "HK5", "Utfall", "1 234"),
+    ])
+    typed["BIN"].update({"HK6": "85,5 %", "HK5": "1 234"})
+    # SN: a %-formatted 0,85 and a bare 0,93 in %-indicators
+    places["SN"] = type_in(books["SN"], [
+        ("Livslångt lärande", "LL4", "Utfall", 0.085),
+        ("Allas inflytande", "AI2", "Utfall", 0.93),
+    ], number_format={("Livslångt lärande", "LL4", "Utfall"): "0.0%"})
+    typed["SN"].update({"LL4": 8.5, "AI2": 0.93})
+    # KS: not a number, label pasted over the dropdown, a deleted row, an unknown ID, a missing outcome
+    places["KS"] = type_in(books["KS"], [
+        ("Hållbar kommun", "HK1", "Utfall", "ca 2"),
+        ("Hållbar kommun", "HK2", "Bedömning", "Grönt"),
+        ("Allas inflytande", "AI4", "Utfall", None),
+        ("Allas inflytande", "AI4", "Kommentar", None),
+    ])
+    typed["KS"].pop("HK1")
+    typed["KS"].pop("AI4")
+    wb = openpyxl.load_workbook(books["KS"])
+    ws = wb["Hållbar kommun"]
+    hk3_row = ws[find(ws, "HK3", "ID")].row
+    ws.delete_rows(hk3_row)
+    typed["KS"].pop("HK3")
+    ws.cell(ws.max_row + 1, 1, "ZZ9")
+    places["KS"]["ZZ9"] = f"A{ws.max_row}"
+    wb.save(books["KS"])
+    # SBN: rows sorted, a column inserted, columns widened
+    wb = openpyxl.load_workbook(books["SBN"])
+    ws = wb["Hållbar kommun"]
+    hdr = 4
+    rows = [[c.value for c in ws[r]] for r in range(hdr + 1, ws.max_row + 1)]
+    for i, row in enumerate(reversed(rows)):
+        for c, v in enumerate(row, start=1):
+            ws.cell(hdr + 1 + i, c).value = v
+    ws.insert_cols(3)
+    ws.cell(hdr, 3, "Egen anteckning")
+    ws.column_dimensions["D"].width = 80
+    wb.save(books["SBN"])
+    # bad files
+    data = books["BIN"].read_bytes()
+    (d / "trasig.xlsx").write_bytes(data[: len(data) // 2])
+    enc = io.BytesIO()
+    OOXMLFile(io.BytesIO(books["SN"].read_bytes())).encrypt("hemligt", enc)
+    (d / "SN_med_losenord.xlsx").write_bytes(enc.getvalue())
+    other = tmp_path_factory.mktemp("t1")
+    t1 = generate(hallsberg, "2016-t1", other, units=["KS"])[0].path
+    shutil.copy(t1, d / "KS_t1.xlsx")
+    shutil.copy(books["SBN"], d / "SBN kopia.xlsx")
+    (d / "anteckningar.xlsx").write_text("det här är ingen arbetsbok", encoding="utf-8")
+    (d / "~$Hallsberg_2016-delar_KS.xlsx").write_bytes(b"lock")
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    cons = consolidate(hallsberg, d, PERIOD)
+    after = {p.name: p.read_bytes() for p in d.iterdir()}
+    return cons, typed, places, books, d, before == after
+
+
+def _f(cons, code, file=None, rid=None):
+    return [f for f in cons.findings if f.code == code and (file is None or f.file == file) and (rid is None or f.row_id == rid)]
+
+
+def test_inputs_untouched(hallsberg_round):
+    assert hallsberg_round[5]
+
+
+def test_all_good_files_consolidated(hallsberg_round):
+    cons = hallsberg_round[0]
+    assert sorted(cons.consolidated_units) == ["BIN", "KS", "SBN", "SN"]
+    assert cons.missing_units == []
+
+
+def test_every_filled_value_in_data(hallsberg_round):
+    cons, typed = hallsberg_round[0], hallsberg_round[1]
+    data = cons.data[cons.data["Sammanställning"] == "enhet"]
+    n = 0
+    for unit, values in typed.items():
+        for rid, value in values.items():
+            row = data[(data["Enhet"] == unit) & (data["ID"] == rid)]
+            assert len(row) == 1, (unit, rid)
+            expect = parse_number(value).value
+            assert row["Utfall"].iloc[0] == pytest.approx(expect), (unit, rid, value)
+            n += 1
+    assert n > 30
+
+
+def test_swedish_numbers_and_percent_cells(hallsberg_round):
+    d = hallsberg_round[0].data
+    get = lambda u, i, c="Utfall": d[(d["Enhet"] == u) & (d["ID"] == i)][c].iloc[0]  # noqa: E731
+    assert get("BIN", "HK6") == 85.5
+    assert get("BIN", "HK6", "Placering") == 50
+    assert get("BIN", "HK5") == 1234
+    assert get("SN", "LL4") == pytest.approx(8.5)  # 0,085 formatted as 8,5 %
+    assert get("SN", "AI2") == pytest.approx(0.93)  # read, with a warning
+    w = _f(hallsberg_round[0], "andel-som-procent", rid="AI2")
+    assert w and w[0].severity == "varning" and w[0].cell == hallsberg_round[2]["SN"][("Allas inflytande", "AI2", "Utfall")]
+    assert not _f(hallsberg_round[0], "andel-som-procent", rid="LL4")
+
+
+def test_bad_cells_listed_with_place(hallsberg_round):
+    cons, places = hallsberg_round[0], hallsberg_round[2]
+    ks = "Hallsberg_2016-delar_KS.xlsx"
+    f = _f(cons, "ej-tal", ks, "HK1")
+    assert f and f[0].cell == places["KS"][("Hållbar kommun", "HK1", "Utfall")] and f[0].sheet == "Hållbar kommun"
+    assert "'ca 2' är inte ett tal" in f[0].message
+    f = _f(cons, "ej-i-skalan", ks, "HK2")
+    assert f and "Grönt" in f[0].message and f[0].cell == places["KS"][("Hållbar kommun", "HK2", "Bedömning")]
+    assert _f(cons, "rad-saknas", ks, "HK3")
+    f = _f(cons, "okant-id", ks, "ZZ9")
+    assert f and f[0].cell == places["KS"]["ZZ9"]
+    f = _f(cons, "utfall-saknas", ks, "AI4")
+    assert f and f[0].cell == places["KS"][("Allas inflytande", "AI4", "Utfall")]
+
+
+def test_bad_files_listed(hallsberg_round):
+    cons = hallsberg_round[0]
+    assert _f(cons, "trasig-fil", "trasig.xlsx")
+    assert _f(cons, "krypterad", "SN_med_losenord.xlsx")
+    wrong = _f(cons, "fel-period", "KS_t1.xlsx")
+    assert wrong and "2016-t1" in wrong[0].message and "2016-delar" in wrong[0].message
+    assert _f(cons, "dubblett-identisk", "SBN kopia.xlsx")
+    assert _f(cons, "ej-arbetsbok", "anteckningar.xlsx")
+    assert not [f for f in cons.findings if f.file.startswith("~$")]
+
+
+def test_sorted_and_edited_sheet_reads_right(hallsberg_round):
+    cons = hallsberg_round[0]
+    sbn = cons.data[(cons.data["Enhet"] == "SBN") & (cons.data["Typ"] == "Indikator")]
+    assert sbn["Utfall"].notna().all()
+    assert not [f for f in cons.findings if f.unit == "SBN" and f.severity == "fel"]
+
+
+def test_council_sum(hallsberg_round):
+    d = hallsberg_round[0].data
+    ll5 = d[d["ID"] == "LL5"]
+    units = ll5[ll5["Enhet"] != COUNCIL]["Utfall"]
+    council = ll5[ll5["Enhet"] == COUNCIL]
+    assert len(units) == 4 and council["Utfall"].iloc[0] == pytest.approx(units.sum())  # 50 praktikplatser: a sum
+    assert council["Förslag"].iloc[0] in ("Uppfyllt", "Ej uppfyllt")
+
+
+def test_kf_workbook(hallsberg_round, tmp_path):
+    cons = hallsberg_round[0]
+    kf = write_kf(cons, tmp_path / "KF.xlsx")
+    wb = openpyxl.load_workbook(kf)
+    for s in ("Översikt", "Enheter", "Kontroll", "Data", "Hållbar kommun"):
+        assert s in wb.sheetnames
+    assert wb["Kontroll"].tables and wb["Data"].tables
+    assert wb["Översikt"]._charts
+    cal = CalamineWorkbook.from_path(str(kf))
+    data = cal.get_sheet_by_name("Data").to_python()
+    header = data[3]
+    for col in ("Period", "Enhet", "ID", "Typ", "Utfall", "Målvärde", "Bedömning", "Förslag", "Kommentar"):
+        assert col in header
+    assert len(data) - 4 == len(cons.data)
+    kontroll = cal.get_sheet_by_name("Kontroll").to_python()
+    assert len(kontroll) - 4 == len(cons.findings)
+    # deterministic
+    kf2 = write_kf(cons, tmp_path / "KF2.xlsx")
+    assert kf.read_bytes() == kf2.read_bytes()
+    # LibreOffice opens it
+    pdf = lo_convert([kf], tmp_path / "lo", "pdf")[0]
+    assert pdf.exists() and pdf.stat().st_size > 1000
+
+
+def test_hallefors_round_trip(tmp_path, hallefors):
+    p = parse_period(hallefors, "2011-maj")
+    books = {r.unit: r.path for r in generate(hallefors, "2011-maj", tmp_path) if r.path}
+    for unit, path in books.items():
+        fill_workbook(path, hallefors, p, unit)
+    cons = consolidate(hallefors, tmp_path, "2011-maj")
+    assert sorted(cons.consolidated_units) == sorted(books)
+    assert not cons.errors
+    d = cons.data
+    goals = d[(d["Typ"] == "Mål") & (d["Enhet"] != COUNCIL)]
+    assert goals["Bedömning"].ne("").all()
+    rm39 = d[d["ID"] == "RM3.9"]
+    units = rm39[rm39["Enhet"] != COUNCIL]
+    assert sorted(units["Enhet"]) == ["BN", "KS", "ON"]
+    scale = hallefors.scale("resultat")
+    worst = max(units["Bedömning"], key=lambda lab: scale.step(lab))
+    assert rm39[rm39["Enhet"] == COUNCIL]["Bedömning"].iloc[0] == worst  # the most cautious
+
+
+def test_differing_duplicates_and_prefer(tmp_path, hallefors):
+    books = {r.unit: r.path for r in generate(hallefors, "2011-maj", tmp_path / "r") if r.path}
+    copy = tmp_path / "r" / "ON ny version.xlsx"
+    shutil.copy(books["ON"], copy)
+    type_in(copy, [("Den serviceinriktade och…", "RM3.1", "Kommentar", "Ny text")])
+    cons = consolidate(hallefors, tmp_path / "r", "2011-maj")
+    dup = _f(cons, "dubblett-olika")
+    assert {f.file for f in dup} == {books["ON"].name, copy.name}
+    assert "ON" not in cons.consolidated_units
+    cons = consolidate(hallefors, tmp_path / "r", "2011-maj", prefer=[copy])
+    assert "ON" in cons.consolidated_units
+    row = cons.data[(cons.data["Enhet"] == "ON") & (cons.data["ID"] == "RM3.1")]
+    assert row["Kommentar"].iloc[0] == "Ny text"
+
+
+def test_other_model_version_and_unit_without_goals(tmp_path, hallefors):
+    books = {r.unit: r.path for r in generate(hallefors, "2011-maj", tmp_path / "r") if r.path}
+    data = hallefors.model_dump(by_alias=True)
+    data["mål"] = [g for g in data["mål"] if g["id"] != "RM3.6"]
+    from malbok.model import Model
+
+    changed = Model.model_validate(data)
+    cons = consolidate(changed, tmp_path / "r", "2011-maj")
+    f = _f(cons, "fel-modellversion", books["ON"].name)
+    assert f and "RM3.6" in f[0].message
+    # a file (hand-edited identity) for a unit that owns nothing at this period
+    bo = tmp_path / "r" / "BoAB.xlsx"
+    shutil.copy(books["KS"], bo)
+    wb = openpyxl.load_workbook(bo)
+    meta = wb["_malbok"]
+    row = next(r for r in range(1, 20) if meta.cell(r, 1).value == "enhet")
+    meta.cell(row, 2).value = "BoAB"
+    wb.save(bo)
+    cons = consolidate(hallefors, tmp_path / "r", "2011-maj")
+    f = _f(cons, "enhet-utan-uppdrag", "BoAB.xlsx")
+    assert f and "BoAB" in f[0].message
+    assert "KS" in cons.consolidated_units
+
+
+def test_cli_exit_codes(tmp_path, hallefors):
+    model = str(TEMPLATES / "hallefors.yaml")
+    empty = tmp_path / "tom"
+    empty.mkdir()
+    res = runner.invoke(app, ["consolidate", model, str(empty), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx")])
+    assert res.exit_code == 2 and "inga arbetsböcker" in res.output
+    assert not (tmp_path / "KF.xlsx").exists()
+    generate(hallefors, "2011-maj", tmp_path / "r")
+    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "KF.xlsx").exists() and "fel" in res.output
+    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), "--strict"])
+    assert res.exit_code == 1
