@@ -19,17 +19,15 @@ from .findings import ERROR, INFO, WARNING, Finding
 from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Meaning, Measure, Model, Scale
 from .periods import Period, parse_period
-from .returns import Return, ReturnRow, cell_is_percent, read_return
+from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return
 from .targets import (
     Suggestion,
-    applicable_target,
     combine_goal,
     previous_outcome,
     suggest_indicator,
-    target_text,
 )
 from .values import parse_number
-from .workbook import Row, plan_workbook
+from .workbook import Row, WorkbookPlan, expected_rows, plan_workbook
 
 COUNCIL = "Kommunen"
 DATA_COLUMNS = (
@@ -165,6 +163,7 @@ class _UnitReader:
                 sug = suggest_indicator(ind, value, period.year, period.point,
                                         previous_outcome(ind, period.year), rank, None)
                 indicator_suggestions[ind.id] = sug
+                rec["_sug"] = sug
                 if row.scale is not None:  # assessed on its own (indicator under an area)
                     self._assessment(rr, row, rec, sug)
                 else:
@@ -197,15 +196,14 @@ class _UnitReader:
             parent = model.goal(row.id).parent or ""
         elif ind is not None:
             parent = ind.goal or ""
-        now = applicable_target(ind, period.year) if ind is not None else None
         return {
             "Period": period.id, "Enhet": self.ret.unit, "Enhetsnamn": unit_name, "Område": area_name,
             "ID": row.id, "Typ": row.kind, "Nivå": row.level, "Överordnat": parent, "Text": row.text,
             "Måttenhet": row.values.get("measure", "") if ind is not None else "",
             "Utfall": None, "Placering": None,
-            "Målvärde": target_text(now, ind.measure) if now is not None and ind is not None else "",
+            "Målvärde": row.values.get("target_now", "") if ind is not None else "",
             "Bedömning": "", "Förslag": "", "Förslagsskäl": "", "Kommentar": "", "Åtgärder": "",
-            "Fil": "", "Cell": "", "Sammanställning": "enhet",
+            "Fil": "", "Cell": "", "Sammanställning": "enhet", "_sug": None,
         }
 
     def _indicator_values(self, rr: ReturnRow | None, ind: Indicator, row: Row) -> tuple[float | None, float | None]:
@@ -289,9 +287,22 @@ def _sv(v: float) -> str:
     return fmt_number(v, 3)
 
 
-def _plan_rows(model: Model, period: Period, unit: str) -> list[tuple[str, Row]]:
+def _plan(model: Model, period: Period, unit: str, cache: dict | None) -> WorkbookPlan:
+    if cache is not None and unit in cache:
+        return cache[unit]
     plan = plan_workbook(model, period, unit)
+    if cache is not None:
+        cache[unit] = plan
+    return plan
+
+
+def _plan_rows(model: Model, period: Period, unit: str, cache: dict | None = None) -> list[tuple[str, Row]]:
+    plan = _plan(model, period, unit, cache)
     return [(sp.title, r) for sp in plan.sheets for r in sp.rows]
+
+
+def expected_from_plan(model: Model, period: Period, unit: str, cache: dict | None = None) -> list:
+    return expected_rows(_plan(model, period, unit, cache))
 
 
 def consolidate(
@@ -317,9 +328,19 @@ def consolidate(
     unit_codes = {u.code for u in model.units}
     fingerprint = model.fingerprint()
 
+    plans: dict[str, WorkbookPlan] = {}
     returns: list[Return] = []
+    fingerprint_ = fingerprint
+
+    def expected_for(ident: dict[str, str]):  # noqa: ANN202 - rows known from the model
+        unit = ident.get("enhet", "")
+        if (ident.get("modell") != model.id or ident.get("modellhash") != fingerprint_ or ident.get("period") != period.id
+                or unit not in unit_codes):
+            return None
+        return expected_from_plan(model, period, unit, plans)
+
     for f in files:
-        ret = read_return(f)
+        ret = read_return(f, expected_for)
         returns.append(ret)
         if progress is not None:
             progress(f.name)
@@ -345,11 +366,11 @@ def consolidate(
         if unit not in unit_codes:
             ret.add("", "", "", "okand-enhet", f"enheten '{unit}' finns inte i styrmodellen")
             continue
-        if not plan_workbook(model, period, unit).sheets:
+        if not _plan_rows(model, period, unit, plans):
             ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
             continue
         if ident.get("modellhash") != fingerprint:
-            _describe_version_change(ret, model, period)
+            _describe_version_change(ret, model, period, plans)
         accepted.setdefault(unit, []).append(ret)
 
     chosen: dict[str, Return] = {}
@@ -381,7 +402,7 @@ def consolidate(
     records: list[dict[str, Any]] = []
     unit_rows: list[dict[str, Any]] = []
     for u in model.units:
-        plan_rows = _plan_rows(model, period, u.code)
+        plan_rows = _plan_rows(model, period, u.code, plans)
         if not plan_rows:
             continue
         ret = chosen.get(u.code)
@@ -410,7 +431,7 @@ def consolidate(
         row["Varningar"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == WARNING)
 
     records += _council_rows(model, period, records)
-    data = pd.DataFrame(records, columns=list(DATA_COLUMNS))
+    data = pd.DataFrame(records, columns=list(DATA_COLUMNS))  # drops the private "_sug"
     for col in ("Utfall", "Placering"):
         data[col] = pd.to_numeric(data[col], errors="coerce").astype("float64")
     units = pd.DataFrame(unit_rows, columns=list(UNIT_COLUMNS))
@@ -428,9 +449,9 @@ def _cell_key(a1: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, letters.rjust(3))
 
 
-def _describe_version_change(ret: Return, model: Model, period: Period) -> None:
-    now = {(r.kind, r.id) for _a, r in _plan_rows(model, period, ret.unit) if r.kind != KIND_CONTEXT}
-    then = {(e.kind, e.id) for e in ret.expected if e.kind != KIND_CONTEXT}
+def _describe_version_change(ret: Return, model: Model, period: Period, plans: dict) -> None:
+    now = {(r.kind, r.id) for _a, r in _plan_rows(model, period, ret.unit, plans) if r.kind != KIND_CONTEXT}
+    then = {(e.kind, e.id) for e in (ret.expected or file_registry(ret.path)) if e.kind != KIND_CONTEXT}
     gone = sorted(i for _k, i in then - now)
     new = sorted(i for _k, i in now - then)
     parts = [f"arbetsboken skapades från en annan version av styrmodellen (hash {ret.identity.get('modellhash')}, nu {model.fingerprint()})"]
@@ -470,13 +491,15 @@ def _council_rows(model: Model, period: Period, records: list[dict[str, Any]]) -
         rank = ranks[0] if len(ranks) == 1 else None
         if ind.aggregation == Aggregation.NONE and len(recs) > 1:
             sug = Suggestion(None, "varje enhets eget värde; inget gemensamt värde")
+        elif len(recs) == 1 and recs[0]["_sug"] is not None:
+            sug = recs[0]["_sug"]  # one unit: the council's value is that unit's
         else:
             sug = suggest_indicator(ind, value, period.year, period.point, previous_outcome(ind, period.year), rank, None)
         ind_suggestion[ind.id] = sug
         first = recs[0]
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
             model.scale(model.level(model.goal(ind.goal).level).scale) if ind.goal else None)
-        rec = {**first, "Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt", "Utfall": value,
+        rec = {**first, "_sug": None, "Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt", "Utfall": value,
                "Placering": rank, "Förslag": _label(scale, sug), "Förslagsskäl": sug.reason,
                "Kommentar": "", "Åtgärder": "", "Fil": "", "Cell": "", "Sammanställning": "kommun",
                "Bedömning": _overall([r["Bedömning"] for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""}

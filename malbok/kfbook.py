@@ -55,7 +55,7 @@ def _scale_for_row(model: Model, rec: pd.Series) -> Scale | None:
     if rec["Typ"] == KIND_GOAL:
         try:
             return model.goal_scale(model.goal(rec["ID"]))
-        except StopIteration:
+        except KeyError:
             return None
     if rec["Typ"] == KIND_INDICATOR and model.indicator_scale and not rec["Överordnat"]:
         return model.scale(model.indicator_scale)

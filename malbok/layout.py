@@ -64,12 +64,25 @@ HEADERS = {c.key: c.header for c in COLUMNS}
 REQUIRED_HEADERS = ("ID", "Utfall", "Bedömning", "Kommentar")
 INPUT_KEYS = ("outcome", "rank", "assessment", "comment", "actions")
 
-# Metadata sheet: key/value pairs from row 1, the row registry below a marker.
-REGISTRY_MARKER = "rader"
+# Metadata sheet: key/value pairs from row 1. The row registry (every data row as
+# written) is on its own very hidden sheet, read when no model is at hand.
+ROWS_SHEET = "_malbok_rader"
 REGISTRY_HEADER = ("blad", "id", "typ", "rad", "skala", "indata")
 
+
+@dataclass(frozen=True)
+class Expected:
+    """A data row as written: where it is and which of its cells are inputs."""
+
+    sheet: str
+    id: str
+    kind: str
+    row: int  # 1-based
+    scale: str
+    inputs: tuple[str, ...]
+
 _FORBIDDEN = set('[]:*?/\\')
-_RESERVED = {INSTRUCTIONS_SHEET.lower(), META_SHEET.lower(), "history", "budget", "kontroll"}
+_RESERVED = {INSTRUCTIONS_SHEET.lower(), META_SHEET.lower(), ROWS_SHEET.lower(), "history", "budget", "kontroll"}
 
 
 def sheet_name(name: str, taken: set[str]) -> str:

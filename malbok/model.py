@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -334,6 +335,11 @@ class Indicator(_Base):
     def short(self) -> str:
         return self.name or self.text
 
+    @cached_property
+    def dated_targets(self) -> list[Any]:
+        """Targets with a year (milestones), in order."""
+        return [t for t in self.targets if getattr(t, "year", None) is not None]
+
     assessments: dict[int, str] = Field(default_factory=dict, alias="tidigare_bedömningar", description="År: etikett")
 
     @field_validator("history", "assessments", mode="before")
@@ -372,24 +378,60 @@ class Model(_Base):
     indicators: list[Indicator] = Field(default_factory=list, alias="indikatorer")
     programmes: list[Programme] = Field(default_factory=list, alias="handlingsprogram")
 
-    # -- lookups -----------------------------------------------------------
+    # -- lookups (indexed once; a loaded model is not changed afterwards) -----------
+    @cached_property
+    def _index(self) -> dict[str, dict[str, Any]]:
+        by_goal: dict[str, list[Indicator]] = {}
+        for ind in self.indicators:
+            if ind.goal is not None:
+                by_goal.setdefault(ind.goal, []).append(ind)
+        involved: dict[str, dict[str, Goal]] = {}  # unit -> goals in model order
+        for g in self.goals:
+            for code in g.reporters:
+                involved.setdefault(code, {})[g.id] = g
+            for ind in by_goal.get(g.id, ()):
+                for code in ind.units:
+                    involved.setdefault(code, {})[g.id] = g
+        standalone: dict[str, list[Indicator]] = {}
+        for ind in self.indicators:
+            if ind.goal is None:
+                for code in ind.units:
+                    standalone.setdefault(code, []).append(ind)
+        return {
+            "goals_of_unit": involved,
+            "area_indicators_of": standalone,
+            "scale": {s.id: s for s in self.scales},
+            "level": {lv.id: lv for lv in self.levels},
+            "area": {a.id: a for a in self.areas},
+            "unit": {u.code: u for u in self.units},
+            "goal": {g.id: g for g in self.goals},
+            "occasion": {o.id: o for o in self.occasions},
+            "indicators_of": by_goal,
+        }
+
+    def _get(self, kind: str, key: str) -> Any:
+        try:
+            return self._index[kind][key]
+        except KeyError:
+            raise KeyError(f"{kind} {key!r} finns inte i styrmodellen") from None
+
     def scale(self, scale_id: str) -> Scale:
-        return next(s for s in self.scales if s.id == scale_id)
+        return self._get("scale", scale_id)
 
     def level(self, level_id: str) -> GoalLevel:
-        return next(lv for lv in self.levels if lv.id == level_id)
+        return self._get("level", level_id)
 
     def area(self, area_id: str) -> Area:
-        return next(a for a in self.areas if a.id == area_id)
+        return self._get("area", area_id)
 
     def unit(self, code: str) -> Unit:
-        return next(u for u in self.units if u.code == code)
+        return self._get("unit", code)
 
     def goal(self, goal_id: str) -> Goal:
-        return next(g for g in self.goals if g.id == goal_id)
+        return self._get("goal", goal_id)
 
     def occasion(self, occ_id: str) -> Occasion:
-        return next(o for o in self.occasions if o.id == occ_id)
+        return self._get("occasion", occ_id)
 
     def goal_scale(self, goal: Goal) -> Scale:
         return self.scale(self.level(goal.level).scale)
@@ -407,17 +449,29 @@ class Model(_Base):
             return self.goal(ind.goal).reporters
         return []
 
+    def goals_involving(self, code: str) -> list[Goal]:
+        """Goals a unit reports on, itself or through one of their indicators (model order)."""
+        return list(self._index["goals_of_unit"].get(code, {}).values())
+
+    def area_indicators_of(self, code: str) -> list[Indicator]:
+        """Indicators decided directly under an area that a unit reports (model order)."""
+        return list(self._index["area_indicators_of"].get(code, ()))
+
     def indicators_of(self, goal_id: str) -> list[Indicator]:
-        return [i for i in self.indicators if i.goal == goal_id]
+        return list(self._index["indicators_of"].get(goal_id, ()))
 
     def to_data(self) -> dict[str, Any]:
         """The model as plain data with the Swedish keys, as written in YAML."""
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
 
-    def fingerprint(self) -> str:
-        """A short, stable hash of the model's content (not of its file)."""
+    @cached_property
+    def _fingerprint(self) -> str:
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        """A short, stable hash of the model's content (not of its file)."""
+        return self._fingerprint
 
 
 # -- cross-reference checks ------------------------------------------------------

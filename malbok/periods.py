@@ -115,23 +115,22 @@ class AreaScope:
 def unit_scope(model: Model, period: Period, unit: str) -> list[AreaScope]:
     """What ``unit`` reports at ``period``, per area in model order (empty areas dropped)."""
     scopes = {a.id: AreaScope(a.id) for a in model.areas}
-    goals = {g.id: g for g in model.goals}
-    for g in model.goals:
+    for g in model.goals_involving(unit):
         inds = [
-            i for i in model.indicators
-            if i.goal == g.id and unit in model.indicator_units(i) and indicator_due(model, i, period)
+            i for i in model.indicators_of(g.id)
+            if unit in model.indicator_units(i) and indicator_due(model, i, period)
         ]
         owns = unit in g.reporters and goal_due(model, g, period)
         if not owns and not inds:
             continue
         context = []
         cur = g
-        while cur.parent and cur.parent in goals and len(context) < 10:
-            cur = goals[cur.parent]
+        while cur.parent and len(context) < 10:
+            cur = model.goal(cur.parent)
             context.insert(0, cur)
         scopes[g.area].goals.append(GoalItem(g, inds, context))
-    for i in model.indicators:
-        if i.goal is None and unit in model.indicator_units(i) and indicator_due(model, i, period):
+    for i in model.area_indicators_of(unit):
+        if indicator_due(model, i, period):
             scopes[i.area].indicators.append(i)  # type: ignore[index]
     return [s for s in scopes.values() if not s.empty]
 

@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -19,7 +20,7 @@ from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .findings import ERROR, WARNING, Finding
-from .layout import HEADER_SCAN_ROWS, HEADERS, INPUT_KEYS, META_SHEET, REGISTRY_MARKER, REQUIRED_HEADERS
+from .layout import HEADER_SCAN_ROWS, HEADERS, INPUT_KEYS, META_SHEET, REQUIRED_HEADERS, ROWS_SHEET, Expected
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
@@ -37,16 +38,6 @@ class ReturnRow:
     def filled(self, key: str) -> bool:
         v = self.raw.get(key)
         return v is not None and not (isinstance(v, str) and not v.strip())
-
-
-@dataclass
-class Expected:
-    sheet: str
-    id: str
-    kind: str
-    row: int
-    scale: str
-    inputs: tuple[str, ...]
 
 
 @dataclass
@@ -92,8 +83,13 @@ def _file_problem(ret: Return, data: bytes) -> bool:
     return False
 
 
-def read_return(path: str | Path) -> Return:
-    """Read one returned workbook. Never raises for the file's content: problems become findings."""
+def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[Expected] | None] | None = None) -> Return:
+    """Read one returned workbook. Never raises for the file's content: problems become findings.
+
+    ``expected_for`` may give the rows to expect from the file's identity (the
+    consolidation knows them from the model); otherwise the file's own registry
+    of rows is read.
+    """
     path = Path(path)
     ret = Return(path)
     try:
@@ -120,6 +116,11 @@ def read_return(path: str | Path) -> Return:
         return ret
     _read_meta(ret, meta)
     ret.readable = True
+    expected = expected_for(ret.identity) if expected_for is not None else None
+    if expected is None:
+        ret.expected = read_registry(wb, sheet_names)
+    else:
+        ret.expected = expected
     sheets: dict[str, list[Expected]] = {}
     for exp in ret.expected:
         sheets.setdefault(exp.sheet, []).append(exp)
@@ -142,23 +143,36 @@ def _short(e: Exception) -> str:
 
 
 def _read_meta(ret: Return, meta: list[list[Any]]) -> None:
-    i = 0
-    while i < len(meta):
-        row = meta[i]
+    for row in meta:
         key = str(row[0]).strip() if row and row[0] is not None else ""
-        if key == REGISTRY_MARKER:
+        if not key:
             break
-        if key:
-            ret.identity[key] = str(row[1]).strip() if len(row) > 1 and row[1] is not None else ""
-        i += 1
-    for row in meta[i + 2:]:
+        ret.identity[key] = str(row[1]).strip() if len(row) > 1 and row[1] is not None else ""
+
+
+def read_registry(wb: Any, sheet_names: list[str]) -> list[Expected]:
+    """The rows the file was written with (its own registry)."""
+    if ROWS_SHEET not in sheet_names:
+        return []
+    out = []
+    for row in wb.get_sheet_by_name(ROWS_SHEET).to_python(skip_empty_area=False)[1:]:
         if not row or not row[0]:
             continue
         try:
             sheet, rid, kind, rownum, scale, inputs = (str(x) if x is not None else "" for x in row[:6])
-            ret.expected.append(Expected(sheet, rid, kind, int(float(rownum)), scale, tuple(x for x in inputs.split(",") if x)))
+            out.append(Expected(sheet, rid, kind, int(float(rownum)), scale, tuple(x for x in inputs.split(",") if x)))
         except (ValueError, TypeError):
             continue
+    return out
+
+
+def file_registry(path: Path) -> list[Expected]:
+    """The registry of a workbook file (used to say what differs between model versions)."""
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        return read_registry(wb, list(wb.sheet_names))
+    except Exception:  # noqa: BLE001
+        return []
 
 
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
@@ -188,6 +202,7 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
         if key not in cols:
             ret.add(sheet, xl_rowcol_to_cell(header_row, 0), "", "kolumn-saknas", f"kolumnen '{h}' saknas eller har bytt rubrik")
     id_col = cols["id"]
+    letters = {c: xl_rowcol_to_cell(0, c)[:-1] for c in cols.values()}
     known = {(e.kind, e.id): e for e in expected}
     known_ids = {e.id: e for e in expected}
     seen_here: dict[tuple[str, str], int] = {}
@@ -217,7 +232,7 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
             c = cols.get(k)
             if c is None:
                 continue
-            rr.cells[k] = xl_rowcol_to_cell(r, c)
+            rr.cells[k] = f"{letters[c]}{r + 1}"
             if k in exp.inputs:
                 v = row[c] if c < len(row) else None
                 rr.raw[k] = None if v == "" else v

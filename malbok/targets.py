@@ -89,7 +89,7 @@ def _dated(t: object) -> int | None:
 
 def applicable_target(ind: Indicator, year: int) -> object | None:
     """The target that applies in ``year``: the first dated one not yet passed, else the last."""
-    dated = [t for t in ind.targets if _dated(t) is not None]
+    dated = ind.dated_targets
     for t in dated:
         if t.year >= year:  # type: ignore[attr-defined]
             return t
@@ -99,7 +99,7 @@ def applicable_target(ind: Indicator, year: int) -> object | None:
 
 
 def final_target(ind: Indicator) -> object | None:
-    dated = [t for t in ind.targets if _dated(t) is not None]
+    dated = ind.dated_targets
     if dated:
         return dated[-1]
     return ind.targets[-1] if ind.targets else None

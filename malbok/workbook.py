@@ -24,7 +24,8 @@ from .layout import (
     LAYOUT_VERSION,
     META_SHEET,
     REGISTRY_HEADER,
-    REGISTRY_MARKER,
+    ROWS_SHEET,
+    Expected,
     sheet_name,
 )
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
@@ -170,6 +171,7 @@ class _Formats:
         self.input_num = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": "# ##0.0##"})
         self.input_pct = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": '0.0" %"'})
         self.bold = wb.add_format({"bold": True, "valign": "top"})
+        self.plain = wb.add_format({})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": HEADER_FILL})
         self.swatch: dict[str, object] = {}
@@ -184,12 +186,18 @@ class _Formats:
 HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
 
 
-def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None) -> Path:
-    """Write ``plan`` to ``path`` atomically; same plan gives the same bytes."""
+def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
+                   prefill: dict[tuple[str, str], dict[str, object]] | None = None) -> Path:
+    """Write ``plan`` to ``path`` atomically; same plan gives the same bytes.
+
+    ``prefill`` maps (kind, ID) to input values (``outcome``, ``assessment``,
+    ``comment`` …) written into the input cells, e.g. last period's answers.
+    """
     model, period, unit = plan.model, plan.period, model_unit(plan)
     tmp = temp_beside(path)
     try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                       "strings_to_urls": False, "in_memory": True})
         wb.set_properties({
             "title": f"Uppföljning {period.name} – {unit.name}",
             "subject": f"Mål- och resultatuppföljning {period.name}",
@@ -205,14 +213,18 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None) 
         wb.set_custom_property("malbok_enhet", unit.code)
         fmt = _Formats(wb)
         _instructions(wb, fmt, plan)
-        registry: list[tuple[str, str, str, int, str, str]] = []
         list_ranges = _list_ranges(model)
         for sp in plan.sheets:
-            _area_sheet(wb, fmt, plan, sp, registry, list_ranges, password)
+            _area_sheet(wb, fmt, plan, sp, list_ranges, password, prefill or {})
         meta = wb.add_worksheet(META_SHEET)  # last, so the visible sheets come first
         _write_lists(meta, model)
-        _write_meta(meta, plan, registry)
+        _write_meta(meta, plan)
         meta.very_hidden()
+        rows = wb.add_worksheet(ROWS_SHEET)
+        rows.write_row(0, 0, REGISTRY_HEADER)
+        for i, e in enumerate(expected_rows(plan), start=1):
+            rows.write_row(i, 0, [e.sheet, e.id, e.kind, str(e.row), e.scale, ",".join(e.inputs)])
+        rows.very_hidden()
         wb.worksheets()[0].activate()
         wb.close()
         os.replace(tmp, path)
@@ -243,7 +255,16 @@ def _write_lists(meta: Worksheet, model: Model) -> None:
             meta.write_string(i, 7 + j, lab.label)
 
 
-def _write_meta(meta: Worksheet, plan: WorkbookPlan, registry: list) -> None:
+def expected_rows(plan: WorkbookPlan) -> list[Expected]:
+    """Every data row of the plan, where the writer puts it (the reader's expectation)."""
+    out = []
+    for sp in plan.sheets:
+        for i, row in enumerate(sp.rows):
+            out.append(Expected(sp.name, row.id, row.kind, HEADER_ROW + 2 + i, row.scale.id if row.scale else "", row.inputs))
+    return out
+
+
+def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
     m, p = plan.model, plan.period
     pairs = [
         ("malbok", "arbetsbok"), ("omgång", "uppföljning"), ("modell", m.id), ("modellhash", m.fingerprint()),
@@ -253,11 +274,6 @@ def _write_meta(meta: Worksheet, plan: WorkbookPlan, registry: list) -> None:
     for r, (k, v) in enumerate(pairs):
         meta.write_string(r, 0, k)
         meta.write_string(r, 1, v)
-    start = len(pairs) + 1
-    meta.write_string(start, 0, REGISTRY_MARKER)
-    meta.write_row(start + 1, 0, REGISTRY_HEADER)
-    for i, rec in enumerate(registry, start=start + 2):
-        meta.write_row(i, 0, [str(x) for x in rec])
 
 
 def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) -> None:
@@ -343,13 +359,17 @@ _MEANING_TEXT = {
 
 
 def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: SheetPlan,
-                registry: list, list_ranges: dict[str, str], password: str | None) -> None:
+                list_ranges: dict[str, str], password: str | None,
+                prefill: dict[tuple[str, str], dict[str, object]]) -> None:
     m, p, unit = plan.model, plan.period, model_unit(plan)
     ws = wb.add_worksheet(sp.name)
     ws.hide_gridlines(2)
     for c, col in enumerate(COLUMNS):
-        ws.set_column(c, c, col.width)
-    ws.set_row(0, 24)
+        ws.set_column(c, c, col.width, fmt.cell)
+    plain = fmt.plain
+    ws.set_row(0, 24, plain)  # title rows: no cell borders from the column formats
+    ws.set_row(1, None, plain)
+    ws.set_row(2, None, plain)
     ws.write_string(0, 0, sp.title, fmt.title)
     ws.write_string(1, 0, f"{unit.name} ({unit.code}) · {p.name} · fyll i de gula cellerna", fmt.subtitle)
     ws.write_row(HEADER_ROW, 0, [c.header if c.key != "target_now" else f"Målvärde {p.year}" for c in COLUMNS], fmt.head)
@@ -366,7 +386,11 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
         ws.write_string(r, COL_INDEX["level"], row.level, style)
         ws.write_string(r, COL_INDEX["text"], indent + row.text, style)
         for key in ("measure", "baseline", "target_now", "target_final", "history"):
-            ws.write_string(r, COL_INDEX[key], str(row.values.get(key, "")), style)
+            text = str(row.values.get(key, ""))
+            if text:
+                ws.write_string(r, COL_INDEX[key], text, style)
+            elif style is not fmt.cell:  # plain cells take the column's format
+                ws.write_blank(r, COL_INDEX[key], None, style)
         for key in ("outcome", "rank", "assessment", "comment", "actions"):
             c = COL_INDEX[key]
             if key in row.inputs:
@@ -375,14 +399,19 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                     f = fmt.input_pct if row.indicator.measure == Measure.PERCENT else fmt.input_num
                     if row.indicator.measure == Measure.TEXT:
                         f = fmt.input
-                ws.write_blank(r, c, None, f)
+                value = prefill.get((row.kind, row.id), {}).get(key)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    ws.write_number(r, c, value, f)
+                elif value is not None and value != "":
+                    ws.write_string(r, c, str(value), f)
+                else:
+                    ws.write_blank(r, c, None, f)
                 validations.setdefault((key, _validation_key(row, key)), []).append((r, c))
-            else:
+            elif style is not fmt.cell:
                 ws.write_blank(r, c, None, style)
         if "assessment" in row.inputs and row.scale is not None:
             by_scale.setdefault(row.scale.id, []).append(xl_rowcol_to_cell(r, COL_INDEX["assessment"]))
         ws.set_row(r, _row_height(row))
-        registry.append((sp.name, row.id, row.kind, r + 1, row.scale.id if row.scale else "", ",".join(row.inputs)))
     _validations(ws, m, validations, list_ranges)
     for scale_id, cells in by_scale.items():
         sc = m.scale(scale_id)

@@ -1,0 +1,115 @@
+"""Reading and checking returned workbooks (issue 4 target: at most 3 ms per file).
+
+Builds 1 000 synthetic, filled returns (1 000 units × 4 areas × 40 rows) and
+prints, from one run: malbok ms per file (the whole consolidation: read, check,
+suggest, tidy table), the reading part alone, openpyxl-load ms per file and raw
+zip-inflate ms per file, and their ratios.
+
+    python benchmarks/consolidate.py [--files 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synthetic import synthetic_model  # noqa: E402
+
+from malbok.consolidate import _Ctx, _plan_rows, _UnitReader, consolidate, expected_from_plan  # noqa: E402
+from malbok.periods import parse_period  # noqa: E402
+from malbok.returns import read_return  # noqa: E402
+from malbok.workbook import file_name, plan_workbook, write_workbook  # noqa: E402
+
+
+def build(n: int, out: Path):  # noqa: ANN201
+    model = synthetic_model(units=n, areas=4, rows=40)
+    period = parse_period(model, "2024-delar")
+    labels = ["Uppfyllt", "Delvis uppfyllt", "Ej uppfyllt"]
+    for i, unit in enumerate(model.units):
+        plan = plan_workbook(model, period, unit.code)
+        prefill = {}
+        for sp in plan.sheets:
+            for j, row in enumerate(sp.rows):
+                if row.kind == "Indikator":
+                    # numbers, and Swedish numbers typed as text, as staff do
+                    prefill[(row.kind, row.id)] = {"outcome": 60 + (i + j) % 30 if j % 3 else f"{60 + j % 30},5 %",
+                                                   "comment": "Utvecklingen följer plan."}
+                else:
+                    prefill[(row.kind, row.id)] = {"assessment": labels[(i + j) % 3], "comment": "Analys av målet.",
+                                                   "actions": "Fortsatt arbete."}
+        write_workbook(plan, out / file_name(model, period, unit.code), prefill=prefill)
+    return model, period
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=1000)
+    n = ap.parse_args().files
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        t0 = time.perf_counter()
+        model, period = build(n, out)
+        files = sorted(out.glob("*.xlsx"))
+        print(f"{len(files)} syntetiska inlämningar byggda på {time.perf_counter() - t0:.1f} s "
+              f"(4 områden × 40 rader per fil, {files[0].stat().st_size // 1024} kB per fil)")
+
+        t0 = time.perf_counter()
+        for f in files:
+            with zipfile.ZipFile(f) as z:
+                for name in z.namelist():
+                    z.read(name)
+        zip_ms = (time.perf_counter() - t0) / len(files) * 1000
+
+        t0 = time.perf_counter()
+        for f in files:
+            wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+            for ws in wb.worksheets:
+                for _row in ws.iter_rows(values_only=True):
+                    pass
+            wb.close()
+        opx_ms = (time.perf_counter() - t0) / len(files) * 1000
+
+        # reading and checking one file, as consolidate does it: the rows to expect come
+        # from the model (plans made once per unit, outside the timing), then every row is checked
+        ctx = _Ctx(model, period)
+        cache: dict = {}
+        plans = {u.code: _plan_rows(model, period, u.code, cache) for u in model.units}
+
+        def expected(ident: dict) -> list:
+            return expected_from_plan(model, period, ident["enhet"], cache)
+
+        t0 = time.perf_counter()
+        for f in files:
+            read_return(f, expected)
+        read_ms = (time.perf_counter() - t0) / len(files) * 1000
+        t0 = time.perf_counter()
+        for f in files:
+            ret = read_return(f, expected)
+            _UnitReader(ctx, ret).rows(plans[ret.unit], ret.unit)
+        check_ms = (time.perf_counter() - t0) / len(files) * 1000
+
+        t0 = time.perf_counter()
+        cons = consolidate(model, out, period)
+        total_ms = (time.perf_counter() - t0) / len(files) * 1000
+
+    print(f"malbok, läsa och kontrollera en fil:                    {check_ms:6.2f} ms per fil")
+    print(f"  varav bara läsning (read_return):                     {read_ms:6.2f} ms per fil")
+    print(f"malbok consolidate, hela (även kommunnivå och tabell): {total_ms:6.2f} ms per fil")
+    print(f"openpyxl load_workbook (read_only) + alla rader:        {opx_ms:6.2f} ms per fil")
+    print(f"rå zip-uppackning av alla delar:                        {zip_ms:6.2f} ms per fil")
+    print(f"kvot läsa+kontrollera / openpyxl: {check_ms / opx_ms:5.2f}   / zip: {check_ms / zip_ms:5.2f}   "
+          f"hela / openpyxl: {total_ms / opx_ms:5.2f}   hela / zip: {total_ms / zip_ms:5.2f}")
+    print(f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.data)} rader i Data, "
+          f"{len(cons.errors)} fel, {len(cons.warnings)} varningar")
+    print(f"mål ≤ 3 ms per fil (läsa och kontrollera): {'ja' if check_ms <= 3 else 'nej'}")
+
+
+if __name__ == "__main__":
+    main()
