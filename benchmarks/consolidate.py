@@ -22,7 +22,7 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import synthetic_model  # noqa: E402
 
-from malbok.consolidate import _Ctx, _plan_rows, _UnitReader, consolidate, expected_from_plan  # noqa: E402
+from malbok.consolidation import _Ctx, _plan_rows, _UnitReader, consolidate, expected_from_plan  # noqa: E402
 from malbok.periods import parse_period  # noqa: E402
 from malbok.returns import read_return  # noqa: E402
 from malbok.workbook import file_name, plan_workbook, write_workbook  # noqa: E402

@@ -104,7 +104,7 @@ def consolidate(
     progress: Any = None,
 ) -> Any:
     """Consolidate returned workbooks (files or folders) for ``period``; write KF.xlsx to ``out`` if given."""
-    from .consolidate import consolidate as _consolidate
+    from .consolidation import consolidate as _consolidate
 
     cons = _consolidate(_model(model), returns, period, prefer or (), progress)
     if out is not None:
@@ -112,3 +112,28 @@ def consolidate(
 
         write_kf(cons, out)
     return cons
+
+
+def report(kf: str | Path, docx: str | Path) -> Path:
+    """Write the Word chapter (``.docx``) for a KF.xlsx or Budget.xlsx written by malbok."""
+    from .reports import report as _report
+
+    return _report(kf, docx)
+
+
+def export(kf: str | Path, csv: str | Path | None = None, parquet: str | Path | None = None) -> Any:
+    """Write the tidy ``Data`` table of a KF.xlsx as CSV (Swedish Excel) and/or Parquet; return it."""
+    from .reports import export as _export
+
+    return _export(kf, csv, parquet)
+
+
+def demo(out: str | Path, model: str | Path | None = None, period: str | None = None, progress: Any = None) -> dict[str, Any]:
+    """The whole round trip on a bundled model: generate, fill as staff would, consolidate, report.
+
+    Writes into ``out``: ``arbetsbocker/`` (as sent), ``inlamnade/`` (as returned),
+    ``KF.xlsx``, ``Maluppfyllelse.docx`` and ``data.csv``. Returns what was written.
+    """
+    from .demodata import run_demo
+
+    return run_demo(Path(out), model, period, progress)

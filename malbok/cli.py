@@ -16,8 +16,8 @@ from rich.tree import Tree
 from . import api
 from .load import ModelError
 from .model import MEASURE_SYMBOL, Model
-from .periods import PeriodError
 from .targets import target_text
+from .util import InputError
 
 app = typer.Typer(
     help="malbok – mål- och resultatstyrning för svenska kommuner, i Excel.",
@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 model_app = typer.Typer(help="Arbeta med styrmodellens filer.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+excel_app = typer.Typer(help="Excel-arbetsboken med Konsolidera-knappen (xlwings).", no_args_is_help=True)
+app.add_typer(excel_app, name="excel")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -44,7 +46,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             for place, msg in e.problems:
                 err.print(f"  {place}: {msg}", markup=False)
             raise typer.Exit(1) from None
-        except PeriodError as e:
+        except InputError as e:
             err.print(f"Fel: {e}", markup=False)
             raise typer.Exit(1) from None
         except OSError as e:
@@ -271,7 +273,7 @@ def consolidate(
 
 
 def _collect(returns: list[Path]) -> tuple[list[Path], list[Any]]:
-    from .consolidate import collect_paths
+    from .consolidation import collect_paths
 
     return collect_paths(returns)
 
@@ -299,6 +301,80 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
     con.print(f"Skrev {out_path} (se bladen Översikt, Enheter, Kontroll och Data).", markup=False)
     if errors and strict:
         raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def report(
+    kf: Path = typer.Argument(..., help="KF.xlsx (eller Budget.xlsx) från malbok consolidate"),
+    docx: Path = typer.Option(..., "--docx", help="Word-filen som skrivs, t.ex. Maluppfyllelse.docx"),
+) -> None:
+    """Skriv ett Word-kapitel om måluppfyllelsen, färdigt att klistra in i delårsrapport eller årsredovisning."""
+    path = api.report(kf, docx)
+    out.print(f"Skrev {path}.", markup=False)
+
+
+@app.command()
+@user_errors
+def export(
+    kf: Path = typer.Argument(..., help="KF.xlsx från malbok consolidate"),
+    csv: Path = typer.Option(None, "--csv", help="CSV för svenskt Excel (UTF-8, semikolon, decimalkomma)"),
+    parquet: Path = typer.Option(None, "--parquet", help="Parquet-fil (kräver pyarrow)"),
+) -> None:
+    """Exportera den långa tabellen (bladet Data) som CSV och/eller Parquet."""
+    data = api.export(kf, csv, parquet)
+    for p in (csv, parquet):
+        if p is not None:
+            out.print(f"Skrev {p} ({len(data)} rader).", markup=False)
+
+
+@app.command()
+@user_errors
+def demo(
+    out_dir: Path = typer.Option(Path("demo"), "--out", help="Mapp där allt skrivs (standard: demo)"),
+    model: Path = typer.Option(None, "--model", help="Styrmodell (standard: den medföljande Hallsbergsmodellen)"),
+    period: str = typer.Option(None, "--period", help="Period (standard: delårsrapporten modellens andra år)"),
+) -> None:
+    """Hela varvet på en exempelmodell: arbetsböcker, ifyllda svar, KF.xlsx, Word-kapitel och CSV."""
+    with _progress() as prog:
+        task = prog.add_task("Demo", total=4)
+
+        def step(text: str) -> None:
+            prog.update(task, description=text)
+            prog.advance(task)
+
+        res = api.demo(out_dir, model, period, step)
+    cons = res["konsolidering"]
+    m = res["modell"]
+    con = Console(highlight=False, width=max(out.width, 100))
+    con.print(f"{m.municipality.name}, {res['period'].name}: {len(res['arbetsböcker'])} arbetsböcker skapade och ifyllda, "
+              f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.errors)} fel, {len(cons.warnings)} varningar.", markup=False)
+    from .kfbook import _summary_sentences
+
+    for s in _summary_sentences(cons):
+        con.print(f"  {s}", markup=False)
+    con.print("Titta på:", markup=False)
+    con.print(f"  {out_dir / 'arbetsbocker'}  arbetsböckerna som skickas till nämnderna", markup=False)
+    con.print(f"  {out_dir / 'inlamnade'}  samma arbetsböcker ifyllda, som de kommer tillbaka", markup=False)
+    con.print(f"  {res['kf']}  fullmäktiges uppföljning (Översikt, områden, Enheter, Kontroll, Data)", markup=False)
+    con.print(f"  {res['docx']}  Word-kapitlet om måluppfyllelsen", markup=False)
+    con.print(f"  {res['csv']}  den långa tabellen för ekonomisystem och Excel", markup=False)
+
+
+@excel_app.command("init")
+@user_errors
+def excel_init(
+    model: Path = typer.Option(..., "--model", help="Styrmodellen"),
+    period: str = typer.Option(..., "--period", help="Perioden, t.ex. 2016-delar"),
+    returns: Path = typer.Option(..., "--returns", help="Mappen dit nämndernas arbetsböcker sparas"),
+    out_path: Path = typer.Option(Path("workbooks/Konsolidering.xlsm"), "--out", help="Arbetsboken som skrivs (.xlsm)"),
+    interpreter: str = typer.Option(None, "--interpreter", help="Sökväg till Python för xlwings.conf (annars xlwings standard)"),
+) -> None:
+    """Skapa kontrollantens arbetsbok med knappen Konsolidera (och .py-filen bredvid som knappen anropar)."""
+    from .excel import init_workbook
+
+    path = init_workbook(model, period, returns, out_path, interpreter)
+    out.print(f"Skrev {path} och {path.with_suffix('.py').name}. Öppna arbetsboken i Excel och klicka på Konsolidera.", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -7,7 +7,6 @@ Excel tables) and :mod:`malbok.excel` into the controller's open workbook.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -19,14 +18,13 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
-from .consolidate import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
+from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS
 from .layout import KIND_GOAL, KIND_INDICATOR, META_SHEET
 from .model import Model, Scale
 from .util import temp_beside
-from .workbook import FIXED_DATE, kommun
+from .workbook import FIXED_DATE, kommun, write_model_sheet
 
-MODEL_SHEET = "_modell"
 KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data")
 
 
@@ -181,10 +179,6 @@ def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
     return f"{area_name}: {reached} av {len(rows)} {what} {verb}."
 
 
-def model_json(model: Model) -> str:
-    return json.dumps(model.to_data(), ensure_ascii=False, sort_keys=False)
-
-
 def write_kf(cons: Consolidation, path: str | Path) -> Path:
     """Write KF.xlsx atomically; the same consolidation gives the same bytes."""
     path = Path(path)
@@ -214,11 +208,7 @@ def _meta(wb: xlsxwriter.Workbook, cons: Consolidation) -> None:
         meta.write_string(r, 0, k)
         meta.write_string(r, 1, v)
     meta.very_hidden()
-    ms = wb.add_worksheet(MODEL_SHEET)
-    text = model_json(cons.model)
-    for i in range(0, max(1, math.ceil(len(text) / 30000))):
-        ms.write_string(i, 0, text[i * 30000:(i + 1) * 30000])
-    ms.very_hidden()
+    write_model_sheet(wb, cons.model)
 
 
 def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> None:

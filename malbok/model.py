@@ -473,6 +473,14 @@ class Model(_Base):
         """A short, stable hash of the model's content (not of its file)."""
         return self._fingerprint
 
+    @cached_property
+    def _json_text(self) -> str:
+        return json.dumps(self.to_data(), ensure_ascii=False)
+
+    def json_text(self) -> str:
+        """The model as compact JSON (Swedish keys): what workbooks carry in their ``_modell`` sheet."""
+        return self._json_text
+
 
 # -- cross-reference checks ------------------------------------------------------
 

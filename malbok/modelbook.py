@@ -8,7 +8,6 @@ declaration, so YAML -> xlsx -> YAML gives an equal model.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .load import Locator, ModelError, best_place
 from .model import Model
+from .util import temp_beside
 
 LIST_SEP = ", "
 # Fixed document date so the same model gives the same file, byte for byte.
@@ -212,8 +212,7 @@ def write_model_book(model: Model, path: str | Path) -> Path:
     """Write the model as an Excel model workbook (atomically)."""
     path = Path(path)
     data = model.model_dump(mode="json", by_alias=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent or ".")
-    os.close(fd)
+    tmp = temp_beside(path)
     try:
         wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({"title": f"Styrmodell {model.municipality.name}", "company": model.municipality.name,

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .model import Goal, Indicator, Model, Occasion, OccasionKind
+from .util import InputError
 
 _PERIOD_RE = re.compile(r"^(\d{4})-([a-z0-9_]+)$")
 
 
-class PeriodError(ValueError):
+class PeriodError(InputError):
     """A period id that the model does not know (message in Swedish)."""
 
 

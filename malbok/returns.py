@@ -49,6 +49,7 @@ class Return:
     rows: dict[tuple[str, str], ReturnRow] = field(default_factory=dict)  # (kind, id) -> row
     findings: list[Finding] = field(default_factory=list)
     readable: bool = False
+    on_disk: bool = True  # False when read from values in an open Excel workbook
 
     @property
     def name(self) -> str:
@@ -106,11 +107,30 @@ def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[
     except Exception as e:  # noqa: BLE001 - any failure is this file's problem
         ret.add("", "", "", "trasig-fil", f"filen är trasig eller avkortad och kan inte läsas ({_short(e)})")
         return ret
+    return _read_book(ret, sheet_names, lambda name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False), data, expected_for)
+
+
+def read_values(name: str, sheets: dict[str, list[list[Any]]],
+                expected_for: Callable[[dict[str, str]], list[Expected] | None] | None = None) -> Return:
+    """Read a workbook from its sheets' values (as Excel gives them through xlwings).
+
+    The same checks as :func:`read_return`, for a workbook open in Excel with
+    unsaved changes. Number formats are not known here, so a 0,85 in a
+    %-indicator is taken as typed (and warned about).
+    """
+    ret = Return(Path(name), on_disk=False)
+    blob = repr(sorted((k, v) for k, v in sheets.items() if not k.startswith("_"))).encode("utf-8")
+    ret.digest = hashlib.sha256(blob).hexdigest()
+    return _read_book(ret, list(sheets), lambda n: [list(r) for r in sheets[n]], b"", expected_for)
+
+
+def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]], data: bytes,
+               expected_for: Callable[[dict[str, str]], list[Expected] | None] | None) -> Return:
     if META_SHEET not in sheet_names:
         ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok generate (eller har sparats om på ett sätt som tog bort bladet)")
         return ret
     try:
-        meta = wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+        meta = get_rows(META_SHEET)
     except Exception as e:  # noqa: BLE001
         ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas ({_short(e)})")
         return ret
@@ -118,7 +138,7 @@ def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[
     ret.readable = True
     expected = expected_for(ret.identity) if expected_for is not None else None
     if expected is None:
-        ret.expected = read_registry(wb, sheet_names)
+        ret.expected = read_registry(get_rows, sheet_names)
     else:
         ret.expected = expected
     sheets: dict[str, list[Expected]] = {}
@@ -129,7 +149,7 @@ def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[
             ret.add(sheet, "", "", "blad-saknas", f"bladet '{sheet}' saknas (borttaget eller omdöpt); {len(expected)} rader kan inte läsas")
             continue
         try:
-            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = get_rows(sheet)
         except Exception as e:  # noqa: BLE001
             ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas ({_short(e)})")
             continue
@@ -150,12 +170,12 @@ def _read_meta(ret: Return, meta: list[list[Any]]) -> None:
         ret.identity[key] = str(row[1]).strip() if len(row) > 1 and row[1] is not None else ""
 
 
-def read_registry(wb: Any, sheet_names: list[str]) -> list[Expected]:
+def read_registry(get_rows: Callable[[str], list[list[Any]]], sheet_names: list[str]) -> list[Expected]:
     """The rows the file was written with (its own registry)."""
     if ROWS_SHEET not in sheet_names:
         return []
     out = []
-    for row in wb.get_sheet_by_name(ROWS_SHEET).to_python(skip_empty_area=False)[1:]:
+    for row in get_rows(ROWS_SHEET)[1:]:
         if not row or not row[0]:
             continue
         try:
@@ -170,7 +190,7 @@ def file_registry(path: Path) -> list[Expected]:
     """The registry of a workbook file (used to say what differs between model versions)."""
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        return read_registry(wb, list(wb.sheet_names))
+        return read_registry(lambda n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False), list(wb.sheet_names))
     except Exception:  # noqa: BLE001
         return []
 

@@ -8,6 +8,11 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+
+class InputError(ValueError):
+    """The user's own unusable input (a file, a setting); the message is Swedish and names the place."""
+
+
 _ASCII = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O", "é": "e", "É": "E"})
 
 
@@ -19,10 +24,21 @@ def slug(text: str, max_len: int = 40) -> str:
     return (text[:max_len].strip("-_") or "x")
 
 
+def _plain_mode(fd_or_path: int | str) -> None:
+    """mkstemp makes files private (0600); outputs get the usual mode (0666 minus the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    if isinstance(fd_or_path, int):
+        os.fchmod(fd_or_path, 0o666 & ~mask)
+    else:
+        os.chmod(fd_or_path, 0o666 & ~mask)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path`` and rename: never a half-written output."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=".malbok-", suffix=path.suffix, dir=path.parent)
+    _plain_mode(fd)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -34,5 +50,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def temp_beside(path: Path) -> str:
     fd, tmp = tempfile.mkstemp(prefix=".malbok-", suffix=path.suffix, dir=path.parent)
+    _plain_mode(fd)
     os.close(fd)
     return tmp

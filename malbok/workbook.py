@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -23,6 +25,8 @@ from .layout import (
     KIND_PROGRAMME,
     LAYOUT_VERSION,
     META_SHEET,
+    MODEL_CHUNK,
+    MODEL_SHEET,
     REGISTRY_HEADER,
     ROWS_SHEET,
     Expected,
@@ -186,6 +190,15 @@ class _Formats:
 HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
 
 
+def write_model_sheet(wb: xlsxwriter.Workbook, model: Model) -> None:
+    """The styrmodell as JSON in a very hidden sheet, so a workbook can be checked on its own."""
+    ws = wb.add_worksheet(MODEL_SHEET)
+    text = model.json_text()
+    for i in range(0, max(1, -(-len(text) // MODEL_CHUNK))):
+        ws.write_string(i, 0, text[i * MODEL_CHUNK:(i + 1) * MODEL_CHUNK])
+    ws.very_hidden()
+
+
 def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
                    prefill: dict[tuple[str, str], dict[str, object]] | None = None) -> Path:
     """Write ``plan`` to ``path`` atomically; same plan gives the same bytes.
@@ -225,6 +238,7 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
         for i, e in enumerate(expected_rows(plan), start=1):
             rows.write_row(i, 0, [e.sheet, e.id, e.kind, str(e.row), e.scale, ",".join(e.inputs)])
         rows.very_hidden()
+        write_model_sheet(wb, model)
         wb.worksheets()[0].activate()
         wb.close()
         os.replace(tmp, path)
@@ -276,6 +290,14 @@ def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
         meta.write_string(r, 1, v)
 
 
+def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float) -> None:
+    """A wrapped text with its row made tall enough: not every spreadsheet fits rows on opening."""
+    ws.write_string(r, c, text, f)
+    lines = sum(max(1, math.ceil(len(line) / (width * 1.05))) for line in text.split("\n"))
+    if lines > 1:
+        ws.set_row(r, 15 * lines)
+
+
 def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) -> None:
     m, p, unit = plan.model, plan.period, model_unit(plan)
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
@@ -297,7 +319,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         facts.insert(3, ("Om perioden", p.occasion.description))
     for k, v in facts:
         ws.write_string(r, 0, k, fmt.bold)
-        ws.write_string(r, 1, v, fmt.wrap)
+        _write_wrapped(ws, r, 1, v, fmt.wrap, 90)
         r += 1
     r += 1
     ws.write_string(r, 0, "Så fyller du i", fmt.h2)
@@ -312,7 +334,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         "7. Spara filen med samma namn och skicka tillbaka den.",
     ]
     for s in steps:
-        ws.write_string(r, 1, s, fmt.wrap)
+        _write_wrapped(ws, r, 1, s, fmt.wrap, 90)
         r += 1
     r += 1
     ws.write_string(r, 0, "Innehåll", fmt.h2)
@@ -334,7 +356,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         r += 1
         for lab in sc.labels:
             ws.write_string(r, 0, lab.label, fmt.colour(lab.colour))
-            ws.write_string(r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap)
+            _write_wrapped(ws, r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap, 90)
             r += 1
         r += 1
     if m.values:
@@ -342,7 +364,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         r += 1
         for v in m.values:
             ws.write_string(r, 0, v.name, fmt.bold)
-            ws.write_string(r, 1, v.text, fmt.wrap)
+            _write_wrapped(ws, r, 1, v.text, fmt.wrap, 90)
             r += 1
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
     ws.set_paper(9)

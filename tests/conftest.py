@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+# xlwings PRO's remote engine (xw.Book(json=...)) is free under the PolyForm Noncommercial
+# licence, which covers government institutions; xlwings registers it at import time.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from malbok import consolidate, generate
 from malbok.cli import app
-from malbok.consolidate import COUNCIL
-from malbok.demo import fill_workbook
+from malbok.consolidation import COUNCIL
+from malbok.demodata import fill_workbook
 from malbok.kfbook import write_kf
 from malbok.periods import parse_period
 from malbok.values import parse_number

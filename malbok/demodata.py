@@ -132,3 +132,53 @@ def fill_workbook(path: Path, model: Model, period: Period, unit: str, style: st
                 put("comment", "Handlingsprogrammet följs enligt plan.")
     wb.save(path)
     return typed
+
+
+def bundled_model(name: str = "hallsberg") -> Path:
+    """The path of a bundled template (``hallsberg``, ``hallefors``, ``soderhamn``)."""
+    from importlib.resources import files
+
+    return Path(str(files("malbok.templates") / f"{name}.yaml"))
+
+
+def default_period(model: Model) -> str:
+    """The demo's period: the delårsrapport (else the first occasion) of the mandate's second year."""
+    from .model import OccasionKind
+
+    occ = next((o for o in model.occasions if o.kind == OccasionKind.INTERIM), model.occasions[0])
+    year = min(model.mandate.start + 1, model.mandate.end)
+    return f"{year}-{occ.id}"
+
+
+def run_demo(out: Path, model_path: str | Path | None = None, period: str | None = None, progress=None) -> dict:  # noqa: ANN001
+    """Generate, fill as staff would, consolidate and report, all into ``out``."""
+    import shutil
+
+    from .api import consolidate, export, generate, report
+    from .load import load_model
+    from .periods import parse_period
+
+    out = Path(out)
+    model = load_model(model_path or bundled_model())
+    period = period or default_period(model)
+    p = parse_period(model, period)
+    sent, returned = out / "arbetsbocker", out / "inlamnade"
+    for d in (sent, returned):
+        if d.exists():
+            shutil.rmtree(d)
+    step = progress or (lambda _t: None)
+    step("Skapar arbetsböcker")
+    made = [g for g in generate(model, period, sent) if g.path]
+    returned.mkdir(parents=True, exist_ok=True)
+    step("Fyller i som nämnderna")
+    for g in made:
+        target = returned / g.path.name
+        shutil.copyfile(g.path, target)
+        fill_workbook(target, model, p, g.unit)
+    step("Konsoliderar")
+    cons = consolidate(model, [returned], period, out=out / "KF.xlsx")
+    step("Skriver rapporter")
+    docx_path = report(out / "KF.xlsx", out / "Maluppfyllelse.docx")
+    export(out / "KF.xlsx", csv=out / "data.csv")
+    return {"modell": model, "period": p, "arbetsböcker": [g.path for g in made], "inlämnade": sorted(returned.iterdir()),
+            "kf": out / "KF.xlsx", "docx": docx_path, "csv": out / "data.csv", "konsolidering": cons}

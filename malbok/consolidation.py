@@ -19,7 +19,7 @@ from .findings import ERROR, INFO, WARNING, Finding
 from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Meaning, Measure, Model, Scale
 from .periods import Period, parse_period
-from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return
+from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return, read_values
 from .targets import (
     Suggestion,
     combine_goal,
@@ -228,7 +228,7 @@ class _UnitReader:
         if value is None:
             return None
         if measure == Measure.PERCENT and not parsed.from_text and 0 < value <= 1:
-            if cell and cell_is_percent(ret.path, rr.sheet, cell):
+            if cell and ret.on_disk and cell_is_percent(ret.path, rr.sheet, cell):
                 value = round(value * 100, 10)  # 0,85 shown as 85 %
             else:
                 ret.add(rr.sheet, cell, rid, "andel-som-procent",
@@ -311,6 +311,7 @@ def consolidate(
     period: str | Period,
     prefer: Iterable[str | Path] = (),
     progress: Callable[[str], None] | None = None,
+    values: dict[str, dict[str, list[list[Any]]]] | None = None,
 ) -> Consolidation:
     """Read every returned workbook, check it, and build the council's follow-up.
 
@@ -344,6 +345,8 @@ def consolidate(
         returns.append(ret)
         if progress is not None:
             progress(f.name)
+    for name, sheets in (values or {}).items():  # workbooks open in Excel, read through xlwings
+        returns.append(read_values(name, sheets, expected_for))
 
     accepted: dict[str, list[Return]] = {}
     for ret in returns:

@@ -1,0 +1,1 @@
+"""The bundled styrmodeller (YAML), shipped inside the package as ``malbok.templates``."""
