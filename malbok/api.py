@@ -63,29 +63,74 @@ def show_json(model: Model | str | Path) -> str:
     return json.dumps(show(model), ensure_ascii=False, indent=2)
 
 
+PLAN_ROUND = "plan"
+
+
+def _round(round: str | None) -> str:
+    r = (round or "uppföljning").strip().lower().replace("uppfoljning", "uppföljning")
+    if r not in ("uppföljning", PLAN_ROUND):
+        from .util import InputError
+
+        raise InputError(f"okänd omgång '{round}'; välj uppföljning eller plan")
+    return r
+
+
+def _year(year: int | None) -> int:
+    if year is None:
+        from .util import InputError
+
+        raise InputError("planomgången kräver --year, t.ex. --year 2014")
+    return int(year)
+
+
 def generate(
     model: Model | str | Path,
-    period: str,
+    period: str | None,
     out: str | Path,
     units: list[str] | None = None,
     password: str | None = None,
     progress: Any = None,
+    round: str = "uppföljning",
+    year: int | None = None,
+    plan: str | Path | None = None,
 ) -> list[Any]:
-    """Write one follow-up workbook per unit that reports at ``period`` into ``out``.
+    """Write one workbook per unit into ``out``.
 
-    Returns one :class:`~malbok.workbook.Generated` per unit asked for; a unit
-    with nothing to report has ``path=None``.
+    Follow-up (default): one workbook per unit that reports at ``period``; with
+    ``plan`` (a Budget.xlsx from the plan round) the units' own goals and
+    activities of that year are included. ``round="plan"``: one plan workbook
+    per unit for ``year`` (own goals, activities, indicators, budget).
+    Returns one record per unit asked for; a unit with nothing to do has ``path=None``.
     """
     from .periods import parse_period
-    from .workbook import generate as _generate
 
     m = _model(model)
-    p = parse_period(m, period)
     codes = {u.code for u in m.units}
     unknown = [u for u in units or [] if u not in codes]
     if unknown:
         raise ModelError("--unit", [("--unit", f"okänd enhet '{u}'; modellen har: {', '.join(sorted(codes))}") for u in unknown])
+    if _round(round) == PLAN_ROUND:
+        from .plan import generate_plan
+
+        return generate_plan(m, _year(year), Path(out), units or None, password, progress)
+    from .workbook import generate as _generate
+
+    if period is None:
+        from .util import InputError
+
+        raise InputError("ange --period, t.ex. --period 2016-delar")
+    p = parse_period(m, period)
+    m = with_plans(m, plan, p.year)
     return _generate(m, p, Path(out), units or None, password, progress)
+
+
+def with_plans(model: Model, plan: str | Path | None, year: int) -> Model:
+    """The model with the units' plans of ``year`` (from a Budget.xlsx) as goals of the follow-up."""
+    if plan is None:
+        return model
+    from .plan import apply_plans, load_plans
+
+    return apply_plans(load_plans(plan, model), year)
 
 
 def inspect(path: str | Path) -> Any:
@@ -98,15 +143,37 @@ def inspect(path: str | Path) -> Any:
 def consolidate(
     model: Model | str | Path,
     returns: Any,
-    period: str,
+    period: str | None,
     out: str | Path | None = None,
     prefer: list[str | Path] | None = None,
     progress: Any = None,
+    round: str = "uppföljning",
+    year: int | None = None,
+    plan: str | Path | None = None,
 ) -> Any:
-    """Consolidate returned workbooks (files or folders) for ``period``; write KF.xlsx to ``out`` if given."""
-    from .consolidation import consolidate as _consolidate
+    """Consolidate returned workbooks (files or folders).
 
-    cons = _consolidate(_model(model), returns, period, prefer or (), progress)
+    Follow-up: for ``period``, writing KF.xlsx to ``out`` if given (``plan``: the
+    Budget.xlsx whose goals and activities the workbooks carry). ``round="plan"``:
+    the plan workbooks of ``year``, writing Budget.xlsx to ``out`` if given.
+    """
+    m = _model(model)
+    if _round(round) == PLAN_ROUND:
+        from .plan import consolidate_plan, write_budget
+
+        pc = consolidate_plan(m, returns, _year(year), prefer or (), progress)
+        if out is not None and pc.plans:
+            write_budget(pc, out)
+        return pc
+    from .consolidation import consolidate as _consolidate
+    from .periods import parse_period
+
+    if period is None:
+        from .util import InputError
+
+        raise InputError("ange --period, t.ex. --period 2016-delar")
+    p = parse_period(m, period)
+    cons = _consolidate(with_plans(m, plan, p.year), returns, p, prefer or (), progress)
     if out is not None:
         from .kfbook import write_kf
 

@@ -185,21 +185,33 @@ def generate(
     out: Path = typer.Option(..., "--out", help="Mapp för arbetsböckerna"),
     unit: list[str] = typer.Option(None, "--unit", help="Bara dessa enheter (kod); kan upprepas"),
     password: str = typer.Option(None, "--password", help="Lösenord för bladskyddet (standard: inget)"),
+    round_: str = typer.Option("uppföljning", "--round", help="uppföljning (standard) eller plan"),
+    year: int = typer.Option(None, "--year", help="Planåret, med --round plan"),
+    plan: Path = typer.Option(None, "--plan", help="Budget.xlsx från planomgången: nämndernas mål och aktiviteter följs upp"),
 ) -> None:
-    """Skapa en arbetsbok per enhet för en period."""
+    """Skapa en arbetsbok per enhet: uppföljning för en period, eller verksamhetsplan för ett år (--round plan)."""
     from rich.table import Table
 
     m = api.validate(model)
-    if period is None:
+    is_plan = api._round(round_) == api.PLAN_ROUND
+    if not is_plan and period is None:
         raise typer.BadParameter("ange --period, t.ex. --period 2016-delar")
     with _progress() as prog:
         task = prog.add_task("Skapar arbetsböcker", total=len(unit or m.units))
-        results = api.generate(m, period, out, unit or None, password, lambda _c: prog.advance(task))
+        results = api.generate(m, period, out, unit or None, password, lambda _c: prog.advance(task),
+                               round=round_, year=year, plan=plan)
     table = Table(title=f"Arbetsböcker i {out}")
-    for col in ("Enhet", "Fil", "Mål", "Indikatorer"):
+    cols = ("Enhet", "Fil", "Fullmäktiges mål", "Ram (tkr)") if is_plan else ("Enhet", "Fil", "Mål", "Indikatorer")
+    for col in cols:
         table.add_column(col)
     for r in results:
-        table.add_row(r.unit, r.path.name if r.path else "– (inget att rapportera)", str(r.goals), str(r.indicators))
+        name = r.path.name if r.path else "– (inget att " + ("planera" if is_plan else "rapportera") + ")"
+        if is_plan:
+            from .reports import fmt_number
+
+            table.add_row(r.unit, name, str(r.goals), fmt_number(r.frame, 0) if r.frame is not None else "–")
+        else:
+            table.add_row(r.unit, name, str(r.goals), str(r.indicators))
     out.mkdir(parents=True, exist_ok=True)
     outp = Console(highlight=False, width=max(out_width(), 100))
     outp.print(table)
@@ -207,7 +219,8 @@ def generate(
     skipped = [r.unit for r in results if not r.path]
     outp.print(f"{written} arbetsböcker skrivna.", markup=False)
     if skipped:
-        outp.print(f"Ingen fil för {', '.join(skipped)}: enheten har inget att rapportera i perioden.", markup=False)
+        outp.print(f"Ingen fil för {', '.join(skipped)}: enheten har inget att {'planera' if is_plan else 'rapportera'} "
+                   f"{'året' if is_plan else 'i perioden'}.", markup=False)
 
 
 def out_width() -> int:
@@ -250,25 +263,35 @@ def consolidate(
     model: Path = typer.Argument(..., help="Styrmodellen"),
     returns: list[Path] = typer.Argument(..., help="Mapp eller filer med inlämnade arbetsböcker"),
     period: str = typer.Option(None, "--period", help="Perioden, t.ex. 2016-delar"),
-    out: Path = typer.Option(..., "--out", help="KF-arbetsboken som skrivs, t.ex. KF.xlsx"),
+    out: Path = typer.Option(..., "--out", help="Arbetsboken som skrivs, t.ex. KF.xlsx (eller Budget.xlsx i planomgången)"),
     prefer: list[Path] = typer.Option(None, "--prefer", help="Välj denna fil när en enhet lämnat två olika"),
     strict: bool = typer.Option(False, "--strict", help="Slutkod 1 om något fel hittades"),
+    round_: str = typer.Option("uppföljning", "--round", help="uppföljning (standard) eller plan"),
+    year: int = typer.Option(None, "--year", help="Planåret, med --round plan"),
+    plan: Path = typer.Option(None, "--plan", help="Budget.xlsx vars mål och aktiviteter arbetsböckerna följer upp"),
 ) -> None:
-    """Konsolidera inlämnade arbetsböcker till fullmäktiges uppföljning (KF.xlsx).
+    """Konsolidera inlämnade arbetsböcker till fullmäktiges uppföljning (KF.xlsx) eller budgetdokumentet (Budget.xlsx).
 
-    Slutkod 0 när KF.xlsx skrevs, 1 med --strict när fel hittades, 2 när inget kunde konsolideras.
+    Slutkod 0 när filen skrevs, 1 med --strict när fel hittades, 2 när inget kunde konsolideras.
     """
     m = api.validate(model)
-    if period is None:
+    is_plan = api._round(round_) == api.PLAN_ROUND
+    if not is_plan and period is None:
         raise typer.BadParameter("ange --period, t.ex. --period 2016-delar")
     files, _ = _collect(returns)
     with _progress() as prog:
         task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
-        cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=lambda _n: prog.advance(task))
+        cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=lambda _n: prog.advance(task),
+                               round=round_, year=year, plan=plan)
     if cons.consolidated_units:
-        from .kfbook import write_kf
+        if is_plan:
+            from .plan import write_budget
 
-        write_kf(cons, out)
+            write_budget(cons, out)
+        else:
+            from .kfbook import write_kf
+
+            write_kf(cons, out)
     _summary(cons, out, strict)
 
 
@@ -298,7 +321,8 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
     if not cons.consolidated_units:
         err.print("Inget kunde konsolideras; ingen fil skrevs.", markup=False)
         raise typer.Exit(2)
-    con.print(f"Skrev {out_path} (se bladen Översikt, Enheter, Kontroll och Data).", markup=False)
+    sheets = "Översikt, Budget, Enheter, Kontroll och Data" if hasattr(cons, "plans") else "Översikt, Enheter, Kontroll och Data"
+    con.print(f"Skrev {out_path} (se bladen {sheets}).", markup=False)
     if errors and strict:
         raise typer.Exit(1)
 

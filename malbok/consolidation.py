@@ -372,6 +372,10 @@ def consolidate(
         if not _plan_rows(model, period, unit, plans):
             ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
             continue
+        if ident.get("planer") == "ja" and not any(pl.year == period.year for pl in model.plans):
+            ret.add("", "", "", "plan-saknas", "arbetsboken innehåller nämndernas egna mål och aktiviteter från planomgången; "
+                    "konsolidera med --plan Budget.xlsx (samma som vid malbok generate)")
+            continue
         if ident.get("modellhash") != fingerprint:
             _describe_version_change(ret, model, period, plans)
         accepted.setdefault(unit, []).append(ret)

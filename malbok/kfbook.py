@@ -160,11 +160,20 @@ def _summary_sentences(cons: Consolidation) -> list[str]:
     out = []
     council = cons.data[(cons.data["Sammanställning"] == "kommun")]
     for area in cons.model.areas:
-        rows = council[(council["Område"] == area.name) & ((council["Typ"] == KIND_GOAL) | ((council["Typ"] == KIND_INDICATOR) & (council["Överordnat"] == "")))]
+        rows = assessed_rows(council[council["Område"] == area.name])
         if rows.empty:
             continue
         out.append(summary_sentence(cons.model, area.name, rows))
     return out
+
+
+ACTIVITY_LEVEL_NAME = "Aktivitet"
+
+
+def assessed_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows a summary counts: goals (activities from the plan round excluded) and indicators decided under an area."""
+    goals = (rows["Typ"] == KIND_GOAL) & (rows["Nivå"] != ACTIVITY_LEVEL_NAME)
+    return rows[goals | ((rows["Typ"] == KIND_INDICATOR) & (rows["Överordnat"] == ""))]
 
 
 def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:

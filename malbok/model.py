@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -357,6 +358,64 @@ class Programme(_Base):
     follow_up: list[str] = Field(default_factory=list, alias="uppföljning")
 
 
+# -- the plan round: what a unit adds under the council's goals ------------------------
+
+
+class PlanGoal(_Base):
+    """A unit's own goal (nämndmål) in its verksamhetsplan, under one of the council's goals."""
+
+    id: str
+    parent: str | None = Field(None, alias="överordnat", description="Fullmäktiges mål som nämndmålet hör till")
+    text: str = Field(alias="text", min_length=1)
+    comment: str = Field("", alias="kommentar")
+
+
+class Activity(_Base):
+    """Planned work (aktivitet) under a unit goal or a council goal."""
+
+    id: str
+    goal: str | None = Field(None, alias="mål", description="Nämndmålet eller fullmäktiges mål aktiviteten hör till")
+    text: str = Field(alias="text", min_length=1)
+    owner: str = Field("", alias="ansvarig")
+    start: date | None = Field(None, alias="start")
+    end: date | None = Field(None, alias="slut")
+    status: str = Field("", alias="status")
+    comment: str = Field("", alias="kommentar")
+
+
+class PlanIndicator(_Base):
+    """An indicator a unit adds to follow one of its goals."""
+
+    id: str
+    goal: str | None = Field(None, alias="mål")
+    text: str = Field(alias="text", min_length=1)
+    measure: Measure = Field(Measure.NUMBER, alias="måttenhet")
+    target: str = Field("", alias="målvärde", description="Målvärdet som nämnden skrev det")
+
+
+class BudgetLine(_Base):
+    """An amount in the unit's budget, per verksamhet or activity (tkr)."""
+
+    activity: str = Field(alias="verksamhet")
+    amount: float = Field(alias="belopp_tkr")
+    comment: str = Field("", alias="kommentar")
+
+
+class Plan(_Base):
+    """A unit's verksamhetsplan for one year."""
+
+    unit: str = Field(alias="enhet")
+    year: int = Field(alias="år")
+    goals: list[PlanGoal] = Field(default_factory=list, alias="mål")
+    activities: list[Activity] = Field(default_factory=list, alias="aktiviteter")
+    indicators: list[PlanIndicator] = Field(default_factory=list, alias="indikatorer")
+    budget: list[BudgetLine] = Field(default_factory=list, alias="budget")
+
+    @property
+    def total(self) -> float:
+        return sum(b.amount for b in self.budget)
+
+
 class Model(_Base):
     """A municipality's styrmodell."""
 
@@ -377,6 +436,9 @@ class Model(_Base):
     goals: list[Goal] = Field(default_factory=list, alias="mål")
     indicators: list[Indicator] = Field(default_factory=list, alias="indikatorer")
     programmes: list[Programme] = Field(default_factory=list, alias="handlingsprogram")
+    plan_level: str | None = Field(None, alias="plannivå", description="Målnivån för nämndernas egna mål i planomgången")
+    activity_scale: str | None = Field(None, alias="aktivitetsskala", description="Skalan för aktiviteternas status")
+    plans: list[Plan] = Field(default_factory=list, alias="planer", description="Nämndernas verksamhetsplaner")
 
     # -- lookups (indexed once; a loaded model is not changed afterwards) -----------
     @cached_property
@@ -459,6 +521,13 @@ class Model(_Base):
 
     def indicators_of(self, goal_id: str) -> list[Indicator]:
         return list(self._index["indicators_of"].get(goal_id, ()))
+
+    def changed(self, **update: Any) -> Model:
+        """A copy with some fields replaced; the cached lookups and hashes are rebuilt for it."""
+        new = self.model_copy(update=update)
+        for key in ("_index", "_fingerprint", "_json_text"):
+            new.__dict__.pop(key, None)
+        return new
 
     def to_data(self) -> dict[str, Any]:
         """The model as plain data with the Swedish keys, as written in YAML."""
@@ -629,6 +698,27 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
                 problems.append((("handlingsprogram", i, "mål", k), f"okänt mål '{gid}'"))
         check_units(("handlingsprogram", i, "enheter"), p.units)
         check_occ(("handlingsprogram", i, "uppföljning"), p.follow_up)
+
+    if model.plan_level is not None and model.plan_level not in level_ids:
+        problems.append((("plannivå",), f"okänd målnivå '{model.plan_level}'"))
+    if model.activity_scale is not None and model.activity_scale not in scale_ids:
+        problems.append((("aktivitetsskala",), f"okänd skala '{model.activity_scale}'"))
+    plan_ids: set[str] = set()
+    for i, pl in enumerate(model.plans):
+        check_units(("planer", i, "enhet"), [pl.unit])
+        own = {g.id for g in pl.goals}
+        for j, pg in enumerate(pl.goals):
+            if pg.parent is not None and pg.parent not in goals:
+                problems.append((("planer", i, "mål", j, "överordnat"), f"okänt mål '{pg.parent}'"))
+        for kind, items in (("mål", pl.goals), ("aktiviteter", pl.activities), ("indikatorer", pl.indicators)):
+            for j, item in enumerate(items):
+                if item.id in plan_ids or item.id in goals:
+                    problems.append((("planer", i, kind, j, "id"), f"id '{item.id}' finns redan"))
+                plan_ids.add(item.id)
+        for kind, items in (("aktiviteter", pl.activities), ("indikatorer", pl.indicators)):
+            for j, item in enumerate(items):
+                if item.goal is not None and item.goal not in own and item.goal not in goals:
+                    problems.append((("planer", i, kind, j, "mål"), f"okänt mål '{item.goal}'"))
     return problems
 
 

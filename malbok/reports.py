@@ -229,9 +229,10 @@ def _followup_chapter(doc: Any, book: KfBook) -> None:
             continue
         doc.add_heading(area.name, level=2)
         _paragraphs(doc, area.text)
-        assessed = rows_area[(rows_area["Typ"] == KIND_GOAL) | ((rows_area["Typ"] == KIND_INDICATOR) & (rows_area["Överordnat"] == ""))]
+        from .kfbook import assessed_rows, summary_sentence
+
+        assessed = assessed_rows(rows_area)
         if not assessed.empty:
-            from .kfbook import summary_sentence
 
             sentence = summary_sentence(m, area.name, assessed).split(": ", 1)[-1]
             doc.add_paragraph().add_run(sentence[0].upper() + sentence[1:]).bold = True

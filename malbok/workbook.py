@@ -285,6 +285,8 @@ def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
         ("kommun", m.municipality.name), ("kommunkod", m.municipality.code), ("period", p.id),
         ("enhet", plan.unit_code), ("layoutversion", LAYOUT_VERSION), ("malbokversion", __version__),
     ]
+    if any(pl.year == p.year for pl in m.plans):
+        pairs.append(("planer", "ja"))  # carries the units' own goals and activities (generate --plan)
     for r, (k, v) in enumerate(pairs):
         meta.write_string(r, 0, k)
         meta.write_string(r, 1, v)

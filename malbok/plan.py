@@ -1,0 +1,955 @@
+"""The plan round: each unit's verksamhetsplan (own goals, activities, indicators, budget).
+
+``generate_plan`` writes one plan workbook per unit: per area sheet the
+council's goals (locked) with room under each for the unit's own rows, and a
+``Budget`` sheet with the unit's frame, live sums and the difference to the
+frame. ``consolidate_plan`` reads them back into :class:`~malbok.model.Plan`
+objects with findings, and ``write_budget`` builds ``Budget.xlsx`` for the
+budget document. ``apply_plans`` turns the plans into goals of the follow-up,
+so the next delår follows the units' own goals and activities like council
+goals.
+
+The plan sheets have one layout, declared in :data:`PLAN_COLUMNS`, used by the
+writer and the reader; rows are found by header text, not position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ._version import __version__
+from .findings import ERROR, WARNING, Finding
+from .layout import INSTRUCTIONS_SHEET, KIND_ACTIVITY, KIND_INDICATOR, KIND_UNIT_GOAL, META_SHEET, sheet_name
+from .model import (
+    Activity,
+    BudgetLine,
+    Goal,
+    GoalLevel,
+    Indicator,
+    Label,
+    Meaning,
+    Measure,
+    Model,
+    Plan,
+    PlanGoal,
+    PlanIndicator,
+    ReportTarget,
+    Scale,
+)
+from .util import InputError, slug, temp_beside
+from .values import parse_number
+
+PLAN_LAYOUT = "plan-1"
+BUDGET_SHEET = "Budget"
+KIND_COUNCIL = "Fullmäktiges mål"
+SPARE_ROWS = 6
+BUDGET_SPARE = 8
+ACTIVITY_LEVEL = "aktivitet"
+ACTIVITY_SCALE = "aktivitetsstatus"
+
+
+@dataclass(frozen=True)
+class PlanColumn:
+    key: str
+    header: str
+    width: float
+    help: str = ""
+
+
+PLAN_COLUMNS: tuple[PlanColumn, ...] = (
+    PlanColumn("id", "ID", 10, "Lämna tomt på nya rader; malbok ger raden ett id."),
+    PlanColumn("kind", "Typ", 17, "Nämndmål, Aktivitet eller Indikator."),
+    PlanColumn("link", "Kopplat till", 12, "Fullmäktiges mål (id). För aktiviteter och indikatorer: tomt = nämndmålet närmast ovanför."),
+    PlanColumn("text", "Text", 60, "Målet, aktiviteten eller indikatorn."),
+    PlanColumn("owner", "Ansvarig", 18, "Vem som ansvarar för aktiviteten."),
+    PlanColumn("start", "Start", 11, "Datum ÅÅÅÅ-MM-DD."),
+    PlanColumn("end", "Slut", 11, "Datum ÅÅÅÅ-MM-DD."),
+    PlanColumn("measure", "Måttenhet", 11, "För indikatorer: procent, antal, kr, index …"),
+    PlanColumn("target", "Målvärde", 18, "För indikatorer: målvärdet för året."),
+    PlanColumn("comment", "Kommentar", 40, ""),
+)
+PLAN_COL = {c.key: i for i, c in enumerate(PLAN_COLUMNS)}
+PLAN_KINDS = (KIND_UNIT_GOAL, KIND_ACTIVITY, KIND_INDICATOR)
+BUDGET_HEADERS = ("Verksamhet", "Kommentar", "Belopp (tkr)")
+MEASURES = {m.value: m for m in Measure} | {"%": Measure.PERCENT, "st": Measure.COUNT, "tal": Measure.NUMBER}
+
+
+# --------------------------------------------------------------------------- scope
+
+
+def council_goals(model: Model, year: int, unit: str) -> list[Goal]:
+    """The council's goals a unit plans under in ``year`` (its own goals' level excluded)."""
+    from .periods import goal_valid
+
+    own_level = plan_level(model).id
+    return [g for g in model.goals
+            if g.level not in (own_level, ACTIVITY_LEVEL) and unit in g.reporters and goal_valid(model, g, year)]
+
+
+def plan_level(model: Model) -> GoalLevel:
+    """The level of the units' own goals: the model's ``plannivå``, else a level named nämndmål."""
+    if model.plan_level:
+        return model.level(model.plan_level)
+    for lv in model.levels:
+        if "nämnd" in lv.name.lower() or "namnd" in lv.id:
+            return lv
+    scale = model.levels[0].scale if model.levels else model.scales[0].id
+    return GoalLevel(id="namndmal", namn="Nämndmål", skala=scale, tidshorisont="1 år")
+
+
+def activity_scale(model: Model) -> Scale:
+    if model.activity_scale:
+        return model.scale(model.activity_scale)
+    return Scale(id=ACTIVITY_SCALE, namn="Aktiviteternas status", etiketter=[
+        Label(etikett="Genomförd", betydelse=Meaning.REACHED, färg="#00B050"),
+        Label(etikett="Pågår enligt plan", betydelse=Meaning.ON_THE_WAY, färg="#92D050"),
+        Label(etikett="Försenad", betydelse=Meaning.NOT_REACHED, färg="#FF0000"),
+        Label(etikett="Ej påbörjad", betydelse=Meaning.NOT_ASSESSED, färg="#BFBFBF"),
+    ])
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class PlanBook:
+    unit: str
+    unit_name: str
+    path: Path | None
+    goals: int
+    frame: float | None
+
+
+def plan_file_name(model: Model, year: int, unit: str) -> str:
+    return f"{slug(model.municipality.name)}_{year}-plan_{slug(unit)}.xlsx"
+
+
+def generate_plan(model: Model, year: int, out_dir: Path, units: list[str] | None = None,
+                  password: str | None = None, progress: Callable[[str], None] | None = None) -> list[PlanBook]:
+    """One plan workbook per unit with council goals to plan under or a budget to set."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for code in units or [u.code for u in model.units]:
+        unit = model.unit(code)
+        goals = council_goals(model, year, code)
+        frame = unit.frame_for(year)
+        if not goals and frame is None and not unit.activities:
+            results.append(PlanBook(code, unit.name, None, 0, None))
+        else:
+            path = out_dir / plan_file_name(model, year, code)
+            write_plan_workbook(model, year, code, path, password)
+            results.append(PlanBook(code, unit.name, path, len(goals), frame))
+        if progress is not None:
+            progress(code)
+    return results
+
+
+def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, password: str | None = None) -> Path:
+    """Write one unit's plan workbook atomically; the same input gives the same bytes."""
+    from .workbook import FIXED_DATE, _Formats, _write_wrapped, kommun, write_model_sheet
+
+    unit = model.unit(unit_code)
+    goals = council_goals(model, year, unit_code)
+    lvl = plan_level(model)
+    tmp = temp_beside(path)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+                                       "in_memory": True})
+        wb.set_properties({"title": f"Verksamhetsplan {year} – {unit.name}", "subject": f"Verksamhetsplan och budget {year}",
+                           "author": "malbok", "company": kommun(model.municipality.name), "category": "Plan",
+                           "created": FIXED_DATE, "comments": f"Skapad med malbok {__version__} från styrmodellen {model.id}"})
+        fmt = _Formats(wb)
+        date_in = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
+                                 "num_format": "yyyy-mm-dd", "valign": "top"})
+        money = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
+                               "num_format": "# ##0", "valign": "top"})
+        money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": "# ##0"})
+        link_in = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
+                                 "font_color": "#7F7F7F", "valign": "top"})
+        protect = {"insert_rows": True, "delete_rows": True, "format_columns": True, "format_rows": True,
+                   "select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True, "sort": False}
+        by_area: dict[str, list[Goal]] = {}
+        for g in goals:
+            by_area.setdefault(g.area, []).append(g)
+
+        ins = wb.add_worksheet(INSTRUCTIONS_SHEET)
+        ins.set_column(0, 0, 26)
+        ins.set_column(1, 1, 90)
+        ins.write_string(0, 0, f"{kommun(model.municipality.name)} – verksamhetsplan {year}", fmt.title)
+        ins.write_string(1, 0, f"{unit.name} ({unit.code})", fmt.subtitle)
+        frame = unit.frame_for(year)
+        facts = [("Kommun", f"{model.municipality.name} (kommunkod {model.municipality.code})"), ("Enhet", f"{unit.name} ({unit.code})"),
+                 ("År", str(year)), ("Budgetram", f"{_tkr(frame)} tkr" if frame is not None else "fylls i på bladet Budget"),
+                 ("Vision", model.vision.title)]
+        r = 3
+        for k, v in facts:
+            ins.write_string(r, 0, k, fmt.bold)
+            ins.write_string(r, 1, v, fmt.wrap)
+            r += 1
+        r += 1
+        ins.write_string(r, 0, "Så fyller du i", fmt.h2)
+        steps = [
+            "1. Varje områdesblad visar fullmäktiges mål (grå, låsta) som nämnden ansvarar för.",
+            f"2. Skriv nämndens egna mål ({lvl.name.lower()}), aktiviteter och indikatorer i de gula raderna under det fullmäktigemål de hör till. "
+            "Välj typ i listan. Behövs fler rader: infoga rader.",
+            "3. Kopplat till: fullmäktiges mål (id). För en aktivitet eller indikator betyder tomt att den hör till nämndmålet närmast ovanför.",
+            "4. Aktiviteter: ange ansvarig, start och slut (ÅÅÅÅ-MM-DD).",
+            "5. Bladet Budget: fördela budgeten i tkr per verksamhet eller aktivitet. Summan och skillnaden mot ramen räknas ut direkt.",
+            "6. Lämna ID tomt på nya rader; malbok ger dem id när planen läses in.",
+            "7. Spara filen med samma namn och skicka tillbaka den.",
+        ]
+        for step in steps:
+            r += 1
+            _write_wrapped(ins, r, 1, step, fmt.wrap, 90)
+        ins.set_paper(9)
+        ins.fit_to_pages(1, 0)
+        ins.activate()
+
+        taken = {INSTRUCTIONS_SHEET.lower(), BUDGET_SHEET.lower()}
+        kinds_range = '"' + ",".join(PLAN_KINDS) + '"'
+        for area in model.areas:
+            area_goals = by_area.get(area.id)
+            if not area_goals:
+                continue
+            ws = wb.add_worksheet(sheet_name(area.name, taken))
+            ws.write_string(0, 0, area.name, fmt.title)
+            ws.write_string(1, 0, f"{unit.name} · verksamhetsplan {year} · skriv i de gula raderna", fmt.subtitle)
+            for c, col in enumerate(PLAN_COLUMNS):
+                ws.set_column(c, c, col.width)
+                ws.write_string(3, c, col.header, fmt.head)
+            row = 4
+            first = row
+            for g in area_goals:
+                ws.write_string(row, PLAN_COL["id"], g.id, fmt.goal)
+                ws.write_string(row, PLAN_COL["kind"], KIND_COUNCIL, fmt.goal)
+                ws.write_string(row, PLAN_COL["link"], "", fmt.goal)
+                ws.write_string(row, PLAN_COL["text"], f"{model.level(g.level).name}: {g.text}", fmt.goal)
+                for c in range(PLAN_COL["owner"], len(PLAN_COLUMNS)):
+                    ws.write_blank(row, c, None, fmt.goal)
+                row += 1
+                for _ in range(SPARE_ROWS):
+                    for c, col in enumerate(PLAN_COLUMNS):
+                        if col.key == "link":
+                            ws.write_string(row, c, g.id, link_in)
+                        elif col.key in ("start", "end"):
+                            ws.write_blank(row, c, None, date_in)
+                        else:
+                            ws.write_blank(row, c, None, fmt.input)
+                    row += 1
+            last = row + 200  # validations also cover rows the unit inserts or adds below
+            ws.data_validation(first, PLAN_COL["kind"], last, PLAN_COL["kind"], {
+                "validate": "list", "source": kinds_range.strip('"').split(","), "ignore_blank": True,
+                "error_title": "Okänd typ", "error_message": "Välj Nämndmål, Aktivitet eller Indikator i listan.",
+                "input_title": "Typ", "input_message": "Nämndmål, Aktivitet eller Indikator."})
+            ws.data_validation(first, PLAN_COL["link"], last, PLAN_COL["link"], {
+                "validate": "list", "source": [g.id for g in area_goals], "ignore_blank": True, "error_type": "warning",
+                "error_title": "Okänt mål", "error_message": "Ange id för ett av fullmäktiges mål på bladet.",
+                "input_title": "Kopplat till", "input_message": PLAN_COLUMNS[PLAN_COL["link"]].help[:250]})
+            for key in ("start", "end"):
+                ws.data_validation(first, PLAN_COL[key], last, PLAN_COL[key], {
+                    "validate": "date", "criteria": "between", "minimum": date(year - 1, 1, 1), "maximum": date(year + 5, 12, 31),
+                    "error_title": "Inget datum", "error_message": "Skriv ett datum, t.ex. 2014-03-31.",
+                    "input_title": PLAN_COLUMNS[PLAN_COL[key]].header, "input_message": "Datum ÅÅÅÅ-MM-DD."})
+            ws.freeze_panes(4, 0)
+            ws.repeat_rows(3)
+            ws.set_paper(9)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
+            ws.set_header(f"&L{kommun(model.municipality.name)}&C{unit.name}&RVerksamhetsplan {year}")
+            ws.set_footer("&RSida &P av &N")
+            ws.protect(password or "", protect)
+
+        _budget_sheet(wb, fmt, model, year, unit_code, money, money_fixed, password, protect)
+
+        meta = wb.add_worksheet(META_SHEET)
+        pairs = [("malbok", "arbetsbok"), ("omgång", "plan"), ("modell", model.id), ("modellhash", model.fingerprint()),
+                 ("kommun", model.municipality.name), ("år", str(year)), ("enhet", unit_code),
+                 ("layoutversion", PLAN_LAYOUT), ("malbokversion", __version__)]
+        for i, (k, v) in enumerate(pairs):
+            meta.write_string(i, 0, k)
+            meta.write_string(i, 1, v)
+        meta.very_hidden()
+        write_model_sheet(wb, model)
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _tkr(v: float | None) -> str:
+    from .reports import fmt_number
+
+    return fmt_number(v, 0) if v is not None else ""
+
+
+def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, money: Any, money_fixed: Any,
+                  password: str | None, protect: dict[str, bool]) -> None:
+    unit = model.unit(unit_code)
+    ws = wb.add_worksheet(BUDGET_SHEET)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 50)
+    ws.set_column(2, 2, 16)
+    ws.write_string(0, 0, f"Budget {year} – {unit.name}", fmt.title)
+    ws.write_string(1, 0, "Belopp i tusen kronor (tkr). Summan och skillnaden mot ramen räknas ut direkt.", fmt.subtitle)
+    frame = unit.frame_for(year)
+    ws.write_string(3, 0, "Ram (tkr)", fmt.bold)
+    if frame is not None:
+        ws.write_number(3, 2, frame, money_fixed)
+    else:
+        ws.write_blank(3, 2, None, money)
+    ws.write_row(5, 0, list(BUDGET_HEADERS), fmt.head)
+    r = 6
+    names = list(unit.activities)
+    for name in names:
+        ws.write_string(r, 0, name, fmt.goal)
+        ws.write_blank(r, 1, None, fmt.input)
+        ws.write_blank(r, 2, None, money)
+        r += 1
+    for _ in range(BUDGET_SPARE):
+        ws.write_blank(r, 0, None, fmt.input)
+        ws.write_blank(r, 1, None, fmt.input)
+        ws.write_blank(r, 2, None, money)
+        r += 1
+    first, last = 6, r - 1
+    ws.data_validation(first, 2, last, 2, {"validate": "decimal", "criteria": "between", "minimum": -1e9, "maximum": 1e9,
+                                           "error_title": "Inget belopp", "error_message": "Skriv beloppet i tkr som ett tal, t.ex. 1200.",
+                                           "input_title": "Belopp (tkr)", "input_message": "Tusen kronor."})
+    rng = f"{xl_rowcol_to_cell(first, 2)}:{xl_rowcol_to_cell(last, 2)}"
+    total_row, frame_row, diff_row = r + 1, r + 2, r + 3
+    ws.write_string(total_row, 0, "Summa", fmt.bold)
+    ws.write_formula(total_row, 2, f"=SUM({rng})", money_fixed, 0)
+    ws.write_string(frame_row, 0, "Ram", fmt.bold)
+    ws.write_formula(frame_row, 2, f"={xl_rowcol_to_cell(3, 2)}", money_fixed, frame or 0)
+    ws.write_string(diff_row, 0, "Differens mot ram (ram − summa)", fmt.bold)
+    ws.write_formula(diff_row, 2, f"={xl_rowcol_to_cell(frame_row, 2)}-{xl_rowcol_to_cell(total_row, 2)}", money_fixed, frame or 0)
+    ws.conditional_format(diff_row, 2, diff_row, 2, {"type": "cell", "criteria": "<", "value": 0,
+                                                     "format": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.protect(password or "", protect)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class PlanReturn:
+    path: Path
+    digest: str = ""
+    identity: dict[str, str] = field(default_factory=dict)
+    plan: Plan | None = None
+    frame: float | None = None  # as typed, when the model has none
+    cells: dict[str, tuple[str, str]] = field(default_factory=dict)  # item id -> (sheet, cell)
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def unit(self) -> str:
+        return self.identity.get("enhet", "")
+
+    def add(self, sheet: str, cell: str, rid: str, code: str, message: str, severity: str = ERROR) -> None:
+        self.findings.append(Finding(self.name, sheet, cell, rid, code, message, severity, self.unit))
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_date(raw: Any) -> tuple[date | None, str | None]:
+    """A date as calamine gives it, or typed as text 'ÅÅÅÅ-MM-DD'."""
+    if raw is None or raw == "":
+        return None, None
+    if isinstance(raw, datetime):
+        return raw.date(), None
+    if isinstance(raw, date):
+        return raw, None
+    if isinstance(raw, int | float):  # an Excel serial that calamine did not see as a date
+        from datetime import timedelta
+
+        return date(1899, 12, 30) + timedelta(days=int(raw)), None
+    m = _ISO.match(str(raw).strip())
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
+        except ValueError:
+            pass
+    return None, f"'{raw}' är inget datum; skriv ÅÅÅÅ-MM-DD"
+
+
+def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
+    """Read one returned plan workbook; problems become findings, never exceptions."""
+    from .returns import Return, _file_problem
+
+    path = Path(path)
+    ret = PlanReturn(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        ret.add("", "", "", "trasig-fil", f"filen kan inte läsas: {e.strerror or e}")
+        return ret
+    ret.digest = hashlib.sha256(data).hexdigest()
+    probe = Return(path)
+    if _file_problem(probe, data):
+        ret.findings += probe.findings
+        return ret
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(wb.sheet_names)
+    except Exception as e:  # noqa: BLE001
+        ret.add("", "", "", "trasig-fil", f"filen är trasig eller avkortad och kan inte läsas ({str(e)[:120]})")
+        return ret
+    if META_SHEET not in names:
+        ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok generate")
+        return ret
+    for row in wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False):
+        if row and row[0]:
+            ret.identity[_text(row[0])] = _text(row[1]) if len(row) > 1 else ""
+    ret.readable = True
+    if ret.identity.get("omgång") != "plan":
+        return ret  # the caller says what is wrong with it
+    unit = ret.unit
+    year = int(ret.identity.get("år", "0") or 0)
+    council = {g.id: g for g in model.goals}
+    plan = Plan(enhet=unit, år=year)
+    counters = {KIND_UNIT_GOAL: 0, KIND_ACTIVITY: 0, KIND_INDICATOR: 0}
+    prefix = {KIND_UNIT_GOAL: "M", KIND_ACTIVITY: "A", KIND_INDICATOR: "I"}
+    used: set[str] = set()
+    for sheet in names:
+        if sheet in (META_SHEET, INSTRUCTIONS_SHEET, BUDGET_SHEET) or sheet.startswith("_"):
+            continue
+        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        header = next((i for i, r in enumerate(rows[:12]) if "Typ" in [_text(x) for x in r] and "Text" in [_text(x) for x in r]), None)
+        if header is None:
+            continue
+        cols = {c.key: [_text(x) for x in rows[header]].index(c.header) for c in PLAN_COLUMNS
+                if c.header in [_text(x) for x in rows[header]]}
+        missing = [c.header for c in PLAN_COLUMNS if c.key in ("kind", "link", "text") and c.key not in cols]
+        if missing:
+            ret.add(sheet, xl_rowcol_to_cell(header, 0), "", "kolumn-saknas", f"kolumnerna {', '.join(missing)} saknas eller har bytt rubrik")
+            continue
+
+        def cell(r: int, key: str, row: list[Any], cols: dict[str, int] = cols) -> Any:
+            c = cols.get(key)
+            return row[c] if c is not None and c < len(row) else None
+
+        current: str | None = None  # the council goal of this section
+        last_goal: str | None = None  # the unit goal nearest above
+        for r in range(header + 1, len(rows)):
+            row = rows[r]
+            kind = _text(cell(r, "kind", row))
+            rid = _text(cell(r, "id", row))
+            if kind == KIND_COUNCIL or (rid in council and not _text(cell(r, "link", row))):
+                current, last_goal = rid, None
+                continue
+            text = _text(cell(r, "text", row))
+            if not text:
+                if kind:
+                    ret.add(sheet, xl_rowcol_to_cell(r, cols["text"]), rid, "text-saknas", f"raden har typen {kind} men ingen text; den läses inte", WARNING)
+                continue
+            a1 = lambda key, r=r, cols=cols: xl_rowcol_to_cell(r, cols[key]) if key in cols else ""  # noqa: E731
+            if kind not in PLAN_KINDS:
+                ret.add(sheet, a1("kind"), rid, "okand-typ",
+                        f"typen '{kind}' finns inte; välj Nämndmål, Aktivitet eller Indikator" if kind else "typ saknas; välj Nämndmål, Aktivitet eller Indikator")
+                continue
+            if not rid or rid in used or rid in council:
+                counters[kind] += 1
+                rid = f"{unit}-{prefix[kind]}{counters[kind]}"
+                while rid in used:
+                    counters[kind] += 1
+                    rid = f"{unit}-{prefix[kind]}{counters[kind]}"
+            used.add(rid)
+            ret.cells[rid] = (sheet, xl_rowcol_to_cell(r, cols["text"]))
+            link = _text(cell(r, "link", row))
+            comment = _text(cell(r, "comment", row))
+            if kind == KIND_UNIT_GOAL:
+                parent = link if link in council else None
+                if parent is None:
+                    why = f"'{link}' är inget av fullmäktiges mål" if link else "kolumnen Kopplat till är tom"
+                    ret.add(sheet, a1("link"), rid, "ej-kopplat", f"nämndmålet ”{text[:60]}” är inte kopplat till fullmäktiges mål ({why})")
+                plan.goals.append(PlanGoal(id=rid, överordnat=parent, text=text, kommentar=comment))
+                last_goal = rid
+                continue
+            goal = link if link in council else (last_goal if not link else None)
+            if link and link not in council:
+                ret.add(sheet, a1("link"), rid, "ej-kopplat", f"'{link}' i Kopplat till är inget av fullmäktiges mål")
+            if goal is None and not link:
+                goal = current
+            if kind == KIND_ACTIVITY:
+                start, e1 = parse_date(cell(r, "start", row))
+                end, e2 = parse_date(cell(r, "end", row))
+                for key, err in (("start", e1), ("end", e2)):
+                    if err:
+                        ret.add(sheet, a1(key), rid, "ej-datum", err)
+                owner = _text(cell(r, "owner", row))
+                if not owner:
+                    ret.add(sheet, a1("owner"), rid, "ansvarig-saknas", f"aktiviteten ”{text[:60]}” saknar ansvarig", WARNING)
+                if end is None and not e2:
+                    ret.add(sheet, a1("end"), rid, "slutdatum-saknas", f"aktiviteten ”{text[:60]}” saknar slutdatum", WARNING)
+                if start and end and end < start:
+                    ret.add(sheet, a1("end"), rid, "slut-fore-start", f"slutdatum {end} ligger före start {start}")
+                plan.activities.append(Activity(id=rid, mål=goal, text=text, ansvarig=owner, start=start, slut=end, kommentar=comment))
+            else:
+                raw = _text(cell(r, "measure", row)).lower()
+                measure = MEASURES.get(raw, Measure.NUMBER)
+                if raw and raw not in MEASURES:
+                    ret.add(sheet, a1("measure"), rid, "okand-mattenhet", f"måttenheten '{raw}' är okänd; läses som tal", WARNING)
+                plan.indicators.append(PlanIndicator(id=rid, mål=goal, text=text, måttenhet=measure, målvärde=_text(cell(r, "target", row))))
+    if BUDGET_SHEET in names:
+        _read_budget(ret, plan, wb.get_sheet_by_name(BUDGET_SHEET).to_python(skip_empty_area=False))
+    else:
+        ret.add(BUDGET_SHEET, "", "", "blad-saknas", "bladet Budget saknas; budgeten kan inte läsas")
+    ret.plan = plan
+    return ret
+
+
+def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]]) -> None:
+    header = next((i for i, r in enumerate(rows[:20]) if [_text(x) for x in r[:3]] == list(BUDGET_HEADERS)), None)
+    for r in rows[:header or 10]:
+        if r and _text(r[0]) == "Ram (tkr)" and len(r) > 2:
+            p = parse_number(r[2])
+            ret.frame = p.value
+    if header is None:
+        ret.add(BUDGET_SHEET, "A6", "", "kolumn-saknas", "rubrikraden Verksamhet – Kommentar – Belopp (tkr) hittades inte")
+        return
+    for r in range(header + 1, len(rows)):
+        row = list(rows[r]) + [None] * 3
+        name, comment, raw = _text(row[0]), _text(row[1]), row[2]
+        if name == "Summa":
+            ret.cells["budget:sum"] = (BUDGET_SHEET, xl_rowcol_to_cell(r, 2))
+            break
+        if raw is None or raw == "":
+            continue
+        cell = xl_rowcol_to_cell(r, 2)
+        p = parse_number(raw)
+        if p.error or p.value is None:
+            ret.add(BUDGET_SHEET, cell, "", "ej-tal", f"beloppet '{raw}' är inget tal ({p.error or 'tomt'}); skriv tkr som ett tal")
+            continue
+        if not name:
+            ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, 0), "", "verksamhet-saknas", f"beloppet {p.value:g} tkr saknar verksamhet", WARNING)
+            name = "(utan verksamhet)"
+        plan.budget.append(BudgetLine(verksamhet=name, belopp_tkr=p.value, kommentar=comment))
+        ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
+
+
+# --------------------------------------------------------------------------- consolidation
+
+PLAN_DATA_COLUMNS = ("Enhet", "Enhetsnamn", "Område", "Fullmäktiges mål", "Typ", "ID", "Kopplat till", "Text", "Ansvarig",
+                     "Start", "Slut", "Måttenhet", "Målvärde", "Belopp (tkr)", "Kommentar", "Fil", "Cell")
+PLAN_UNIT_COLUMNS = ("Enhet", "Namn", "Fil", "Status", "Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Nämndmål", "Aktiviteter", "Fel", "Varningar")
+
+
+@dataclass
+class PlanConsolidation:
+    model: Model  # with the plans in it
+    year: int
+    findings: list[Finding]
+    data: pd.DataFrame
+    units: pd.DataFrame
+    files_read: int
+
+    @property
+    def plans(self) -> list[Plan]:
+        return [p for p in self.model.plans if p.year == self.year]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def consolidated_units(self) -> list[str]:
+        return [p.unit for p in self.plans]
+
+    @property
+    def missing_units(self) -> list[str]:
+        return list(self.units.loc[self.units["Status"] == "saknas", "Enhet"])
+
+    def findings_frame(self) -> pd.DataFrame:
+        from .findings import FINDING_COLUMNS
+
+        return pd.DataFrame([f.as_row() for f in self.findings], columns=list(FINDING_COLUMNS))
+
+
+def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, year: int, prefer: Iterable[str | Path] = (),
+                     progress: Callable[[str], None] | None = None) -> PlanConsolidation:
+    """Read every returned plan workbook of ``year``; bad files never stop the others."""
+    from .consolidation import collect_paths
+
+    files, findings = collect_paths(paths)
+    prefer_set = {Path(p).resolve() for p in prefer}
+    rets = []
+    for f in files:
+        ret = read_plan_return(f, model)
+        rets.append(ret)
+        if progress is not None:
+            progress(f.name)
+    accepted: dict[str, list[PlanReturn]] = {}
+    codes = {u.code for u in model.units}
+    for ret in rets:
+        if not ret.readable:
+            continue
+        ident = ret.identity
+        if ident.get("omgång") != "plan":
+            ret.add("", "", "", "fel-omgang", f"arbetsboken är en uppföljning ({ident.get('period', '')}), inte en verksamhetsplan för {year}")
+        elif ident.get("modell") != model.id:
+            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.get('modell')}', inte '{model.id}'")
+        elif ident.get("år") != str(year):
+            ret.add("", "", "", "fel-period", f"arbetsboken gäller planåret {ident.get('år')}, inte {year}; den konsolideras inte")
+        elif ident.get("layoutversion") != PLAN_LAYOUT:
+            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}; skapa nya arbetsböcker")
+        elif ret.unit not in codes:
+            ret.add("", "", "", "okand-enhet", f"enheten '{ret.unit}' finns inte i styrmodellen")
+        else:
+            if ident.get("modellhash") != model.fingerprint():
+                ret.add("", "", "", "ny-modellversion", "styrmodellen har ändrats sedan arbetsboken skapades; raderna läses ändå", WARNING)
+            accepted.setdefault(ret.unit, []).append(ret)
+    chosen: dict[str, PlanReturn] = {}
+    status: dict[str, str] = {}
+    for unit, group in accepted.items():
+        if len({r.digest for r in group}) == 1:
+            chosen[unit] = group[0]
+            for dup in group[1:]:
+                dup.add("", "", "", "dubblett-identisk", f"filen är en identisk kopia av {group[0].name}; den konsolideras en gång", WARNING)
+            continue
+        pref = [r for r in group if r.path.resolve() in prefer_set]
+        if len(pref) == 1:
+            chosen[unit], status[unit] = pref[0], "inlämnad (vald)"
+            continue
+        for r in group:
+            r.add("", "", "", "dubblett-olika", f"enheten {unit} har flera olika filer ({', '.join(x.name for x in group)}); ingen konsolideras. Välj med --prefer FIL")
+        status[unit] = "dubblett"
+
+    plans: list[Plan] = []
+    records: list[dict[str, Any]] = []
+    unit_rows: list[dict[str, Any]] = []
+    for u in model.units:
+        goals = council_goals(model, year, u.code)
+        frame = u.frame_for(year)
+        ret = chosen.get(u.code)
+        if ret is None:
+            if goals or frame is not None or u.activities:
+                st = status.get(u.code, "saknas")
+                if st == "saknas":
+                    findings.append(Finding("", "", "", "", "saknas", f"ingen verksamhetsplan från {u.name} ({u.code})", WARNING, u.code))
+                unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Ram (tkr)": frame, "Budget (tkr)": None,
+                                  "Avvikelse (tkr)": None, "Nämndmål": 0, "Aktiviteter": 0, "Fel": 0, "Varningar": 0})
+            continue
+        plan = ret.plan
+        assert plan is not None
+        frame = frame if frame is not None else ret.frame
+        total = plan.total
+        if frame is not None and total > frame + 1e-9:
+            _sheet, cell = ret.cells.get("budget:sum", (BUDGET_SHEET, ""))
+            ret.add(BUDGET_SHEET, cell, "", "over-ram",
+                    f"budgeten {_tkr(total)} tkr är {_tkr(total - frame)} tkr över ramen {_tkr(frame)} tkr")
+        if frame is None:
+            ret.add(BUDGET_SHEET, "C4", "", "ram-saknas", "budgetramen saknas; ange ramen i styrmodellen eller på bladet Budget", WARNING)
+        plans.append(plan)
+        records += _plan_records(model, plan, ret)
+        unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
+                          "Ram (tkr)": frame, "Budget (tkr)": total, "Avvikelse (tkr)": None if frame is None else frame - total,
+                          "Nämndmål": len(plan.goals), "Aktiviteter": len(plan.activities), "Fel": 0, "Varningar": 0})
+    for ret in rets:
+        findings += ret.findings
+    from .consolidation import _sorted_findings
+
+    findings = _sorted_findings(findings)
+    for row in unit_rows:
+        row["Fel"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == ERROR)
+        row["Varningar"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == WARNING)
+    others = [p for p in model.plans if p.year != year or p.unit not in {q.unit for q in plans}]
+    merged = model.changed(plans=others + plans)
+    data = pd.DataFrame(records, columns=list(PLAN_DATA_COLUMNS))
+    data["Belopp (tkr)"] = pd.to_numeric(data["Belopp (tkr)"], errors="coerce").astype("float64")
+    units = pd.DataFrame(unit_rows, columns=list(PLAN_UNIT_COLUMNS))
+    return PlanConsolidation(merged, year, findings, data, units, sum(1 for r in rets if r.readable))
+
+
+def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, Any]]:
+    council = {g.id: g for g in model.goals}
+    own = {g.id: g for g in plan.goals}
+    unit = model.unit(plan.unit)
+
+    def council_of(goal_id: str | None) -> Goal | None:
+        if goal_id in council:
+            return council[goal_id]
+        if goal_id in own and own[goal_id].parent in council:
+            return council[own[goal_id].parent]
+        return None
+
+    def rec(kind: str, rid: str, link: str | None, text: str, **extra: Any) -> dict[str, Any]:
+        cg = council_of(link) if kind != KIND_UNIT_GOAL else (council.get(link) if link else None)
+        sheet, cell = ret.cells.get(rid, ("", ""))
+        base = {"Enhet": plan.unit, "Enhetsnamn": unit.name, "Område": model.area(cg.area).name if cg else "",
+                "Fullmäktiges mål": cg.id if cg else "", "Typ": kind, "ID": rid, "Kopplat till": link or "", "Text": text,
+                "Ansvarig": "", "Start": "", "Slut": "", "Måttenhet": "", "Målvärde": "", "Belopp (tkr)": None,
+                "Kommentar": "", "Fil": ret.name, "Cell": f"{sheet}!{cell}" if sheet else ""}
+        base.update(extra)
+        return base
+
+    out = [rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, Kommentar=g.comment) for g in plan.goals]
+    out += [rec(KIND_ACTIVITY, a.id, a.goal, a.text, Ansvarig=a.owner, Start=a.start.isoformat() if a.start else "",
+                Slut=a.end.isoformat() if a.end else "", Kommentar=a.comment) for a in plan.activities]
+    out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, Måttenhet=i.measure.value, Målvärde=i.target) for i in plan.indicators]
+    for n, b in enumerate(plan.budget, start=1):
+        sheet, cell = ret.cells.get(f"budget:{n}", ("", ""))
+        out.append({"Enhet": plan.unit, "Enhetsnamn": unit.name, "Område": "", "Fullmäktiges mål": "", "Typ": "Budget",
+                    "ID": f"{plan.unit}-B{n}", "Kopplat till": "", "Text": b.activity, "Ansvarig": "", "Start": "", "Slut": "",
+                    "Måttenhet": "tkr", "Målvärde": "", "Belopp (tkr)": b.amount, "Kommentar": b.comment, "Fil": ret.name,
+                    "Cell": f"{sheet}!{cell}" if sheet else ""})
+    return out
+
+
+# --------------------------------------------------------------------------- Budget.xlsx
+
+
+def budget_sheets(pc: PlanConsolidation) -> list[Any]:
+    from .kfbook import Block, SheetContent
+
+    m, year = pc.model, pc.year
+    data = pc.data
+    sheets: list[SheetContent] = []
+    blocks = []
+    for area in m.areas:
+        for g in (g for g in m.goals if g.area == area.id and g.level not in (plan_level(m).id, ACTIVITY_LEVEL)):
+            rows = data[(data["Fullmäktiges mål"] == g.id) & (data["Typ"] != "Budget")]
+            b = Block(f"{area.name} – {g.id}: {g.text}", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut", "Målvärde"], [],
+                      widths=[8, 12, 10, 70, 18, 11, 11, 18])
+            for r in rows.itertuples(index=False):
+                b.rows.append([r.Enhet, r.Typ, r.ID, r.Text, r.Ansvarig, r.Start, r.Slut, r.Målvärde])
+            if not b.rows:
+                b.rows.append(["", "", "", "Inga nämndmål eller aktiviteter under målet.", "", "", "", ""])
+            blocks.append(b)
+    unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
+    if not unlinked.empty:
+        b = Block("Nämndmål utan koppling till fullmäktiges mål", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut", "Målvärde"],
+                  [[r.Enhet, r.Typ, r.ID, r.Text, "", "", "", ""] for r in unlinked.itertuples(index=False)])
+        b.colours = {(i, 3): "#FFC7CE" for i in range(len(b.rows))}
+        blocks.append(b)
+    sheets.append(SheetContent("Översikt", f"Verksamhetsplaner {year}", f"Nämndernas mål och aktiviteter under fullmäktiges mål · {len(pc.plans)} planer", blocks))
+
+    bb = Block("Budget per enhet och verksamhet", ["Enhet", "Namn", "Verksamhet", "Kommentar", "Belopp (tkr)"], [], widths=[8, 32, 36, 40, 14])
+    for u in pc.units.itertuples(index=False):
+        plan = next((p for p in pc.plans if p.unit == u.Enhet), None)
+        if plan is None:
+            continue
+        for line in plan.budget:
+            bb.rows.append([u.Enhet, u.Namn, line.activity, line.comment, line.amount])
+        bb.rows.append([u.Enhet, u.Namn, "Summa", "", plan.total])
+        bb.colours[(len(bb.rows) - 1, 2)] = "#DCE6F1"
+        if isinstance(u[4], float) and u[4] == u[4]:
+            bb.rows.append([u.Enhet, u.Namn, "Ram", "", u[4]])
+            bb.rows.append([u.Enhet, u.Namn, "Avvikelse (ram − budget)", "", u[4] - plan.total])
+            if u[4] - plan.total < 0:
+                bb.colours[(len(bb.rows) - 1, 4)] = "#FFC7CE"
+    total = sum(p.total for p in pc.plans)
+    frames = [f for f in pc.units["Ram (tkr)"] if isinstance(f, float) and f == f]
+    bb.rows.append(["", "Hela kommunen", "Summa budget", "", total])
+    if frames:
+        bb.rows.append(["", "Hela kommunen", "Summa ramar", "", sum(frames)])
+    sheets.append(SheetContent(BUDGET_SHEET, f"Budget {year}", "Tusen kronor (tkr)", [bb]))
+    ub = Block("Enheter", list(PLAN_UNIT_COLUMNS), [[_cell(v) for v in r] for r in pc.units.itertuples(index=False)],
+               widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10])
+    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", f"{pc.files_read} filer lästa", [ub]))
+    from .findings import FINDING_COLUMNS
+
+    f = pc.findings_frame()
+    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade planer", f"{len(pc.errors)} fel · {len(pc.warnings)} varningar",
+                               [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
+                                      widths=[9, 30, 8, 12, 9, 10, 18, 30, 90])], table=True))
+    sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(PLAN_DATA_COLUMNS),
+                                                          [[_cell(v) for v in r] for r in data.itertuples(index=False)],
+                                                          widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22])], table=True))
+    return sheets
+
+
+def _cell(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return v
+
+
+def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
+    """Write Budget.xlsx atomically (same input, same bytes)."""
+    from .kfbook import render_xlsxwriter
+    from .workbook import FIXED_DATE, kommun, write_model_sheet
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_beside(path)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+                                       "nan_inf_to_errors": True})
+        wb.set_properties({"title": f"Verksamhetsplaner och budget {pc.year}", "author": "malbok",
+                           "company": kommun(pc.model.municipality.name), "created": FIXED_DATE})
+        render_xlsxwriter(wb, budget_sheets(pc))
+        meta = wb.add_worksheet(META_SHEET)
+        for r, (k, v) in enumerate([("malbok", "budget"), ("modell", pc.model.id), ("år", str(pc.year)), ("malbokversion", __version__)]):
+            meta.write_string(r, 0, k)
+            meta.write_string(r, 1, v)
+        meta.very_hidden()
+        write_model_sheet(wb, pc.model)
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+# --------------------------------------------------------------------------- Word chapter
+
+
+def write_budget_chapter(doc: Any, book: Any) -> None:
+    """The Word chapter for Budget.xlsx: per council goal the units' goals and activities; the budget per unit."""
+    from .reports import add_table, fmt_number
+
+    m, year = book.model, book.year
+    data = book.data
+    doc.add_heading(f"Verksamhetsplaner och budget {year}", level=1)
+    plans = [p for p in m.plans if p.year == year]
+    doc.add_paragraph(f"Sammanställningen bygger på verksamhetsplaner från {len(plans)} nämnder och bolag"
+                      + (f" ({', '.join(p.unit for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
+    if m.vision.title:
+        doc.add_heading("Vision", level=2)
+        doc.add_paragraph().add_run(m.vision.title).bold = True
+    for area in m.areas:
+        goals = [g for g in m.goals if g.area == area.id and g.level not in (plan_level(m).id, ACTIVITY_LEVEL)]
+        if not goals:
+            continue
+        doc.add_heading(area.name, level=2)
+        for line in (area.text or "").splitlines():
+            if line.strip():
+                doc.add_paragraph(line.strip())
+        for g in goals:
+            doc.add_heading(f"{m.level(g.level).name}: {g.text}", level=3)
+            rows = data[(data["Fullmäktiges mål"] == g.id) & (data["Typ"] != "Budget")]
+            if rows.empty:
+                doc.add_paragraph("Inga nämndmål eller aktiviteter under målet.")
+                continue
+            body = []
+            for r in rows.itertuples(index=False):
+                when = "–".join(x for x in (r.Start, r.Slut) if x)
+                extra = "; ".join(x for x in (r.Ansvarig, when, r.Målvärde) if x)
+                body.append([r.Enhet, r.Typ, r.Text + (f" ({extra})" if extra else "")])
+            add_table(doc, ["Enhet", "Typ", "Mål / aktivitet"], body, [22, 26, 112])
+    unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
+    if not unlinked.empty:
+        doc.add_heading("Nämndmål utan koppling till fullmäktiges mål", level=2)
+        doc.add_paragraph("Dessa mål behöver kopplas till ett av fullmäktiges mål innan de kan följas upp.")
+        add_table(doc, ["Enhet", "Typ", "Mål"], [[r.Enhet, r.Typ, r.Text] for r in unlinked.itertuples(index=False)], [22, 26, 112])
+    doc.add_heading("Budget per nämnd och bolag", level=2)
+    units = book.tables.get("Enheter")
+    budget = data[data["Typ"] == "Budget"]
+    body, colours = [], {}
+    for p in plans:
+        name = m.unit(p.unit).name
+        frame = None
+        if units is not None and not units.empty:
+            hit = units[units["Enhet"] == p.unit]
+            if not hit.empty and hit.iloc[0]["Ram (tkr)"] == hit.iloc[0]["Ram (tkr)"]:
+                frame = float(hit.iloc[0]["Ram (tkr)"])
+        for r in budget[budget["Enhet"] == p.unit].itertuples(index=False):
+            body.append([name, r.Text, fmt_number(r[PLAN_DATA_COLUMNS.index("Belopp (tkr)")], 1)])
+        body.append([name, "Summa", fmt_number(p.total, 1)])
+        if frame is not None:
+            body.append([name, "Ram", fmt_number(frame, 1)])
+            body.append([name, "Avvikelse mot ram", fmt_number(frame - p.total, 1)])
+            if frame - p.total < 0:
+                colours[(len(body) - 1, 2)] = "#FFC7CE"
+    add_table(doc, ["Nämnd/bolag", "Verksamhet", "Belopp (tkr)"], body, [50, 80, 30], colours)
+
+
+# --------------------------------------------------------------------------- the plan feeds the follow-up
+
+
+def apply_plans(model: Model, year: int) -> Model:
+    """The model with the units' plans of ``year`` as goals (and indicators) of the follow-up.
+
+    Unit goals become goals at the plan level under their council goal;
+    activities become goals at the level ``Aktivitet`` (assessed on the activity
+    scale: genomförd, pågår, försenad …) under their unit goal. Both are valid
+    in ``year`` only, so the next year's workbooks are not affected.
+    """
+    plans = [p for p in model.plans if p.year == year]
+    if not plans:
+        return model
+    council = {g.id: g for g in model.goals}
+    lvl = plan_level(model)
+    levels = list(model.levels)
+    if lvl.id not in {x.id for x in levels}:
+        levels.append(lvl)
+    ascale = activity_scale(model)
+    scales = list(model.scales)
+    if ascale.id not in {s.id for s in scales}:
+        scales.append(ascale)
+    if ACTIVITY_LEVEL not in {x.id for x in levels}:
+        levels.append(GoalLevel(id=ACTIVITY_LEVEL, namn="Aktivitet", skala=ascale.id, tidshorisont="1 år", uppföljning=lvl.follow_up))
+    goals = list(model.goals)
+    indicators = list(model.indicators)
+    for p in plans:
+        own = {g.id: g for g in p.goals}
+        area_of: dict[str, str] = {}
+        for g in p.goals:
+            if g.parent not in council:
+                continue  # an unlinked goal has no area; it is listed in Kontroll of the plan round
+            area_of[g.id] = council[g.parent].area
+            goals.append(Goal(id=g.id, nivå=lvl.id, område=council[g.parent].area, överordnat=g.parent, text=g.text,
+                              enheter=[p.unit], från_år=year, till_år=year))
+        for a in p.activities:
+            parent = a.goal if (a.goal in area_of or a.goal in council) else None
+            if parent is None:
+                continue
+            area = area_of.get(parent) or council[parent].area
+            when = "–".join(d.isoformat() for d in (a.start, a.end) if d)
+            extra = "; ".join(x for x in (f"ansvarig: {a.owner}" if a.owner else "", when) if x)
+            goals.append(Goal(id=a.id, nivå=ACTIVITY_LEVEL, område=area, överordnat=parent,
+                              text=a.text + (f" ({extra})" if extra else ""), enheter=[p.unit], från_år=year, till_år=year))
+        for i in p.indicators:
+            if i.goal in area_of or i.goal in council:
+                targets = [ReportTarget(typ="redovisas", text=i.target)] if i.target else []
+                indicators.append(Indicator(id=i.id, text=i.text, mål=i.goal, måttenhet=i.measure, målvärden=targets, enheter=[p.unit]))
+        del own
+    return model.changed(levels=levels, scales=scales, goals=goals, indicators=indicators)
+
+
+def load_plans(budget_xlsx: str | Path, model: Model) -> Model:
+    """The model with the plans of a Budget.xlsx (checked against the model given)."""
+    from .kfread import read_kf
+
+    book = read_kf(budget_xlsx)
+    if book.kind != "budget":
+        raise InputError(f"{Path(budget_xlsx).name}: inte en Budget.xlsx från malbok consolidate --round plan")
+    if book.model.id != model.id:
+        raise InputError(f"{Path(budget_xlsx).name}: planerna gäller styrmodellen '{book.model.id}', inte '{model.id}'")
+    return model.changed(plans=book.model.plans)

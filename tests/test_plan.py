@@ -1,0 +1,227 @@
+"""Issue 7: the plan round for Söderhamn, end to end, and the delår that follows it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import datetime
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+from typer.testing import CliRunner
+
+from malbok import api
+from malbok.cli import app
+from malbok.demodata import fill_workbook
+from malbok.kfread import read_kf
+from malbok.periods import parse_period
+from malbok.plan import PLAN_COLUMNS, apply_plans, load_plans, read_plan_return
+
+from .conftest import TEMPLATES, lo_convert
+
+runner = CliRunner()
+MODEL = TEMPLATES / "soderhamn.yaml"
+YEAR = 2014
+HEAD = {c.key: c.header for c in PLAN_COLUMNS}
+
+
+def plan_type_in(path, sheet: str, goal_id: str, rows: list[dict]) -> dict[str, str]:
+    """Type rows into the spare rows under a council goal, as a person does; returns text -> cell of 'Kopplat till'."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    hdr = next(r for r in range(1, 10) if ws.cell(r, 1).value == "ID")
+    cols = {ws.cell(hdr, c).value: c for c in range(1, ws.max_column + 1)}
+    r = next(r for r in range(hdr + 1, ws.max_row + 1) if ws.cell(r, cols["ID"]).value == goal_id) + 1
+    cells = {}
+    for values in rows:
+        for key, value in values.items():
+            ws.cell(r, cols[HEAD[key]]).value = value
+        cells[values["text"]] = ws.cell(r, cols["Kopplat till"]).coordinate
+        r += 1
+    wb.save(path)
+    return cells
+
+
+def budget_type_in(path, amounts: dict[str, object], new: list[tuple[str, object]] = ()) -> dict[str, str]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Budget"]
+    hdr = next(r for r in range(1, 12) if ws.cell(r, 1).value == "Verksamhet")
+    where = {}
+    free = []
+    for r in range(hdr + 1, ws.max_row + 1):
+        name = ws.cell(r, 1).value
+        if name == "Summa":
+            break
+        if name in amounts:
+            ws.cell(r, 3).value = amounts[name]
+            where[name] = ws.cell(r, 3).coordinate
+        elif name is None:
+            free.append(r)
+    for (name, amount), r in zip(new, free, strict=False):
+        ws.cell(r, 1).value = name
+        ws.cell(r, 3).value = amount
+        where[name] = ws.cell(r, 3).coordinate
+    wb.save(path)
+    return where
+
+
+@pytest.fixture(scope="module")
+def plan_round(tmp_path_factory):
+    d = tmp_path_factory.mktemp("plan")
+    res = runner.invoke(app, ["generate", str(MODEL), "--round", "plan", "--year", str(YEAR), "--out", str(d / "ut")])
+    assert res.exit_code == 0, res.output
+    books = {p.name.split("_")[-1][:-5]: p for p in (d / "ut").glob("*.xlsx")}
+    assert set(books) == {"KS", "BUN", "SOCN", "SNAB"}
+    places: dict[str, dict] = {}
+    places["KS"] = plan_type_in(books["KS"], "Tillhandahålla omsorgstjänster", "IM-OMS", [
+        {"kind": "Nämndmål", "text": "Fler äldre ska vara nöjda med bemötandet i hemtjänsten"},
+        {"kind": "Aktivitet", "link": None, "text": "Utbilda all personal i bemötande", "owner": "Omsorgschef",
+         "start": datetime(2014, 2, 1), "end": "2014-11-30"},
+        {"kind": "Indikator", "link": None, "text": "Andel nöjda brukare i hemtjänsten", "measure": "procent", "target": "minst 85 %"},
+        {"kind": "Aktivitet", "link": None, "text": "Ta fram en värdighetsgaranti"},  # no owner, no end date
+    ])
+    places["KS"].update(plan_type_in(books["KS"], "Skapa arbete & tillväxt", "IM-TIL", [
+        {"kind": "Nämndmål", "text": "Fler företag ska starta i kommunen"},
+    ]))
+    places["BUN"] = plan_type_in(books["BUN"], "Möjliggöra lärande & utveckling", "IM-LAR", [
+        {"kind": "Nämndmål", "link": None, "text": "Alla elever ska ha en egen dator"},  # unlinked: Kopplat till cleared
+        {"kind": "Nämndmål", "text": "Fler elever ska nå behörighet till gymnasiet"},
+        {"kind": "Aktivitet", "link": None, "text": "Läsfrämjande insatser i årskurs 1–3", "owner": "Rektorerna",
+         "start": "2014-01-15", "end": "2014-12-20"},
+    ])
+    budget = {
+        "KS": (budget_type_in(books["KS"], {"Ledning och administration": 60000, "Näringsliv och arbetsmarknad": "25 000",
+                                            "Kultur och fritid": 30000.5}), 115000.5),
+        "BUN": (budget_type_in(books["BUN"], {"Förskola": 200000, "Grundskola": 300000, "Gymnasieskola": 100000,
+                                              "Vuxenutbildning": 20000}, [("Modersmål", "ca 5000")]), 620000.0),  # over 610 000
+        "SOCN": (budget_type_in(books["SOCN"], {"Äldreomsorg": 400000, "Funktionshinderomsorg": 200000,
+                                                "Individ- och familjeomsorg": 100000}, [("Bostad först", 12000)]), 712000.0),
+    }
+    books["SNAB"].unlink()  # Söderhamn Nära AB is late
+    res = runner.invoke(app, ["consolidate", str(MODEL), str(d / "ut"), "--round", "plan", "--year", str(YEAR),
+                              "--out", str(d / "Budget.xlsx")])
+    assert res.exit_code == 0, res.output
+    return d, books, places, budget, res.output
+
+
+def test_plan_workbook_layout(plan_round):
+    d, books, _p, _b, _o = plan_round
+    wb = openpyxl.load_workbook(d / "ut" / "Soderhamn_2014-plan_SOCN.xlsx")
+    assert wb.sheetnames[0] == "Instruktioner" and "Budget" in wb.sheetnames
+    ws = wb["Tillhandahålla omsorgstjänster"]
+    assert ws.protection.sheet and ws.protection.insertRows is False  # False = inserting rows allowed
+    goal_row = next(r for r in range(5, 20) if ws.cell(r, 1).value == "IM-OMS")
+    assert ws.cell(goal_row, 4).protection.locked
+    assert not ws.cell(goal_row + 1, 4).protection.locked and ws.cell(goal_row + 1, 3).value == "IM-OMS"
+    kinds = [dv for dv in ws.data_validations.dataValidation if dv.type == "list" and "Nämndmål" in (dv.formula1 or "")]
+    assert kinds
+    bs = wb["Budget"]
+    formulas = [bs.cell(r, 3).value for r in range(1, bs.max_row + 1) if isinstance(bs.cell(r, 3).value, str)]
+    assert any(f.startswith("=SUM(C7:") for f in formulas) and any(re.match(r"^=C\d+-C\d+$", f) for f in formulas)
+    assert bs.protection.sheet and bs["C4"].value == 720000
+
+
+def test_budget_totals_equal_the_sums_typed(plan_round):
+    d, _books, _p, budget, output = plan_round
+    book = read_kf(d / "Budget.xlsx")
+    assert book.kind == "budget" and book.year == YEAR
+    units = book.tables["Enheter"].set_index("Enhet")
+    for unit, (_cells, total) in budget.items():
+        assert units.loc[unit, "Budget (tkr)"] == pytest.approx(total)
+    assert units.loc["BUN", "Avvikelse (tkr)"] == pytest.approx(-10000)
+    assert units.loc["SNAB", "Status"] == "saknas"
+    data = book.data
+    lines = data[data["Typ"] == "Budget"]
+    assert lines.groupby("Enhet")["Belopp (tkr)"].sum().to_dict() == pytest.approx({u: t for u, (_c, t) in budget.items()})
+    assert "Bostad först" in set(lines["Text"])
+    sheet = book.tables["Budget"]
+    sums = sheet[sheet["Verksamhet"] == "Summa"].set_index("Enhet")["Belopp (tkr)"]
+    assert sums.to_dict() == pytest.approx({u: t for u, (_c, t) in budget.items()})
+    assert "3 filer lästa" in output.replace("\n", " ")
+
+
+def test_over_frame_unlinked_goal_and_bad_cells_in_kontroll(plan_round):
+    d, _books, places, budget, _o = plan_round
+    kontroll = read_kf(d / "Budget.xlsx").tables["Kontroll"]
+    by_code = {code: grp for code, grp in kontroll.groupby("Kod")}
+    over = by_code["over-ram"]
+    assert list(over["Enhet"]) == ["BUN"] and over.iloc[0]["Blad"] == "Budget" and re.match(r"C\d+", over.iloc[0]["Cell"])
+    assert "10\u00a0000 tkr över ramen" in over.iloc[0]["Meddelande"]
+    unlinked = by_code["ej-kopplat"]
+    assert list(unlinked["Enhet"]) == ["BUN"]
+    assert unlinked.iloc[0]["Cell"] == places["BUN"]["Alla elever ska ha en egen dator"]
+    assert unlinked.iloc[0]["Allvar"] == "fel" and unlinked.iloc[0]["Blad"] == "Möjliggöra lärande & utveckling"
+    text = by_code["ej-tal"]
+    assert text.iloc[0]["Cell"] == budget["BUN"][0]["Modersmål"] and "ca 5000" in text.iloc[0]["Meddelande"]
+    assert set(by_code["ansvarig-saknas"]["Enhet"]) == {"KS"} and set(by_code["slutdatum-saknas"]["Enhet"]) == {"KS"}
+    assert "saknas" in by_code and set(by_code["saknas"]["Enhet"]) == {"SNAB"}
+
+
+def test_units_goals_and_activities_per_council_goal(plan_round):
+    d, *_ = plan_round
+    data = read_kf(d / "Budget.xlsx").data
+    ks = data[(data["Enhet"] == "KS") & (data["Typ"] != "Budget")].set_index("ID")
+    assert ks.loc["KS-M1", "Fullmäktiges mål"] == "IM-OMS" and ks.loc["KS-M1", "Typ"] == "Nämndmål"
+    assert ks.loc["KS-A1", "Kopplat till"] == "KS-M1" and ks.loc["KS-A1", "Start"] == "2014-02-01" and ks.loc["KS-A1", "Slut"] == "2014-11-30"
+    assert ks.loc["KS-I1", "Måttenhet"] == "procent" and ks.loc["KS-I1", "Målvärde"] == "minst 85 %"
+    assert ks.loc["KS-M2", "Fullmäktiges mål"] == "IM-TIL"
+    bun = data[(data["Enhet"] == "BUN") & (data["Typ"] == "Nämndmål")].set_index("ID")
+    assert bun.loc["BUN-M1", "Fullmäktiges mål"] == "" and bun.loc["BUN-M2", "Fullmäktiges mål"] == "IM-LAR"
+
+
+def test_budget_report_through_libreoffice(plan_round):
+    d, *_ = plan_round
+    res = runner.invoke(app, ["report", str(d / "Budget.xlsx"), "--docx", str(d / "Budget.docx")])
+    assert res.exit_code == 0, res.output
+    (pdf,) = lo_convert([d / "Budget.docx"], d / "pdf", "pdf")
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    for phrase in ("Verksamhetsplaner och budget 2014", "Fler äldre ska vara nöjda med bemötandet i hemtjänsten",
+                   "Utbilda all personal i bemötande", "Avvikelse mot ram", "620 000", "Barn- och utbildningsnämnden"):
+        assert phrase.replace("\u00a0", " ") in text.replace("\u00a0", " "), phrase
+
+
+def test_following_delar_round_follows_the_plan(plan_round, soderhamn):
+    d, *_ = plan_round
+    out = d / "delar"
+    res = runner.invoke(app, ["generate", str(MODEL), "--period", f"{YEAR}-delar", "--plan", str(d / "Budget.xlsx"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ks = out / "Soderhamn_2014-delar_KS.xlsx"
+    ret = api.inspect(ks)
+    ids = {rid for (_k, rid) in ret.rows}
+    assert {"IM-OMS", "KS-M1", "KS-A1", "KS-I1", "KS-M2"} <= ids
+    bun_ids = {rid for (_k, rid) in api.inspect(out / "Soderhamn_2014-delar_BUN.xlsx").rows}
+    assert "BUN-M2" in bun_ids and "BUN-M1" not in bun_ids  # the unlinked goal has no place in the follow-up
+    # the activity's status is reported on the activity scale
+    wb = CalamineWorkbook.from_path(str(ks))
+    sheet = wb.get_sheet_by_name("Tillhandahålla omsorgstjänster").to_python()
+    row = next(r for r in sheet if r and r[0] == "KS-A1")
+    assert "Omsorgschef" in " ".join(str(x) for x in row) and "Aktivitet" in row
+    model = apply_plans(load_plans(d / "Budget.xlsx", soderhamn), YEAR)
+    p = parse_period(model, f"{YEAR}-delar")
+    for f in out.glob("*.xlsx"):
+        fill_workbook(f, model, p, f.name.split("_")[-1][:-5])
+    res = runner.invoke(app, ["consolidate", str(MODEL), str(out), "--period", f"{YEAR}-delar", "--plan", str(d / "Budget.xlsx"),
+                              "--out", str(d / "KF.xlsx")])
+    assert res.exit_code == 0, res.output
+    data = read_kf(d / "KF.xlsx").data
+    own = data[(data["Enhet"] == "KS") & data["ID"].isin(["KS-M1", "KS-A1"])].set_index("ID")
+    assert own.loc["KS-A1", "Nivå"] == "Aktivitet" and own.loc["KS-A1", "Bedömning"] in {"Genomfört", "Pågår enligt plan", "Försenat", "Ej påbörjat"}
+    assert own.loc["KS-M1", "Nivå"] == "Nämndmål" and own.loc["KS-M1", "Bedömning"] != ""
+    # without the plan, consolidation says what to do
+    cons = api.consolidate(MODEL, [out], f"{YEAR}-delar")
+    assert {f.code for f in cons.errors} == {"plan-saknas"}
+    # LibreOffice opens every file the two rounds produced
+    files = [*sorted((d / "ut").glob("*.xlsx")), d / "Budget.xlsx", *sorted(out.glob("*.xlsx")), d / "KF.xlsx"]
+    converted = lo_convert(files, d / "lo", "pdf")
+    assert all(c.stat().st_size > 1000 for c in converted)
+
+
+def test_plan_reader_on_a_follow_up_file_and_bad_year(plan_round, soderhamn, tmp_path):
+    d, books, *_ = plan_round
+    ret = read_plan_return(books["KS"], soderhamn)
+    assert ret.plan is not None and ret.plan.year == YEAR and len(ret.plan.goals) == 2
+    pc = api.consolidate(soderhamn, [books["KS"]], None, round="plan", year=2015)
+    assert [f.code for f in pc.errors] == ["fel-period"]
+    res = runner.invoke(app, ["generate", str(MODEL), "--round", "plan", "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "--year" in res.output
