@@ -134,10 +134,19 @@ def with_plans(model: Model, plan: str | Path | None, year: int) -> Model:
 
 
 def inspect(path: str | Path) -> Any:
-    """Read a unit workbook back: its identity, rows (ID, kind, filled or empty) and findings."""
+    """Read a unit workbook back: its identity, rows (ID, kind, filled or empty) and findings.
+
+    A plan workbook gives its plan (own goals, activities, indicators, budget) instead.
+    """
     from .returns import read_return
 
-    return read_return(path)
+    ret = read_return(path)
+    if ret.identity.get("omgång") == PLAN_ROUND:
+        from .kfread import embedded_model
+        from .plan import read_plan_return
+
+        return read_plan_return(path, embedded_model(path))
+    return ret
 
 
 def consolidate(

@@ -234,6 +234,9 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
     from rich.table import Table
 
     ret = api.inspect(fil)
+    if getattr(ret, "plan", None) is not None:
+        _inspect_plan(ret)
+        return
     if ret.identity:
         out.print("Identitet:", markup=False)
         for k, v in ret.identity.items():
@@ -255,6 +258,30 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
         err.print(f"{f.severity}: {f.place()}: {f.message}", markup=False)
     if not ret.readable:
         raise typer.Exit(1)
+
+
+def _inspect_plan(ret: Any) -> None:
+    from rich.table import Table
+
+    from .reports import fmt_number
+
+    out.print("Identitet:", markup=False)
+    for k, v in ret.identity.items():
+        out.print(f"  {k}: {v}", markup=False)
+    plan = ret.plan
+    table = Table(title=f"Verksamhetsplan {plan.year} i {ret.name}")
+    for col in ("Plats", "ID", "Typ", "Kopplat till", "Text"):
+        table.add_column(col, overflow="fold")
+    for kind, items in (("Nämndmål", plan.goals), ("Aktivitet", plan.activities), ("Indikator", plan.indicators)):
+        for it in items:
+            sheet, cell = ret.cells.get(it.id, ("", ""))
+            link = getattr(it, "parent", None) if kind == "Nämndmål" else getattr(it, "goal", None)
+            table.add_row(f"{sheet}!{cell}", it.id, kind, link or "–", it.text)
+    Console(highlight=False, width=max(out.width, 110)).print(table)
+    out.print(f"Budget: {len(plan.budget)} rader, summa {fmt_number(plan.total, 1)} tkr"
+              + (f", ram {fmt_number(ret.frame, 1)} tkr" if ret.frame is not None else "") + ".", markup=False)
+    for f in ret.findings:
+        err.print(f"{f.severity}: {f.place()}: {f.message}", markup=False)
 
 
 @app.command()

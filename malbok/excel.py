@@ -276,10 +276,8 @@ def kontrollera(book: Any = None) -> list[Any]:
     try:
         if META_SHEET not in names or MODEL_SHEET not in names:
             raise InputError("arbetsboken är inte skapad med malbok generate (identitetsbladen saknas)")
-        import json
 
-        model_text = "".join(str(r[0]) for r in _grid(book.sheets[MODEL_SHEET]) if r and r[0])
-        model = Model.model_validate(json.loads(model_text))
+        model = Model.unpack([r[0] for r in _grid(book.sheets[MODEL_SHEET]) if r and r[0]])
         meta = {str(r[0]): ("" if len(r) < 2 or r[1] is None else str(r[1])) for r in _grid(book.sheets[META_SHEET]) if r and r[0]}
         sheets = {n: _grid(book.sheets[n]) for n in names if n != CHECK_SHEET}
         cons = _consolidate(model, [], meta.get("period", ""), values={book.name: sheets})

@@ -7,7 +7,6 @@ Tables are found by their header text, not by position.
 
 from __future__ import annotations
 
-import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +72,16 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+def embedded_model(path: str | Path) -> Model:
+    """The styrmodell a malbok workbook carries in its very hidden ``_modell`` sheet."""
+    path = Path(path)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        return Model.unpack([r[0] for r in _rows(wb, MODEL_SHEET) if r and r[0]])
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"{path.name}: arbetsboken bär ingen läsbar styrmodell ({str(e)[:160]})") from None
+
+
 def read_kf(path: str | Path) -> KfBook:
     """Read a KF.xlsx (or Budget.xlsx) written by malbok; Swedish :class:`InputError` otherwise."""
     path = Path(path)
@@ -92,9 +101,8 @@ def read_kf(path: str | Path) -> KfBook:
     kind = meta.get("malbok", "")
     if kind not in ("kf", "budget"):
         raise InputError(f"{path.name}: bladet '{META_SHEET}' beskriver inte en sammanställning (malbok = '{kind}')")
-    text = "".join(str(r[0]) for r in _rows(wb, MODEL_SHEET) if r and r[0])
     try:
-        model = Model.model_validate(json.loads(text))
+        model = Model.unpack([r[0] for r in _rows(wb, MODEL_SHEET) if r and r[0]])
     except Exception as e:  # noqa: BLE001
         raise InputError(f"{path.name}: styrmodellen i bladet '{MODEL_SHEET}' kan inte läsas ({str(e)[:200]})") from None
     period = parse_period(model, meta["period"]) if meta.get("period") else None

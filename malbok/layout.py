@@ -67,8 +67,7 @@ INPUT_KEYS = ("outcome", "rank", "assessment", "comment", "actions")
 # Metadata sheet: key/value pairs from row 1. The row registry (every data row as
 # written) is on its own very hidden sheet, read when no model is at hand.
 ROWS_SHEET = "_malbok_rader"
-MODEL_SHEET = "_modell"  # the styrmodell as JSON, in chunks below Excel's 32 767 characters per cell
-MODEL_CHUNK = 30000
+MODEL_SHEET = "_modell"  # the styrmodell, packed by Model.packed()
 REGISTRY_HEADER = ("blad", "id", "typ", "rad", "skala", "indata")
 
 

@@ -416,6 +416,10 @@ class Plan(_Base):
         return sum(b.amount for b in self.budget)
 
 
+PACKED_MARK = "malbok-modell:zlib+base64"
+PACKED_CHUNK = 30000  # below Excel's 32 767 characters per cell
+
+
 class Model(_Base):
     """A municipality's styrmodell."""
 
@@ -525,7 +529,7 @@ class Model(_Base):
     def changed(self, **update: Any) -> Model:
         """A copy with some fields replaced; the cached lookups and hashes are rebuilt for it."""
         new = self.model_copy(update=update)
-        for key in ("_index", "_fingerprint", "_json_text"):
+        for key in ("_index", "_fingerprint", "_json_text", "_packed"):
             new.__dict__.pop(key, None)
         return new
 
@@ -547,8 +551,33 @@ class Model(_Base):
         return json.dumps(self.to_data(), ensure_ascii=False)
 
     def json_text(self) -> str:
-        """The model as compact JSON (Swedish keys): what workbooks carry in their ``_modell`` sheet."""
+        """The model as compact JSON (Swedish keys)."""
         return self._json_text
+
+    @cached_property
+    def _packed(self) -> list[str]:
+        import base64
+        import zlib
+
+        blob = base64.b64encode(zlib.compress(self.json_text().encode("utf-8"), 9)).decode("ascii")
+        return [PACKED_MARK] + [blob[i:i + PACKED_CHUNK] for i in range(0, len(blob), PACKED_CHUNK)]
+
+    def packed(self) -> list[str]:
+        """The model as cell texts for a workbook's ``_modell`` sheet: a mark, then zlib+base64 chunks."""
+        return self._packed
+
+    @classmethod
+    def unpack(cls, cells: list[str]) -> Model:
+        """The model from the cell texts :meth:`packed` wrote (or from plain JSON cells)."""
+        cells = [str(c) for c in cells if c]
+        if cells and cells[0] == PACKED_MARK:
+            import base64
+            import zlib
+
+            text = zlib.decompress(base64.b64decode("".join(cells[1:]))).decode("utf-8")
+        else:
+            text = "".join(cells)
+        return cls.model_validate(json.loads(text))
 
 
 # -- cross-reference checks ------------------------------------------------------

@@ -94,6 +94,7 @@ MODEL_KEYS = (
     ("mandatperiod från", "mandatperiod.från", "int"), ("mandatperiod till", "mandatperiod.till", "int"),
     ("vision rubrik", "vision.rubrik", "str"), ("vision text", "vision.text", "str"),
     ("kontakt", "kontakt", "str"), ("indikatorskala", "indikatorskala", "str"),
+    ("plannivå", "plannivå", "str"), ("aktivitetsskala", "aktivitetsskala", "str"),
 )
 
 
@@ -211,6 +212,9 @@ def _set(d: dict[str, Any], dotted: str, value: Any) -> None:
 def write_model_book(model: Model, path: str | Path) -> Path:
     """Write the model as an Excel model workbook (atomically)."""
     path = Path(path)
+    if model.plans:
+        raise ModelError(path.name, [("planer", "nämndernas verksamhetsplaner (planer) kan inte skrivas till en Excel-modellbok; "
+                                                 "de finns i Budget.xlsx från planomgången – ta bort dem ur YAML-filen före konverteringen")])
     data = model.model_dump(mode="json", by_alias=True)
     tmp = temp_beside(path)
     try:

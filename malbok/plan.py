@@ -549,7 +549,7 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]]) -> None:
         cell = xl_rowcol_to_cell(r, 2)
         p = parse_number(raw)
         if p.error or p.value is None:
-            ret.add(BUDGET_SHEET, cell, "", "ej-tal", f"beloppet '{raw}' är inget tal ({p.error or 'tomt'}); skriv tkr som ett tal")
+            ret.add(BUDGET_SHEET, cell, "", "ej-tal", f"beloppet '{raw}' är inget tal; skriv tkr som ett tal, t.ex. 1200")
             continue
         if not name:
             ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, 0), "", "verksamhet-saknas", f"beloppet {p.value:g} tkr saknar verksamhet", WARNING)
@@ -672,6 +672,8 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
             _sheet, cell = ret.cells.get("budget:sum", (BUDGET_SHEET, ""))
             ret.add(BUDGET_SHEET, cell, "", "over-ram",
                     f"budgeten {_tkr(total)} tkr är {_tkr(total - frame)} tkr över ramen {_tkr(frame)} tkr")
+        if not plan.goals and not plan.activities and not plan.budget:
+            ret.add("", "", "", "tom-plan", "verksamhetsplanen är tom: inga egna mål, aktiviteter eller budgetbelopp", WARNING)
         if frame is None:
             ret.add(BUDGET_SHEET, "C4", "", "ram-saknas", "budgetramen saknas; ange ramen i styrmodellen eller på bladet Budget", WARNING)
         plans.append(plan)

@@ -25,7 +25,6 @@ from .layout import (
     KIND_PROGRAMME,
     LAYOUT_VERSION,
     META_SHEET,
-    MODEL_CHUNK,
     MODEL_SHEET,
     REGISTRY_HEADER,
     ROWS_SHEET,
@@ -191,11 +190,10 @@ HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
 
 
 def write_model_sheet(wb: xlsxwriter.Workbook, model: Model) -> None:
-    """The styrmodell as JSON in a very hidden sheet, so a workbook can be checked on its own."""
+    """The styrmodell (compressed JSON) in a very hidden sheet, so a workbook can be checked on its own."""
     ws = wb.add_worksheet(MODEL_SHEET)
-    text = model.json_text()
-    for i in range(0, max(1, -(-len(text) // MODEL_CHUNK))):
-        ws.write_string(i, 0, text[i * MODEL_CHUNK:(i + 1) * MODEL_CHUNK])
+    for i, text in enumerate(model.packed()):
+        ws.write_string(i, 0, text)
     ws.very_hidden()
 
 

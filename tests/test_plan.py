@@ -225,3 +225,11 @@ def test_plan_reader_on_a_follow_up_file_and_bad_year(plan_round, soderhamn, tmp
     assert [f.code for f in pc.errors] == ["fel-period"]
     res = runner.invoke(app, ["generate", str(MODEL), "--round", "plan", "--out", str(tmp_path)])
     assert res.exit_code == 1 and "--year" in res.output
+
+
+def test_cli_inspect_shows_the_plan(plan_round):
+    _d, books, *_ = plan_round
+    res = runner.invoke(app, ["inspect", str(books["BUN"])])
+    assert res.exit_code == 0, res.output
+    assert "BUN-M2" in res.output and "IM-LAR" in res.output and "620" in res.output
+    assert "inte kopplat till fullmäktiges mål" in res.output
