@@ -122,8 +122,23 @@ def _range_error(measure: Measure, value: float) -> str | None:
 
 @dataclass
 class _Ctx:
+    """What stays the same for every file of one consolidation (computed once, used per row)."""
+
     model: Model
     period: Period
+    templates: dict[tuple[int, str, str], dict[str, Any]] = field(default_factory=dict)
+    _previous: dict[str, float | None] = field(default_factory=dict)
+    _scales: dict[str, Scale] = field(default_factory=dict)
+
+    def previous(self, ind: Indicator) -> float | None:
+        if ind.id not in self._previous:
+            self._previous[ind.id] = previous_outcome(ind, self.period.year)
+        return self._previous[ind.id]
+
+    def goal_scale(self, goal_id: str) -> Scale:
+        if goal_id not in self._scales:
+            self._scales[goal_id] = self.model.goal_scale(self.model.goal(goal_id))
+        return self._scales[goal_id]
 
 
 class _UnitReader:
@@ -138,13 +153,14 @@ class _UnitReader:
         inputs_total = inputs_filled = 0
         indicator_suggestions: dict[str, Suggestion] = {}
         goal_rows: list[tuple[str, Row, ReturnRow | None, dict[str, Any]]] = []
+        name = ret.name
         for area_name, row in plan_rows:
             if row.kind == KIND_CONTEXT:
                 continue
             rr = ret.rows.get((row.kind, row.id))
             rec = self._base(area_name, row, unit_name)
             if rr is not None:
-                rec["Fil"] = ret.name
+                rec["Fil"] = name
                 rec["Kommentar"] = _text(rr.raw.get("comment"))
                 rec["Åtgärder"] = _text(rr.raw.get("actions"))
             inputs_total += 1
@@ -160,14 +176,13 @@ class _UnitReader:
                 elif rr is not None and not rr.filled("comment"):
                     ret.add(rr.sheet, rr.cells.get("outcome", ""), row.id, "utfall-saknas",
                             f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-                sug = suggest_indicator(ind, value, period.year, period.point,
-                                        previous_outcome(ind, period.year), rank, None)
+                sug = suggest_indicator(ind, value, period.year, period.point, self.ctx.previous(ind), rank, None)
                 indicator_suggestions[ind.id] = sug
                 rec["_sug"] = sug
                 if row.scale is not None:  # assessed on its own (indicator under an area)
                     self._assessment(rr, row, rec, sug)
                 else:
-                    rec["Förslag"] = _label(model.goal_scale(model.goal(ind.goal)), sug) if ind.goal else ""
+                    rec["Förslag"] = _label(self.ctx.goal_scale(ind.goal), sug) if ind.goal else ""
                     rec["Förslagsskäl"] = sug.reason
                 out.append(rec)
             else:
@@ -189,22 +204,28 @@ class _UnitReader:
         return out, inputs_total, inputs_filled
 
     def _base(self, area_name: str, row: Row, unit_name: str) -> dict[str, Any]:
-        model, period = self.ctx.model, self.ctx.period
-        ind = row.indicator
-        parent = ""
-        if row.kind == KIND_GOAL:
-            parent = model.goal(row.id).parent or ""
-        elif ind is not None:
-            parent = ind.goal or ""
-        return {
-            "Period": period.id, "Enhet": self.ret.unit, "Enhetsnamn": unit_name, "Område": area_name,
-            "ID": row.id, "Typ": row.kind, "Nivå": row.level, "Överordnat": parent, "Text": row.text,
-            "Måttenhet": row.values.get("measure", "") if ind is not None else "",
-            "Utfall": None, "Placering": None,
-            "Målvärde": row.values.get("target_now", "") if ind is not None else "",
-            "Bedömning": "", "Förslag": "", "Förslagsskäl": "", "Kommentar": "", "Åtgärder": "",
-            "Fil": "", "Cell": "", "Sammanställning": "enhet", "_sug": None,
-        }
+        key = (id(row), area_name, unit_name)
+        template = self.ctx.templates.get(key)
+        if template is None:
+            model, period = self.ctx.model, self.ctx.period
+            ind = row.indicator
+            parent = ""
+            if row.kind == KIND_GOAL:
+                parent = model.goal(row.id).parent or ""
+            elif ind is not None:
+                parent = ind.goal or ""
+            template = self.ctx.templates[key] = {
+                "Period": period.id, "Enhet": "", "Enhetsnamn": unit_name, "Område": area_name,
+                "ID": row.id, "Typ": row.kind, "Nivå": row.level, "Överordnat": parent, "Text": row.text,
+                "Måttenhet": row.values.get("measure", "") if ind is not None else "",
+                "Utfall": None, "Placering": None,
+                "Målvärde": row.values.get("target_now", "") if ind is not None else "",
+                "Bedömning": "", "Förslag": "", "Förslagsskäl": "", "Kommentar": "", "Åtgärder": "",
+                "Fil": "", "Cell": "", "Sammanställning": "enhet", "_sug": None,
+            }
+        rec = template.copy()
+        rec["Enhet"] = self.ret.unit
+        return rec
 
     def _indicator_values(self, rr: ReturnRow | None, ind: Indicator, row: Row) -> tuple[float | None, float | None]:
         if rr is None:

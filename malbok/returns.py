@@ -59,12 +59,15 @@ class Return:
     def unit(self) -> str:
         return self.identity.get("enhet", "")
 
+    def __post_init__(self) -> None:
+        self._name = self.path.name
+
     @property
     def period(self) -> str:
         return self.identity.get("period", "")
 
     def add(self, sheet: str, cell: str, row_id: str, code: str, message: str, severity: str = ERROR) -> None:
-        self.findings.append(Finding(self.name, sheet, cell, row_id, code, message, severity, self.unit))
+        self.findings.append(Finding(self._name, sheet, cell, row_id, code, message, severity, self.unit))
 
 
 def _file_problem(ret: Return, data: bytes) -> bool:

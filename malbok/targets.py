@@ -205,14 +205,9 @@ def suggest_indicator(
         return Suggestion(None, "redovisas utan målvärde; inget förslag")
     if ind.measure == Measure.RANK and rank is None:
         rank = outcome
-    primary = applicable_target(ind, year)
-    considered: list[object] = []
-    if primary is not None and _dated(primary) is not None:
-        considered.append(primary)
-    considered += [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
     results: list[Suggestion] = []
-    for t in considered:
-        s = _one(ind, t, outcome, at, previous, rank, previous_rank)
+    for t, base, base_year in _considered(ind, year):
+        s = _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year)
         if s is not None:
             results.append(s)
     assessed = [s for s in results if s.meaning is not None]
@@ -225,8 +220,22 @@ def suggest_indicator(
     return Suggestion(worst, reason)
 
 
+def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]]:
+    """The targets that apply in ``year``, each with the start of its path (cached on the indicator)."""
+    cache = ind.__dict__.setdefault("_considered_by_year", {})
+    if year not in cache:
+        primary = applicable_target(ind, year)
+        targets: list[object] = []
+        if primary is not None and _dated(primary) is not None:
+            targets.append(primary)
+        targets += [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
+        cache[year] = [(t, *(_start_of_path(ind, t) if isinstance(t, ValueTarget) else (None, None))) for t in targets]
+    return cache[year]
+
+
 def _one(ind: Indicator, t: object, outcome: float | None, at: float, previous: float | None,
-         rank: float | None, previous_rank: float | None) -> Suggestion | None:
+         rank: float | None, previous_rank: float | None, base: float | None = None,
+         base_year: int | None = None) -> Suggestion | None:
     if isinstance(t, RankTarget):
         if rank is None:
             return Suggestion(None, "placering i riket saknas; rangmålet kan inte bedömas")
@@ -234,7 +243,6 @@ def _one(ind: Indicator, t: object, outcome: float | None, at: float, previous: 
     if outcome is None:
         return None
     if isinstance(t, ValueTarget):
-        base, base_year = _start_of_path(ind, t)
         return suggest_value(outcome, t.value, t.year, at, base, base_year, t.comparison)
     if isinstance(t, DirectionTarget):
         return suggest_direction(outcome, t.direction, previous)
