@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import ERROR, INFO, WARNING, Finding
+from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary
 from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Meaning, Measure, Model, Scale
 from .periods import Period, parse_period
@@ -26,6 +26,7 @@ from .targets import (
     previous_outcome,
     suggest_indicator,
 )
+from .values import cell_text as _text
 from .values import parse_number
 from .workbook import Row, WorkbookPlan, expected_rows, plan_workbook
 
@@ -39,7 +40,7 @@ UNIT_COLUMNS = ("Enhet", "Namn", "Fil", "Status", "Rader", "Ifyllda", "Andel ify
 
 
 @dataclass
-class Consolidation:
+class Consolidation(FindingsSummary):
     """Everything consolidated for the council, with the findings."""
 
     model: Model
@@ -50,26 +51,6 @@ class Consolidation:
     files_read: int = 0
     files: list[Path] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def missing_units(self) -> list[str]:
-        return list(self.units.loc[self.units["Status"] == "saknas", "Enhet"])
-
-    @property
-    def consolidated_units(self) -> list[str]:
-        return list(self.units.loc[self.units["Status"].isin(["inlämnad", "inlämnad (vald)"]), "Enhet"])
-
-    def findings_frame(self) -> pd.DataFrame:
-        from .findings import FINDING_COLUMNS
-
-        return pd.DataFrame([f.as_row() for f in self.findings], columns=list(FINDING_COLUMNS))
 
 
 def collect_paths(returns: Iterable[str | Path] | str | Path) -> tuple[list[Path], list[Finding]]:
@@ -294,14 +275,6 @@ def _label(scale: Scale | None, sug: Suggestion) -> str:
     return scale.label_for(sug.meaning) or ""
 
 
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
 def _sv(v: float) -> str:
     from .targets import fmt_number
 
@@ -401,31 +374,7 @@ def consolidate(
             _describe_version_change(ret, model, period, plans)
         accepted.setdefault(unit, []).append(ret)
 
-    chosen: dict[str, Return] = {}
-    status: dict[str, str] = {}
-    for unit, rets in accepted.items():
-        if len(rets) == 1:
-            chosen[unit] = rets[0]
-            continue
-        digests = {r.digest for r in rets}
-        if len(digests) == 1:
-            chosen[unit] = rets[0]
-            for dup in rets[1:]:
-                dup.add("", "", "", "dubblett-identisk", f"filen är en identisk kopia av {rets[0].name}; den konsolideras en gång", WARNING)
-            continue
-        preferred = [r for r in rets if r.path.resolve() in prefer_set]
-        if len(preferred) == 1:
-            chosen[unit] = preferred[0]
-            status[unit] = "inlämnad (vald)"
-            for other in rets:
-                if other is not preferred[0]:
-                    other.add("", "", "", "dubblett-vald", f"enheten {unit} har två olika filer; {preferred[0].name} valdes med --prefer och denna fil konsolideras inte", WARNING)
-            continue
-        names = ", ".join(r.name for r in rets)
-        for r in rets:
-            r.add("", "", "", "dubblett-olika",
-                  f"enheten {unit} har flera olika filer ({names}); ingen av dem konsolideras. Ta bort den felaktiga eller välj med --prefer FIL")
-        status[unit] = "dubblett"
+    chosen, status = choose_among_duplicates(accepted, prefer_set)
 
     records: list[dict[str, Any]] = []
     unit_rows: list[dict[str, Any]] = []
@@ -451,12 +400,7 @@ def consolidate(
                           "Rader": total, "Ifyllda": filled, "Andel ifylld": round(filled / total, 4) if total else 1.0,
                           "Fel": 0, "Varningar": 0})
 
-    for ret in returns:
-        findings += ret.findings
-    findings = _sorted_findings(findings)
-    for row in unit_rows:
-        row["Fel"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == ERROR)
-        row["Varningar"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == WARNING)
+    findings = gather_findings(findings, returns, unit_rows)
 
     records += _council_rows(model, period, records)
     data = pd.DataFrame(records, columns=list(DATA_COLUMNS))  # drops the private "_sug"
@@ -464,6 +408,49 @@ def consolidate(
         data[col] = pd.to_numeric(data[col], errors="coerce").astype("float64")
     units = pd.DataFrame(unit_rows, columns=list(UNIT_COLUMNS))
     return Consolidation(model, period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files)
+
+
+def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path]) -> tuple[dict[str, Any], dict[str, str]]:
+    """One return per unit: identical copies are read once; differing files only when ``--prefer`` names one.
+
+    Works for follow-up and plan returns alike (they have ``digest``, ``path``, ``name`` and ``add``).
+    Returns the chosen return per unit and a status per unit where it is not plain "inlämnad".
+    """
+    chosen: dict[str, Any] = {}
+    status: dict[str, str] = {}
+    for unit, rets in accepted.items():
+        if len(rets) == 1:
+            chosen[unit] = rets[0]
+            continue
+        digests = {r.digest for r in rets}
+        if len(digests) == 1:
+            chosen[unit] = rets[0]
+            for dup in rets[1:]:
+                dup.add("", "", "", "dubblett-identisk", f"filen är en identisk kopia av {rets[0].name}; den konsolideras en gång", WARNING)
+            continue
+        preferred = [r for r in rets if r.path.resolve() in prefer_set]
+        if len(preferred) == 1:
+            chosen[unit] = preferred[0]
+            status[unit] = "inlämnad (vald)"
+            for other in rets:
+                if other is not preferred[0]:
+                    other.add("", "", "", "dubblett-vald", f"enheten {unit} har två olika filer; {preferred[0].name} valdes med --prefer och denna fil konsolideras inte", WARNING)
+            continue
+        names = ", ".join(r.name for r in rets)
+        for r in rets:
+            r.add("", "", "", "dubblett-olika",
+                  f"enheten {unit} har flera olika filer ({names}); ingen av dem konsolideras. Ta bort den felaktiga eller välj med --prefer FIL")
+        status[unit] = "dubblett"
+    return chosen, status
+
+
+def gather_findings(findings: list[Finding], returns: Iterable[Any], unit_rows: list[dict[str, Any]]) -> list[Finding]:
+    """All findings (the run's and every file's), sorted; each unit row gets its counts of errors and warnings."""
+    findings = _sorted_findings([*findings, *(f for r in returns for f in r.findings)])
+    for row in unit_rows:
+        row["Fel"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == ERROR)
+        row["Varningar"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == WARNING)
+    return findings
 
 
 def _sorted_findings(findings: list[Finding]) -> list[Finding]:

@@ -343,11 +343,9 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
     """
     import io
 
-    import xlsxwriter
-
     from .api import validate
     from .periods import parse_period
-    from .util import atomic_write_bytes, temp_beside
+    from .util import atomic_write_bytes, atomic_xlsx
     from .workbook import FIXED_DATE, kommun
 
     out = Path(out)
@@ -366,11 +364,7 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
         except ValueError:
             return str(x)
 
-    tmp = temp_beside(out)
-    import os
-
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    with atomic_xlsx(out) as wb:
         wb.set_properties({"title": f"Konsolidering {p.name}", "company": kommun(m.municipality.name), "author": "malbok",
                            "created": FIXED_DATE})
         wb.add_vba_project(io.BytesIO(_xlwings_vba()), is_stream=True)
@@ -436,11 +430,6 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
                                        "där malbok är installerat om Excel hittar fel Python (t.ex. C:\\Python312\\python.exe).", grey)
         conf.write_string(hint + 2, 0, "PYTHONPATH: behövs inte; mappen med denna arbetsbok läggs till automatiskt.", grey)
         start.activate()
-        wb.close()
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     atomic_write_bytes(out.with_suffix(".py"), ENTRY_PY.format(book=out.name).encode("utf-8"))
     return out
 

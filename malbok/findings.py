@@ -8,6 +8,7 @@ act. Severity is ``fel`` (error), ``varning`` (warning) or ``info``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 ERROR = "fel"
 WARNING = "varning"
@@ -78,3 +79,35 @@ class Finding:
 
 
 FINDING_COLUMNS = ("Allvar", "Fil", "Enhet", "Blad", "Cell", "ID", "Kod", "Rubrik", "Meddelande")
+
+
+class FindingsSummary:
+    """What a consolidation (follow-up or plan) says about its findings and units.
+
+    Mixed into classes that have ``findings`` (list of :class:`Finding`) and
+    ``units`` (a DataFrame with the columns ``Enhet`` and ``Status``).
+    """
+
+    findings: list[Finding]
+    units: Any
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def missing_units(self) -> list[str]:
+        return list(self.units.loc[self.units["Status"] == "saknas", "Enhet"])
+
+    @property
+    def consolidated_units(self) -> list[str]:
+        return list(self.units.loc[self.units["Status"].isin(["inlämnad", "inlämnad (vald)"]), "Enhet"])
+
+    def findings_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([f.as_row() for f in self.findings], columns=list(FINDING_COLUMNS))

@@ -8,7 +8,6 @@ Excel tables) and :mod:`malbok.excel` into the controller's open workbook.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS
 from .layout import KIND_GOAL, KIND_INDICATOR, META_SHEET
 from .model import Model, Scale
-from .util import temp_beside
+from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
 
 KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data")
@@ -49,7 +48,8 @@ class SheetContent:
     table: bool = False  # a single Excel table (Kontroll, Data)
 
 
-def _scale_for_row(model: Model, rec: pd.Series) -> Scale | None:
+def scale_for_row(model: Model, rec: pd.Series) -> Scale | None:
+    """The scale a Data row is assessed on: its goal level's, or the indicator scale for an indicator under an area."""
     if rec["Typ"] == KIND_GOAL:
         try:
             return model.goal_scale(model.goal(rec["ID"]))
@@ -130,7 +130,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
             who = "Hela kommunen" if rec["Enhet"] == COUNCIL else rec["Enhet"]
             b.rows.append([rec["ID"], rec["Typ"], rec["Text"], who, _cell(rec["Utfall"]), _cell(rec["Placering"]), rec["Målvärde"],
                            rec["Bedömning"], rec["Förslag"], rec["Förslagsskäl"], rec["Kommentar"], rec["Åtgärder"], rec["Fil"], rec["Cell"]])
-            scale = _scale_for_row(m, rec)
+            scale = scale_for_row(m, rec)
             if scale is not None:
                 for col, key in ((7, "Bedömning"), (8, "Förslag")):
                     colour = scale.colour_of(rec[key]) if rec[key] else None
@@ -180,7 +180,7 @@ def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
     """'Hållbar kommun: 3 av 5 mål är uppfyllda.'"""
     reached = 0
     for _i, rec in rows.iterrows():
-        scale = _scale_for_row(model, rec)
+        scale = scale_for_row(model, rec)
         if scale is not None and rec["Bedömning"] and scale.meaning_of(rec["Bedömning"]) is not None and scale.meaning_of(rec["Bedömning"]).value == "uppfyllt":
             reached += 1
     what = "mål" if (rows["Typ"] == KIND_GOAL).any() else "indikatorer"
@@ -193,19 +193,12 @@ def write_kf(cons: Consolidation, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     m, p = cons.model, cons.period
-    tmp = temp_beside(path)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True})
+    with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
         wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
                            "company": kommun(m.municipality.name), "created": FIXED_DATE,
                            "comments": f"Sammanställd med malbok {__version__}"})
         render_xlsxwriter(wb, kf_sheets(cons))
         _meta(wb, cons)
-        wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -19,6 +19,7 @@ from .layout import META_SHEET, MODEL_SHEET
 from .model import Model
 from .periods import Period, parse_period
 from .util import InputError
+from .values import cell_text as _text
 
 
 @dataclass
@@ -62,14 +63,6 @@ def read_table(rows: list[list[Any]], first: str, numeric: tuple[str, ...] = ())
                     frame[col] = frame[col].map(_text)
             return frame
     raise KeyError(first)
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def embedded_model(path: str | Path) -> Model:

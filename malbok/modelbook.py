@@ -7,18 +7,16 @@ declaration, so YAML -> xlsx -> YAML gives an equal model.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .load import Locator, ModelError, best_place
 from .model import Model
-from .util import temp_beside
+from .util import atomic_xlsx
 
 LIST_SEP = ", "
 # Fixed document date so the same model gives the same file, byte for byte.
@@ -216,9 +214,7 @@ def write_model_book(model: Model, path: str | Path) -> Path:
         raise ModelError(path.name, [("planer", "nämndernas verksamhetsplaner (planer) kan inte skrivas till en Excel-modellbok; "
                                                  "de finns i Budget.xlsx från planomgången – ta bort dem ur YAML-filen före konverteringen")])
     data = model.model_dump(mode="json", by_alias=True)
-    tmp = temp_beside(path)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    with atomic_xlsx(path) as wb:
         wb.set_properties({"title": f"Styrmodell {model.municipality.name}", "company": model.municipality.name,
                            "created": _FIXED_DATE})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
@@ -261,11 +257,6 @@ def write_model_book(model: Model, path: str | Path) -> Path:
             sheet(table.sheet, table.cols, data.get(table.coll) or [])
         target_rows = [{"indikator": ind["id"], **t} for ind in data.get("indikatorer", []) for t in ind.get("målvärden", [])]
         sheet("Målvärden", TARGET_COLS, target_rows)
-        wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -15,9 +15,6 @@ writer and the reader; rows are found by header text, not position.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,12 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
-from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
-from .findings import ERROR, WARNING, Finding
+from .findings import WARNING, Finding, FindingsSummary
 from .layout import INSTRUCTIONS_SHEET, KIND_ACTIVITY, KIND_INDICATOR, KIND_UNIT_GOAL, META_SHEET, sheet_name
 from .model import (
     Activity,
@@ -49,7 +44,9 @@ from .model import (
     ReportTarget,
     Scale,
 )
-from .util import InputError, slug, temp_beside
+from .returns import ReturnedFile
+from .util import InputError, atomic_xlsx, slug
+from .values import cell_text as _text
 from .values import parse_number
 
 PLAN_LAYOUT = "plan-1"
@@ -165,10 +162,7 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
     unit = model.unit(unit_code)
     goals = council_goals(model, year, unit_code)
     lvl = plan_level(model)
-    tmp = temp_beside(path)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-                                       "in_memory": True})
+    with atomic_xlsx(path, in_memory=True) as wb:
         wb.set_properties({"title": f"Verksamhetsplan {year} – {unit.name}", "subject": f"Verksamhetsplan och budget {year}",
                            "author": "malbok", "company": kommun(model.municipality.name), "category": "Plan",
                            "created": FIXED_DATE, "comments": f"Skapad med malbok {__version__} från styrmodellen {model.id}"})
@@ -284,11 +278,6 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
             meta.write_string(i, 1, v)
         meta.very_hidden()
         write_model_sheet(wb, model)
-        wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
@@ -349,34 +338,12 @@ def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, mo
 
 
 @dataclass
-class PlanReturn:
-    path: Path
-    digest: str = ""
-    identity: dict[str, str] = field(default_factory=dict)
+class PlanReturn(ReturnedFile):
+    """A returned plan workbook: the unit's plan as read, with the cells it came from."""
+
     plan: Plan | None = None
     frame: float | None = None  # as typed, when the model has none
     cells: dict[str, tuple[str, str]] = field(default_factory=dict)  # item id -> (sheet, cell)
-    findings: list[Finding] = field(default_factory=list)
-    readable: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def unit(self) -> str:
-        return self.identity.get("enhet", "")
-
-    def add(self, sheet: str, cell: str, rid: str, code: str, message: str, severity: str = ERROR) -> None:
-        self.findings.append(Finding(self.name, sheet, cell, rid, code, message, severity, self.unit))
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
 
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -405,26 +372,14 @@ def parse_date(raw: Any) -> tuple[date | None, str | None]:
 
 def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     """Read one returned plan workbook; problems become findings, never exceptions."""
-    from .returns import Return, _file_problem
+    from .returns import open_book
 
     path = Path(path)
     ret = PlanReturn(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        ret.add("", "", "", "trasig-fil", f"filen kan inte läsas: {e.strerror or e}")
+    opened = open_book(ret)
+    if opened is None:
         return ret
-    ret.digest = hashlib.sha256(data).hexdigest()
-    probe = Return(path)
-    if _file_problem(probe, data):
-        ret.findings += probe.findings
-        return ret
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = list(wb.sheet_names)
-    except Exception as e:  # noqa: BLE001
-        ret.add("", "", "", "trasig-fil", f"filen är trasig eller avkortad och kan inte läsas ({str(e)[:120]})")
-        return ret
+    _data, wb, names = opened
     if META_SHEET not in names:
         ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok generate")
         return ret
@@ -566,7 +521,7 @@ PLAN_UNIT_COLUMNS = ("Enhet", "Namn", "Fil", "Status", "Ram (tkr)", "Budget (tkr
 
 
 @dataclass
-class PlanConsolidation:
+class PlanConsolidation(FindingsSummary):
     model: Model  # with the plans in it
     year: int
     findings: list[Finding]
@@ -578,32 +533,12 @@ class PlanConsolidation:
     def plans(self) -> list[Plan]:
         return [p for p in self.model.plans if p.year == self.year]
 
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def consolidated_units(self) -> list[str]:
-        return [p.unit for p in self.plans]
-
-    @property
-    def missing_units(self) -> list[str]:
-        return list(self.units.loc[self.units["Status"] == "saknas", "Enhet"])
-
-    def findings_frame(self) -> pd.DataFrame:
-        from .findings import FINDING_COLUMNS
-
-        return pd.DataFrame([f.as_row() for f in self.findings], columns=list(FINDING_COLUMNS))
 
 
 def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, year: int, prefer: Iterable[str | Path] = (),
                      progress: Callable[[str], None] | None = None) -> PlanConsolidation:
     """Read every returned plan workbook of ``year``; bad files never stop the others."""
-    from .consolidation import collect_paths
+    from .consolidation import choose_among_duplicates, collect_paths, gather_findings
 
     files, findings = collect_paths(paths)
     prefer_set = {Path(p).resolve() for p in prefer}
@@ -633,21 +568,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
             if ident.get("modellhash") != model.fingerprint():
                 ret.add("", "", "", "ny-modellversion", "styrmodellen har ändrats sedan arbetsboken skapades; raderna läses ändå", WARNING)
             accepted.setdefault(ret.unit, []).append(ret)
-    chosen: dict[str, PlanReturn] = {}
-    status: dict[str, str] = {}
-    for unit, group in accepted.items():
-        if len({r.digest for r in group}) == 1:
-            chosen[unit] = group[0]
-            for dup in group[1:]:
-                dup.add("", "", "", "dubblett-identisk", f"filen är en identisk kopia av {group[0].name}; den konsolideras en gång", WARNING)
-            continue
-        pref = [r for r in group if r.path.resolve() in prefer_set]
-        if len(pref) == 1:
-            chosen[unit], status[unit] = pref[0], "inlämnad (vald)"
-            continue
-        for r in group:
-            r.add("", "", "", "dubblett-olika", f"enheten {unit} har flera olika filer ({', '.join(x.name for x in group)}); ingen konsolideras. Välj med --prefer FIL")
-        status[unit] = "dubblett"
+    chosen, status = choose_among_duplicates(accepted, prefer_set)
 
     plans: list[Plan] = []
     records: list[dict[str, Any]] = []
@@ -681,14 +602,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
         unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
                           "Ram (tkr)": frame, "Budget (tkr)": total, "Avvikelse (tkr)": None if frame is None else frame - total,
                           "Nämndmål": len(plan.goals), "Aktiviteter": len(plan.activities), "Fel": 0, "Varningar": 0})
-    for ret in rets:
-        findings += ret.findings
-    from .consolidation import _sorted_findings
-
-    findings = _sorted_findings(findings)
-    for row in unit_rows:
-        row["Fel"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == ERROR)
-        row["Varningar"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == WARNING)
+    findings = gather_findings(findings, rets, unit_rows)
     others = [p for p in model.plans if p.year != year or p.unit not in {q.unit for q in plans}]
     merged = model.changed(plans=others + plans)
     data = pd.DataFrame(records, columns=list(PLAN_DATA_COLUMNS))
@@ -808,10 +722,7 @@ def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_beside(path)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-                                       "nan_inf_to_errors": True})
+    with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
         wb.set_properties({"title": f"Verksamhetsplaner och budget {pc.year}", "author": "malbok",
                            "company": kommun(pc.model.municipality.name), "created": FIXED_DATE})
         render_xlsxwriter(wb, budget_sheets(pc))
@@ -821,11 +732,6 @@ def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
             meta.write_string(r, 1, v)
         meta.very_hidden()
         write_model_sheet(wb, pc.model)
-        wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -26,9 +26,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
 from .layout import KIND_GOAL, KIND_INDICATOR
-from .model import MEASURE_SYMBOL, Indicator, Measure, Model, Scale
+from .model import MEASURE_SYMBOL, Indicator, Measure, Model
 from .util import InputError, atomic_write_bytes
 
 COUNCIL = "Kommunen"
@@ -183,17 +184,6 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
     return table
 
 
-def _scale_of(m: Model, rec: pd.Series) -> Scale | None:
-    if rec["Typ"] == KIND_GOAL:
-        try:
-            return m.goal_scale(m.goal(rec["ID"]))
-        except KeyError:
-            return None
-    if rec["Typ"] == KIND_INDICATOR and m.indicator_scale:
-        return m.scale(m.indicator_scale)
-    return None
-
-
 def _indicator(m: Model, ind_id: str) -> Indicator | None:
     for i in m.indicators:
         if i.id == ind_id:
@@ -278,7 +268,7 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         who = ", ".join(owners["Enhet"])
         label = rec["Bedömning"] or NOT_ASSESSED
         body.append([rec["Text"], who, label])
-        scale = _scale_of(m, rec)
+        scale = scale_for_row(m, rec)
         colour = scale.colour_of(rec["Bedömning"]) if scale and rec["Bedömning"] else GREY
         colours[(i, 2)] = colour or GREY
     table = add_table(doc, [what, "Ansvar", "Bedömning"], body, [98, 28, 34], colours)

@@ -41,50 +41,78 @@ class ReturnRow:
 
 
 @dataclass
-class Return:
+class ReturnedFile:
+    """A workbook that came back: its identity (from the hidden metadata sheet) and its findings."""
+
     path: Path
     digest: str = ""
     identity: dict[str, str] = field(default_factory=dict)
-    expected: list[Expected] = field(default_factory=list)
-    rows: dict[tuple[str, str], ReturnRow] = field(default_factory=dict)  # (kind, id) -> row
     findings: list[Finding] = field(default_factory=list)
     readable: bool = False
-    on_disk: bool = True  # False when read from values in an open Excel workbook
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def unit(self) -> str:
-        return self.identity.get("enhet", "")
 
     def __post_init__(self) -> None:
         self._name = self.path.name
 
     @property
-    def period(self) -> str:
-        return self.identity.get("period", "")
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def unit(self) -> str:
+        return self.identity.get("enhet", "")
 
     def add(self, sheet: str, cell: str, row_id: str, code: str, message: str, severity: str = ERROR) -> None:
         self.findings.append(Finding(self._name, sheet, cell, row_id, code, message, severity, self.unit))
 
 
-def _file_problem(ret: Return, data: bytes) -> bool:
+@dataclass
+class Return(ReturnedFile):
+    """A returned follow-up workbook: its rows by (kind, ID)."""
+
+    expected: list[Expected] = field(default_factory=list)
+    rows: dict[tuple[str, str], ReturnRow] = field(default_factory=dict)  # (kind, id) -> row
+    on_disk: bool = True  # False when read from values in an open Excel workbook
+
+    @property
+    def period(self) -> str:
+        return self.identity.get("period", "")
+
+
+def _file_problem(add: Callable[..., None], data: bytes) -> bool:
     """File-level checks before any parsing; True when the file cannot be read."""
     if not data:
-        ret.add("", "", "", "trasig-fil", "filen är tom (0 byte)")
+        add("", "", "", "trasig-fil", "filen är tom (0 byte)")
         return True
     if data.startswith(OLE_MAGIC):
         if ENCRYPTION_MARK in data:
-            ret.add("", "", "", "krypterad", "filen är lösenordsskyddad (krypterad) och kan inte läsas; be enheten spara den utan lösenord")
+            add("", "", "", "krypterad", "filen är lösenordsskyddad (krypterad) och kan inte läsas; be enheten spara den utan lösenord")
         else:
-            ret.add("", "", "", "ej-arbetsbok", "filen är i det gamla .xls-formatet; öppna den i Excel och spara som .xlsx")
+            add("", "", "", "ej-arbetsbok", "filen är i det gamla .xls-formatet; öppna den i Excel och spara som .xlsx")
         return True
     if not data.startswith(b"PK"):
-        ret.add("", "", "", "ej-arbetsbok", "filen är inte en Excel-arbetsbok (.xlsx/.xlsm)")
+        add("", "", "", "ej-arbetsbok", "filen är inte en Excel-arbetsbok (.xlsx/.xlsm)")
         return True
     return False
+
+
+def open_book(ret: ReturnedFile) -> tuple[bytes, Any, list[str]] | None:
+    """The file's bytes and its calamine workbook with sheet names (and ``ret.digest`` set);
+    None, with a finding, when it cannot be read."""
+    add = ret.add
+    try:
+        data = ret.path.read_bytes()
+    except OSError as e:
+        add("", "", "", "trasig-fil", f"filen kan inte läsas: {e.strerror or e}")
+        return None
+    ret.digest = hashlib.sha256(data).hexdigest()
+    if _file_problem(add, data):
+        return None
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return data, wb, list(wb.sheet_names)
+    except Exception as e:  # noqa: BLE001 - any failure is this file's problem
+        add("", "", "", "trasig-fil", f"filen är trasig eller avkortad och kan inte läsas ({_short(e)})")
+        return None
 
 
 def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[Expected] | None] | None = None) -> Return:
@@ -96,20 +124,10 @@ def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[
     """
     path = Path(path)
     ret = Return(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        ret.add("", "", "", "trasig-fil", f"filen kan inte läsas: {e.strerror or e}")
+    opened = open_book(ret)
+    if opened is None:
         return ret
-    ret.digest = hashlib.sha256(data).hexdigest()
-    if _file_problem(ret, data):
-        return ret
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet_names = list(wb.sheet_names)
-    except Exception as e:  # noqa: BLE001 - any failure is this file's problem
-        ret.add("", "", "", "trasig-fil", f"filen är trasig eller avkortad och kan inte läsas ({_short(e)})")
-        return ret
+    data, wb, sheet_names = opened
     return _read_book(ret, sheet_names, lambda name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False), data, expected_for)
 
 

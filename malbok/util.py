@@ -6,7 +6,10 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class InputError(ValueError):
@@ -42,6 +45,26 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@contextmanager
+def atomic_xlsx(path: Path, **options: Any) -> Iterator[Any]:
+    """An XlsxWriter workbook written to a temporary file beside ``path`` and renamed on success.
+
+    Texts are written as texts (never turned into numbers, formulas or links).
+    """
+    import xlsxwriter
+
+    path = Path(path)
+    tmp = temp_beside(path)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, **options})
+        yield wb
+        wb.close()
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

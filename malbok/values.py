@@ -19,6 +19,15 @@ class Parsed:
     error: str | None = None  # Swedish reason when not a number
 
 
+def cell_text(v: object) -> str:
+    """A cell as text: '' for empty, whole numbers without '.0', surrounding space removed."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
 def parse_number(raw: object) -> Parsed:
     """Parse one cell value as calamine gives it."""
     if raw is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +33,7 @@ from .layout import (
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
 from .periods import Period, programme_due, unit_scope
 from .targets import applicable_target, final_target, fmt_value, target_text
-from .util import slug, temp_beside
+from .util import atomic_xlsx, slug
 
 FIXED_DATE = datetime(2000, 1, 1)
 INPUT_FILL = "#FFF2CC"
@@ -205,10 +204,7 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
     ``comment`` …) written into the input cells, e.g. last period's answers.
     """
     model, period, unit = plan.model, plan.period, model_unit(plan)
-    tmp = temp_beside(path)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                       "strings_to_urls": False, "in_memory": True})
+    with atomic_xlsx(path, in_memory=True) as wb:
         wb.set_properties({
             "title": f"Uppföljning {period.name} – {unit.name}",
             "subject": f"Mål- och resultatuppföljning {period.name}",
@@ -238,11 +234,6 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
         rows.very_hidden()
         write_model_sheet(wb, model)
         wb.worksheets()[0].activate()
-        wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
