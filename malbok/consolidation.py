@@ -7,6 +7,7 @@ for a bad file: every problem becomes a :class:`~malbok.findings.Finding`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from .targets import (
     previous_outcome,
     suggest_indicator,
 )
+from .util import no_cycle_collection
 from .values import cell_text as _text
 from .values import parse_number
 from .workbook import Row, WorkbookPlan, expected_rows, plan_workbook
@@ -50,6 +52,7 @@ class Consolidation(FindingsSummary):
     units: pd.DataFrame
     files_read: int = 0
     files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: läsning, kontroll, sammanställning
 
 
 
@@ -107,7 +110,6 @@ class _Ctx:
 
     model: Model
     period: Period
-    templates: dict[tuple[int, str, str], dict[str, Any]] = field(default_factory=dict)
     _previous: dict[str, float | None] = field(default_factory=dict)
     _scales: dict[str, Scale] = field(default_factory=dict)
 
@@ -115,6 +117,9 @@ class _Ctx:
         if ind.id not in self._previous:
             self._previous[ind.id] = previous_outcome(ind, self.period.year)
         return self._previous[ind.id]
+
+    def parent_of(self, goal_id: str) -> str:
+        return self.model.goal(goal_id).parent or ""
 
     def goal_scale(self, goal_id: str) -> Scale:
         if goal_id not in self._scales:
@@ -150,12 +155,12 @@ class _UnitReader:
                 value, rank = self._indicator_values(rr, ind, row)
                 rec["Utfall"], rec["Placering"] = value, rank
                 if rr is not None:
-                    rec["Cell"] = rr.cells.get("outcome", "")
+                    rec["Cell"] = rr.cell("outcome")
                 filled = value is not None or (rr is not None and rr.filled("outcome"))
                 if filled:
                     inputs_filled += 1
                 elif rr is not None and not rr.filled("comment"):
-                    ret.add(rr.sheet, rr.cells.get("outcome", ""), row.id, "utfall-saknas",
+                    ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
                             f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
                 sug = suggest_indicator(ind, value, period.year, period.point, self.ctx.previous(ind), rank, None)
                 indicator_suggestions[ind.id] = sug
@@ -185,28 +190,19 @@ class _UnitReader:
         return out, inputs_total, inputs_filled
 
     def _base(self, area_name: str, row: Row, unit_name: str) -> dict[str, Any]:
-        key = (id(row), area_name, unit_name)
-        template = self.ctx.templates.get(key)
-        if template is None:
-            model, period = self.ctx.model, self.ctx.period
-            ind = row.indicator
-            parent = ""
-            if row.kind == KIND_GOAL:
-                parent = model.goal(row.id).parent or ""
-            elif ind is not None:
-                parent = ind.goal or ""
-            template = self.ctx.templates[key] = {
-                "Period": period.id, "Enhet": "", "Enhetsnamn": unit_name, "Område": area_name,
-                "ID": row.id, "Typ": row.kind, "Nivå": row.level, "Överordnat": parent, "Text": row.text,
-                "Måttenhet": row.values.get("measure", "") if ind is not None else "",
-                "Utfall": None, "Placering": None,
-                "Målvärde": row.values.get("target_now", "") if ind is not None else "",
-                "Bedömning": "", "Förslag": "", "Förslagsskäl": "", "Kommentar": "", "Åtgärder": "",
-                "Fil": "", "Cell": "", "Sammanställning": "enhet", "_sug": None,
-            }
-        rec = template.copy()
-        rec["Enhet"] = self.ret.unit
-        return rec
+        ind = row.indicator
+        if ind is not None:
+            parent, measure, target = ind.goal or "", row.values.get("measure", ""), row.values.get("target_now", "")
+        else:
+            parent = self.ctx.parent_of(row.id) if row.kind == KIND_GOAL else ""
+            measure = target = ""
+        return {
+            "Period": self.ctx.period.id, "Enhet": self.ret.unit, "Enhetsnamn": unit_name, "Område": area_name,
+            "ID": row.id, "Typ": row.kind, "Nivå": row.level, "Överordnat": parent, "Text": row.text,
+            "Måttenhet": measure, "Utfall": None, "Placering": None, "Målvärde": target,
+            "Bedömning": "", "Förslag": "", "Förslagsskäl": "", "Kommentar": "", "Åtgärder": "",
+            "Fil": "", "Cell": "", "Sammanställning": "enhet", "_sug": None,
+        }
 
     def _indicator_values(self, rr: ReturnRow | None, ind: Indicator, row: Row) -> tuple[float | None, float | None]:
         if rr is None:
@@ -218,7 +214,7 @@ class _UnitReader:
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
         ret = self.ret
         raw = rr.raw.get(key)
-        cell = rr.cells.get(key, "")
+        cell = rr.cell(key)
         if measure == Measure.TEXT:
             return None
         parsed = parse_number(raw)
@@ -251,7 +247,7 @@ class _UnitReader:
         if rr is None:
             return
         raw = rr.raw.get("assessment")
-        cell = rr.cells.get("assessment", "")
+        cell = rr.cell("assessment")
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             ret = self.ret
             ret.add(rr.sheet, cell, row.id, "bedomning-saknas", f"{row.kind.lower()} {row.id} saknar bedömning", ERROR)
@@ -296,7 +292,13 @@ def _plan_rows(model: Model, period: Period, unit: str, cache: dict | None = Non
 
 
 def expected_from_plan(model: Model, period: Period, unit: str, cache: dict | None = None) -> list:
-    return expected_rows(_plan(model, period, unit, cache))
+    key = ("expected", unit)
+    if cache is not None and key in cache:
+        return cache[key]
+    rows = expected_rows(_plan(model, period, unit, cache))
+    if cache is not None:
+        cache[key] = rows
+    return rows
 
 
 def consolidate(
@@ -311,7 +313,8 @@ def consolidate(
 
     ``paths`` are files or folders. Bad files never stop the others: their
     problems are in ``.findings``. ``prefer`` settles two differing files from
-    the same unit.
+    the same unit. ``values`` are workbooks open in Excel (sheet name -> cell
+    values), read like files.
     """
     from .load import load_model
 
@@ -319,67 +322,31 @@ def consolidate(
     period = period if isinstance(period, Period) else parse_period(model, period)
     files, findings = collect_paths(paths)
     prefer_set = {Path(p).resolve() for p in prefer}
-    ctx = _Ctx(model, period)
-    unit_codes = {u.code for u in model.units}
-    fingerprint = model.fingerprint()
+    run = _Run(model, period)
 
-    plans: dict[str, WorkbookPlan] = {}
-    returns: list[Return] = []
-    fingerprint_ = fingerprint
+    with no_cycle_collection():
+        return _consolidate(run, files, findings, prefer_set, progress, values)
 
-    def expected_for(ident: dict[str, str]):  # noqa: ANN202 - rows known from the model
-        unit = ident.get("enhet", "")
-        if (ident.get("modell") != model.id or ident.get("modellhash") != fingerprint_ or ident.get("period") != period.id
-                or unit not in unit_codes):
-            return None
-        return expected_from_plan(model, period, unit, plans)
 
-    for f in files:
-        ret = read_return(f, expected_for)
-        returns.append(ret)
-        if progress is not None:
-            progress(f.name)
-    for name, sheets in (values or {}).items():  # workbooks open in Excel, read through xlwings
-        returns.append(read_values(name, sheets, expected_for))
+def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_set: set[Path],
+                 progress: Callable[[str], None] | None, values: dict[str, dict[str, list[list[Any]]]] | None) -> Consolidation:
+    model, period = run.model, run.period
+    started = time.perf_counter()
+    results = _check_files(run, files, progress)
+    results += [run.check(read_values(name, sheets, run.expected_for)) for name, sheets in (values or {}).items()]
+    returns = [c.ret for c in results]
 
     accepted: dict[str, list[Return]] = {}
-    for ret in returns:
-        if not ret.readable:
-            continue
-        ident = ret.identity
-        if ident.get("omgång", "uppföljning") != "uppföljning":
-            ret.add("", "", "", "fel-period", f"arbetsboken hör till omgången '{ident.get('omgång')}', inte till uppföljningen {period.id}")
-            continue
-        if ident.get("modell") != model.id:
-            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.get('modell')}', inte '{model.id}'")
-            continue
-        if ident.get("period") != period.id:
-            ret.add("", "", "", "fel-period", f"arbetsboken gäller perioden {ident.get('period') or '(okänd)'}, inte {period.id}; den konsolideras inte")
-            continue
-        if ident.get("layoutversion") != LAYOUT_VERSION:
-            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
-            continue
-        unit = ret.unit
-        if unit not in unit_codes:
-            ret.add("", "", "", "okand-enhet", f"enheten '{unit}' finns inte i styrmodellen")
-            continue
-        if not _plan_rows(model, period, unit, plans):
-            ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
-            continue
-        if ident.get("planer") == "ja" and not any(pl.year == period.year for pl in model.plans):
-            ret.add("", "", "", "plan-saknas", "arbetsboken innehåller nämndernas egna mål och aktiviteter från planomgången; "
-                    "konsolidera med --plan Budget.xlsx (samma som vid malbok generate)")
-            continue
-        if ident.get("modellhash") != fingerprint:
-            _describe_version_change(ret, model, period, plans)
-        accepted.setdefault(unit, []).append(ret)
-
+    for c in results:
+        if c.accepted:
+            accepted.setdefault(c.ret.unit, []).append(c.ret)
     chosen, status = choose_among_duplicates(accepted, prefer_set)
+    checked_of = {id(c.ret): c for c in results}
 
     records: list[dict[str, Any]] = []
     unit_rows: list[dict[str, Any]] = []
     for u in model.units:
-        plan_rows = _plan_rows(model, period, u.code, plans)
+        plan_rows = run.plan_rows(u.code)
         if not plan_rows:
             continue
         ret = chosen.get(u.code)
@@ -388,26 +355,133 @@ def consolidate(
             if st == "saknas":
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
             empty = Return(Path(""), identity={"enhet": u.code})
-            recs, total, _ = _UnitReader(ctx, empty).rows(plan_rows, u.name)
-            empty.findings.clear()
+            recs, total, _ = _UnitReader(run.ctx, empty).rows(plan_rows, u.name)
             records += recs
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
                               "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
             continue
-        recs, total, filled = _UnitReader(ctx, ret).rows(plan_rows, u.name)
-        records += recs
+        c = checked_of[id(ret)]
+        ret.findings += c.row_findings  # only the chosen file's rows count
+        records += c.records
+        total, filled = c.total, c.filled
         unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
                           "Rader": total, "Ifyllda": filled, "Andel ifylld": round(filled / total, 4) if total else 1.0,
                           "Fel": 0, "Varningar": 0})
 
     findings = gather_findings(findings, returns, unit_rows)
+    checked = time.perf_counter()
 
     records += _council_rows(model, period, records)
     data = pd.DataFrame(records, columns=list(DATA_COLUMNS))  # drops the private "_sug"
     for col in ("Utfall", "Placering"):
         data[col] = pd.to_numeric(data[col], errors="coerce").astype("float64")
     units = pd.DataFrame(unit_rows, columns=list(UNIT_COLUMNS))
-    return Consolidation(model, period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files)
+    timings = {"läsning och kontroll": checked - started, "sammanställning": time.perf_counter() - checked}
+    return Consolidation(model, period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files,
+                         timings=timings)
+
+
+@dataclass
+class _Checked:
+    """One file, read and (when it belongs to this consolidation) checked against its unit's plan."""
+
+    ret: Return
+    accepted: bool = False
+    records: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    filled: int = 0
+    row_findings: list[Finding] = field(default_factory=list)  # kept apart until the file is chosen
+
+
+class _Run:
+    """What one consolidation knows before any file is read; checks one file at a time.
+
+    Every file is checked on its own (nothing here depends on the other files);
+    only the choice among two files from one unit is made afterwards, by
+    :func:`consolidate`, which keeps the chosen file's row findings.
+    """
+
+    def __init__(self, model: Model, period: Period):
+        self.model, self.period = model, period
+        self.ctx = _Ctx(model, period)
+        self.unit_codes = {u.code for u in model.units}
+        self.fingerprint = model.fingerprint()
+        self.plans: dict[Any, Any] = {}  # unit -> plan, ("expected", unit) and ("rows", unit) -> rows
+
+    def plan_rows(self, unit: str) -> list[tuple[str, Row]]:
+        key = ("rows", unit)
+        found = self.plans.get(key)
+        if found is None:
+            found = self.plans[key] = _plan_rows(self.model, self.period, unit, self.plans)
+        return found
+
+    def expected_for(self, ident: dict[str, str]) -> list | None:
+        """The rows to expect, known from the model when the file is from this model version and period."""
+        unit = ident.get("enhet", "")
+        if (ident.get("modell") != self.model.id or ident.get("modellhash") != self.fingerprint
+                or ident.get("period") != self.period.id or unit not in self.unit_codes):
+            return None
+        return expected_from_plan(self.model, self.period, unit, self.plans)
+
+    def read(self, path: Path) -> _Checked:
+        return self.check(read_return(path, self.expected_for))
+
+    def check(self, ret: Return) -> _Checked:
+        result = _Checked(ret)
+        if not ret.readable or not self._accept(ret):
+            return result
+        result.accepted = True
+        before = len(ret.findings)
+        unit = ret.unit
+        result.records, result.total, result.filled = _UnitReader(self.ctx, ret).rows(self.plan_rows(unit), self.model.unit(unit).name)
+        result.row_findings = ret.findings[before:]
+        del ret.findings[before:]
+        return result
+
+    def _accept(self, ret: Return) -> bool:
+        """Identity checks: is this file part of this consolidation? A finding says why not."""
+        model, period, ident = self.model, self.period, ret.identity
+        if ident.get("omgång", "uppföljning") != "uppföljning":
+            ret.add("", "", "", "fel-period", f"arbetsboken hör till omgången '{ident.get('omgång')}', inte till uppföljningen {period.id}")
+            return False
+        if ident.get("modell") != model.id:
+            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.get('modell')}', inte '{model.id}'")
+            return False
+        if ident.get("period") != period.id:
+            ret.add("", "", "", "fel-period", f"arbetsboken gäller perioden {ident.get('period') or '(okänd)'}, inte {period.id}; den konsolideras inte")
+            return False
+        if ident.get("layoutversion") != LAYOUT_VERSION:
+            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
+            return False
+        unit = ret.unit
+        if unit not in self.unit_codes:
+            ret.add("", "", "", "okand-enhet", f"enheten '{unit}' finns inte i styrmodellen")
+            return False
+        if not self.plan_rows(unit):
+            ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
+            return False
+        if ident.get("planer") == "ja" and not any(pl.year == period.year for pl in model.plans):
+            ret.add("", "", "", "plan-saknas", "arbetsboken innehåller nämndernas egna mål och aktiviteter från planomgången; "
+                    "konsolidera med --plan Budget.xlsx (samma som vid malbok generate)")
+            return False
+        if ident.get("modellhash") != self.fingerprint:
+            _describe_version_change(ret, model, period, self.plans)
+        return True
+
+
+def _check_files(run: _Run, files: list[Path], progress: Callable[[str], None] | None) -> list[_Checked]:
+    """:meth:`_Run.read` for every file, in order, one at a time.
+
+    Measured on 2 cores: threads (python-calamine parses outside Python's lock)
+    and forked processes were both slower than this, since checking is Python
+    work and the results would have to be sent back.
+    """
+    out: list[_Checked] = []
+    for f in files:
+        out.append(run.read(f))
+        if progress is not None:
+            progress(f.name)
+    return out
 
 
 def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path]) -> tuple[dict[str, Any], dict[str, str]]:

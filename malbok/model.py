@@ -336,10 +336,15 @@ class Indicator(_Base):
     def short(self) -> str:
         return self.name or self.text
 
-    @cached_property
+    @property
     def dated_targets(self) -> list[Any]:
         """Targets with a year (milestones), in order."""
-        return [t for t in self.targets if getattr(t, "year", None) is not None]
+        # cached by hand: functools.cached_property takes a class-wide lock before Python 3.12,
+        # which serialises the threads that read returned workbooks
+        found = self.__dict__.get("_dated_targets")
+        if found is None:
+            found = self.__dict__["_dated_targets"] = [t for t in self.targets if getattr(t, "year", None) is not None]
+        return found
 
     assessments: dict[int, str] = Field(default_factory=dict, alias="tidigare_bedömningar", description="År: etikett")
 
@@ -529,9 +534,45 @@ class Model(_Base):
     def changed(self, **update: Any) -> Model:
         """A copy with some fields replaced; the cached lookups and hashes are rebuilt for it."""
         new = self.model_copy(update=update)
-        for key in ("_index", "_fingerprint", "_json_text", "_packed"):
+        for key in ("_index", "_fingerprint", "_json_text", "_packed", "_extracts", "_extract_of"):
             new.__dict__.pop(key, None)
         return new
+
+    def for_unit(self, code: str) -> Model:
+        """The part of the model one unit's workbook needs (its extract, *utdrag*).
+
+        Everything the unit reports or sees as context stays — its goals with
+        their parents, their indicators, the area indicators it reports, its
+        programmes and its plans — with the whole frame (scales, levels, areas,
+        units, periods). The extract keeps this model's fingerprint, so a
+        workbook checked against it is checked against the version that made it.
+        A unit workbook then carries a few kilobytes, not the whole municipality.
+        """
+        cache = self.__dict__.setdefault("_extracts", {})
+        if code in cache:
+            return cache[code]
+        goals = self._index["goal"]
+        wanted = set(self._index["goals_of_unit"].get(code, {}))
+        programmes = [p for p in self.programmes if code in p.units]
+        plans = [p for p in self.plans if p.unit == code]
+        wanted.update(g for p in programmes for g in p.goals)
+        for plan in plans:
+            wanted.update(x for x in [*(g.parent for g in plan.goals), *(a.goal for a in plan.activities),
+                                      *(i.goal for i in plan.indicators)] if x)
+        for gid in list(wanted):  # parents, for the context rows and valid references
+            seen: set[str] = set()
+            while gid in goals and goals[gid].parent and gid not in seen:
+                seen.add(gid)
+                gid = goals[gid].parent
+                wanted.add(gid)
+        indicators = [i for i in self.indicators
+                      if (i.goal in wanted and i.goal is not None) or (i.goal is None and code in i.units)]
+        extract = self.changed(goals=[g for g in self.goals if g.id in wanted], indicators=indicators,
+                               programmes=programmes, plans=plans)
+        extract.__dict__["_fingerprint"] = self.fingerprint()
+        extract.__dict__["_extract_of"] = code
+        cache[code] = extract
+        return extract
 
     def to_data(self) -> dict[str, Any]:
         """The model as plain data with the Swedish keys, as written in YAML."""
@@ -539,8 +580,8 @@ class Model(_Base):
 
     @cached_property
     def _fingerprint(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        # pydantic's own JSON (fields in declared order, lists and dicts in model order): fast and stable
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()[:16]
 
     def fingerprint(self) -> str:
         """A short, stable hash of the model's content (not of its file)."""
@@ -560,7 +601,10 @@ class Model(_Base):
         import zlib
 
         blob = base64.b64encode(zlib.compress(self.json_text().encode("utf-8"), 9)).decode("ascii")
-        return [PACKED_MARK] + [blob[i:i + PACKED_CHUNK] for i in range(0, len(blob), PACKED_CHUNK)]
+        mark = PACKED_MARK
+        if "_extract_of" in self.__dict__:  # an extract names its unit and the whole model's fingerprint
+            mark += f";utdrag={self.__dict__['_extract_of']};modellhash={self.fingerprint()}"
+        return [mark] + [blob[i:i + PACKED_CHUNK] for i in range(0, len(blob), PACKED_CHUNK)]
 
     def packed(self) -> list[str]:
         """The model as cell texts for a workbook's ``_modell`` sheet: a mark, then zlib+base64 chunks."""
@@ -568,16 +612,22 @@ class Model(_Base):
 
     @classmethod
     def unpack(cls, cells: list[str]) -> Model:
-        """The model from the cell texts :meth:`packed` wrote (or from plain JSON cells)."""
+        """The model (or unit extract) from the cell texts :meth:`packed` wrote (or from plain JSON cells)."""
         cells = [str(c) for c in cells if c]
-        if cells and cells[0] == PACKED_MARK:
+        mark, _, extra = (cells[0] if cells else "").partition(";")
+        if mark == PACKED_MARK:
             import base64
             import zlib
 
             text = zlib.decompress(base64.b64decode("".join(cells[1:]))).decode("utf-8")
         else:
-            text = "".join(cells)
-        return cls.model_validate(json.loads(text))
+            text, extra = "".join(cells), ""
+        model = cls.model_validate(json.loads(text))
+        fields = dict(part.partition("=")[::2] for part in extra.split(";") if "=" in part)
+        if fields.get("utdrag") and fields.get("modellhash"):
+            model.__dict__["_fingerprint"] = fields["modellhash"]
+            model.__dict__["_extract_of"] = fields["utdrag"]
+        return model
 
 
 # -- cross-reference checks ------------------------------------------------------

@@ -26,18 +26,27 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
 
 
-@dataclass
+@dataclass(slots=True)
 class ReturnRow:
     id: str
     kind: str
     sheet: str
     row: int  # 1-based, where it was found
     raw: dict[str, Any] = field(default_factory=dict)  # key -> cell value
-    cells: dict[str, str] = field(default_factory=dict)  # key -> A1
+    letters: dict[str, str] = field(default_factory=dict)  # key -> column letter (shared by the sheet's rows)
 
     def filled(self, key: str) -> bool:
         v = self.raw.get(key)
         return v is not None and not (isinstance(v, str) and not v.strip())
+
+    def cell(self, key: str) -> str:
+        """The A1 reference of this row's cell for ``key`` ('' when the column is missing)."""
+        letter = self.letters.get(key)
+        return f"{letter}{self.row}" if letter else ""
+
+    @property
+    def cells(self) -> dict[str, str]:
+        return {k: f"{v}{self.row}" for k, v in self.letters.items()}
 
 
 @dataclass
@@ -243,21 +252,26 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
         if key not in cols:
             ret.add(sheet, xl_rowcol_to_cell(header_row, 0), "", "kolumn-saknas", f"kolumnen '{h}' saknas eller har bytt rubrik")
     id_col = cols["id"]
-    letters = {c: xl_rowcol_to_cell(0, c)[:-1] for c in cols.values()}
+    present = [(k, cols[k]) for k in INPUT_KEYS if k in cols]
+    letters = {k: xl_rowcol_to_cell(0, c)[:-1] for k, c in present}
     known = {(e.kind, e.id): e for e in expected}
     known_ids = {e.id: e for e in expected}
     seen_here: dict[tuple[str, str], int] = {}
     kind_col = cols.get("kind")
+    got = ret.rows
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
-        rid = row[id_col] if id_col < len(row) else None
-        if isinstance(rid, float) and rid.is_integer():
-            rid = str(int(rid))
-        rid = str(rid).strip() if rid is not None else ""
+        width = len(row)
+        rid = row[id_col] if id_col < width else None
+        if rid is None or rid == "":
+            continue
+        if type(rid) is not str:
+            rid = str(int(rid)) if isinstance(rid, float) and rid.is_integer() else str(rid)
+        rid = rid.strip()
         if not rid:
             continue
-        kind = str(row[kind_col]).strip() if kind_col is not None and kind_col < len(row) and row[kind_col] else ""
-        exp = known.get((kind, rid)) or known_ids.get(rid)
+        kind = row[kind_col] if kind_col is not None and kind_col < width else None
+        exp = known.get((kind.strip() if type(kind) is str else "", rid)) or known_ids.get(rid)
         if exp is None:
             ret.add(sheet, xl_rowcol_to_cell(r, id_col), rid, "okant-id",
                     f"raden har ID '{rid}' som inte finns i arbetsboken som skickades ut; raden läses inte", WARNING)
@@ -268,16 +282,13 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
                     f"ID '{rid}' står också på rad {seen_here[key]}; bara den första raden läses")
             continue
         seen_here[key] = r + 1
-        rr = ReturnRow(exp.id, exp.kind, sheet, r + 1)
-        for k in INPUT_KEYS:
-            c = cols.get(k)
-            if c is None:
-                continue
-            rr.cells[k] = f"{letters[c]}{r + 1}"
-            if k in exp.inputs:
-                v = row[c] if c < len(row) else None
-                rr.raw[k] = None if v == "" else v
-        ret.rows[key] = rr
+        wanted = exp.inputs
+        raw = {}
+        for k, c in present:
+            if k in wanted:
+                v = row[c] if c < width else None
+                raw[k] = None if v == "" else v
+        got[key] = ReturnRow(exp.id, exp.kind, sheet, r + 1, raw, letters)
     for exp in expected:
         if (exp.kind, exp.id) not in ret.rows:
             ret.add(sheet, f"A{exp.row}", exp.id, "rad-saknas",

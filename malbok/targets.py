@@ -21,7 +21,7 @@ indicators: all reached -> reached, none reached -> not reached, else on the way
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .model import (
     MEANING_RANK,
@@ -43,10 +43,13 @@ def fmt_number(value: float | None, decimals: int = 1) -> str:
     """Swedish number: decimal comma, thin grouping with a non-breaking space."""
     if value is None:
         return ""
-    if float(value).is_integer():
-        s = f"{int(value):,}"
-    else:
-        s = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+    v = float(value)
+    if v.is_integer():
+        return str(int(v)) if -999 < v < 999 else f"{int(v):,}".replace(",", "\u00a0")
+    if -999 < v < 999:  # no grouping needed (the common case, so kept short)
+        s = f"{v:.{decimals}f}"
+        return (s.rstrip("0").rstrip(".") if "." in s else s).replace(".", ",")
+    s = f"{v:,.{decimals}f}".rstrip("0").rstrip(".")
     return s.replace(",", "\u00a0").replace(".", ",")
 
 
@@ -66,8 +69,7 @@ def target_text(t: object, measure: Measure = Measure.NUMBER) -> str:
     if getattr(t, "text", ""):
         return t.text  # type: ignore[attr-defined]
     if isinstance(t, ValueTarget):
-        cmp = {Comparison.AT_LEAST: "minst ", Comparison.AT_MOST: "högst ", None: ""}[t.comparison]
-        return f"{cmp}{fmt_value(t.value, measure)} år {t.year}"
+        return f"{_CMP_WORD[t.comparison]}{fmt_value(t.value, measure)} år {t.year}"
     if isinstance(t, RankTarget):
         where = f"bland de {fmt_number(t.best_percent)} % bästa" if t.best_percent else f"placering {t.rank} eller bättre"
         return f"{where}{f' år {t.year}' if t.year else ''}"
@@ -81,6 +83,9 @@ def target_text(t: object, measure: Measure = Measure.NUMBER) -> str:
     if isinstance(t, ReportTarget):
         return "redovisas"
     return ""
+
+
+_CMP_WORD = {Comparison.AT_LEAST: "minst ", Comparison.AT_MOST: "högst ", None: ""}
 
 
 def _dated(t: object) -> int | None:
@@ -105,8 +110,7 @@ def final_target(ind: Indicator) -> object | None:
     return ind.targets[-1] if ind.targets else None
 
 
-@dataclass(frozen=True)
-class Suggestion:
+class Suggestion(NamedTuple):
     meaning: Meaning | None  # None: no suggestion (report-only or nothing to go on)
     reason: str
 
@@ -205,8 +209,12 @@ def suggest_indicator(
         return Suggestion(None, "redovisas utan målvärde; inget förslag")
     if ind.measure == Measure.RANK and rank is None:
         rank = outcome
+    considered = _considered(ind, year)
+    if len(considered) == 1:  # the common case: one target applies
+        t, base, base_year = considered[0]
+        return _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year) or Suggestion(None, "utfall saknas")
     results: list[Suggestion] = []
-    for t, base, base_year in _considered(ind, year):
+    for t, base, base_year in considered:
         s = _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year)
         if s is not None:
             results.append(s)

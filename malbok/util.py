@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import tempfile
@@ -14,6 +15,23 @@ from typing import Any
 
 class InputError(ValueError):
     """The user's own unusable input (a file, a setting); the message is Swedish and names the place."""
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while many small objects are made and kept.
+
+    Reading a thousand returns makes hundreds of thousands of dicts and none
+    of them form cycles; the collector would only rescan the (large) model
+    again and again. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 _ASCII = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O", "é": "e", "É": "E"})

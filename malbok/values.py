@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 MISSING_WORDS = {"", "-", "–", "—", "saknas", "ej aktuellt", "ej tillämpligt", "n/a", "na", "uppgift saknas", "x"}
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f']")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)(e[+-]?\d+)?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     value: float | None
     from_text: bool = False  # typed as text (a warning only when it was ambiguous)
     percent_sign: bool = False
@@ -32,6 +31,8 @@ def parse_number(raw: object) -> Parsed:
     """Parse one cell value as calamine gives it."""
     if raw is None:
         return Parsed(None)
+    if type(raw) is float:  # the common case first
+        return Parsed(raw)
     if isinstance(raw, bool):
         return Parsed(None, error=f"'{'SANT' if raw else 'FALSKT'}' är ett sanningsvärde, inte ett tal")
     if isinstance(raw, int | float):

@@ -33,7 +33,7 @@ from .layout import (
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
 from .periods import Period, programme_due, unit_scope
 from .targets import applicable_target, final_target, fmt_value, target_text
-from .util import atomic_xlsx, slug
+from .util import atomic_xlsx, no_cycle_collection, slug
 
 FIXED_DATE = datetime(2000, 1, 1)
 INPUT_FILL = "#FFF2CC"
@@ -88,7 +88,8 @@ def _indicator_row(model: Model, ind: Indicator, period: Period, assess: Scale |
         inputs.append("rank")
     if assess is not None:
         inputs.append("assessment")
-    history = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items()) if y < period.year)
+    history = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
+                        if y < period.year) if ind.history else ""
     return Row(
         id=ind.id, kind=KIND_INDICATOR, level="Indikator", text=ind.short, scale=assess, indicator=ind,
         inputs=tuple(inputs), depth=depth,
@@ -189,7 +190,11 @@ HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
 
 
 def write_model_sheet(wb: xlsxwriter.Workbook, model: Model) -> None:
-    """The styrmodell (compressed JSON) in a very hidden sheet, so a workbook can be checked on its own."""
+    """The styrmodell (compressed JSON) in a very hidden sheet, so a workbook can be checked on its own.
+
+    Unit workbooks get the unit's extract (:meth:`Model.for_unit`); KF.xlsx,
+    Budget.xlsx and plan workbooks the whole model.
+    """
     ws = wb.add_worksheet(MODEL_SHEET)
     for i, text in enumerate(model.packed()):
         ws.write_string(i, 0, text)
@@ -232,7 +237,7 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
         for i, e in enumerate(expected_rows(plan), start=1):
             rows.write_row(i, 0, [e.sheet, e.id, e.kind, str(e.row), e.scale, ",".join(e.inputs)])
         rows.very_hidden()
-        write_model_sheet(wb, model)
+        write_model_sheet(wb, model.for_unit(unit.code))  # the unit's extract: kontrollera needs no more
         wb.worksheets()[0].activate()
     return path
 
@@ -555,7 +560,8 @@ def generate(model: Model, period: Period, out_dir: Path, units: list[str] | Non
             results.append(Generated(code, unit.name, None, 0, 0))
         else:
             target = safe_target(out_dir, file_name(model, period, code))
-            write_workbook(plan, target, password)
+            with no_cycle_collection():  # one workbook's many small objects; collected after it is written
+                write_workbook(plan, target, password)
             results.append(Generated(code, unit.name, target, plan.goal_count, plan.indicator_count))
         if progress is not None:
             progress(code)

@@ -248,6 +248,9 @@ def test_differing_duplicates_and_prefer(tmp_path, hallefors):
     assert "ON" in cons.consolidated_units
     row = cons.data[(cons.data["Enhet"] == "ON") & (cons.data["ID"] == "RM3.1")]
     assert row["Kommentar"].iloc[0] == "Ny text"
+    # the file not chosen is only listed as not consolidated: its empty rows are not reported
+    assert {f.code for f in cons.findings if f.file == books["ON"].name} == {"dubblett-vald"}
+    assert any(f.code == "bedomning-saknas" for f in cons.findings if f.file == copy.name)
 
 
 def test_other_model_version_and_unit_without_goals(tmp_path, hallefors):

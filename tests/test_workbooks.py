@@ -166,3 +166,39 @@ def test_copy_survives(tmp_path, hallefors_books):
     dst = tmp_path / "omsorg svar.xlsx"
     shutil.copy(src, dst)
     assert read_return(dst).unit == "ON"
+
+
+@pytest.mark.parametrize("name", ["hallsberg", "hallefors", "soderhamn"])
+def test_unit_extract_is_enough_for_the_unit(name):
+    """A unit workbook carries only its unit's part of the model, and that part gives the same workbook."""
+    from malbok.load import load_model
+    from malbok.model import check_model
+    from malbok.periods import periods_of_year
+    from malbok.workbook import plan_workbook
+
+    model = load_model(TEMPLATES / f"{name}.yaml")
+
+    def shape(plan):  # noqa: ANN001, ANN202
+        return [(sp.name, [(r.id, r.kind, r.text, r.values, r.inputs, r.scale) for r in sp.rows]) for sp in plan.sheets]
+
+    for unit in model.units:
+        extract = model.for_unit(unit.code)
+        assert not check_model(extract)
+        assert len(extract.goals) <= len(model.goals)
+        back = Model.unpack(extract.packed())
+        assert back == extract and back.fingerprint() == model.fingerprint()
+        for year in (model.mandate.start, model.mandate.end):
+            for period in periods_of_year(model, year):
+                assert shape(plan_workbook(back, period, unit.code)) == shape(plan_workbook(model, period, unit.code))
+
+
+def test_workbook_carries_the_units_extract(hallefors_books, hallefors):
+    from malbok.kfread import embedded_model
+
+    paths = [g.path for g in hallefors_books if g.path]
+    for path in paths:
+        ident = read_return(path).identity
+        carried = embedded_model(path)
+        assert carried == hallefors.for_unit(ident["enhet"])
+        assert carried.fingerprint() == ident["modellhash"]
+    assert any(len(embedded_model(p).goals) < len(hallefors.goals) for p in paths)
