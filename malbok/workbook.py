@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +53,14 @@ class Row:
     inputs: tuple[str, ...] = ()
     values: dict[str, object] = field(default_factory=dict)
     depth: int = 0
+    more: Callable[[], dict[str, object]] | None = None  # display-only values, made when the row is written
+
+    def display(self) -> dict[str, object]:
+        """Every value the sheet shows (reading a return needs only :attr:`values`)."""
+        if self.more is not None:
+            self.values = {**self.values, **self.more()}
+            self.more = None
+        return self.values
 
 
 @dataclass
@@ -81,25 +89,27 @@ class WorkbookPlan:
 
 def _indicator_row(model: Model, ind: Indicator, period: Period, assess: Scale | None, depth: int) -> Row:
     now = applicable_target(ind, period.year)
-    final = final_target(ind)
-    has_rank = any(isinstance(t, RankTarget) for t in ind.targets) and ind.measure != Measure.RANK
     inputs = ["outcome", "comment", "actions"]
-    if has_rank:
+    if ind.measure != Measure.RANK and any(isinstance(t, RankTarget) for t in ind.targets):
         inputs.append("rank")
     if assess is not None:
         inputs.append("assessment")
-    history = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
-                        if y < period.year) if ind.history else ""
+
+    def more() -> dict[str, object]:
+        final = final_target(ind)
+        return {
+            "baseline": f"{fmt_value(ind.baseline.value, ind.measure)} ({ind.baseline.year})" if ind.baseline else "",
+            "target_final": target_text(final, ind.measure) if final is not None and final is not now else "",
+            "history": "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
+                                 if y < period.year) if ind.history else "",
+        }
+
     return Row(
         id=ind.id, kind=KIND_INDICATOR, level="Indikator", text=ind.short, scale=assess, indicator=ind,
         inputs=tuple(inputs), depth=depth,
-        values={
-            "measure": MEASURE_SYMBOL[ind.measure] or "tal",
-            "baseline": f"{fmt_value(ind.baseline.value, ind.measure)} ({ind.baseline.year})" if ind.baseline else "",
-            "target_now": target_text(now, ind.measure) if now is not None else "",
-            "target_final": target_text(final, ind.measure) if final is not None and final is not now else "",
-            "history": history,
-        },
+        values={"measure": MEASURE_SYMBOL[ind.measure] or "tal",
+                "target_now": target_text(now, ind.measure) if now is not None else ""},
+        more=more,
     )
 
 
@@ -403,8 +413,9 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
         ws.write_string(r, COL_INDEX["kind"], row.kind, style)
         ws.write_string(r, COL_INDEX["level"], row.level, style)
         ws.write_string(r, COL_INDEX["text"], indent + row.text, style)
+        shown = row.display()
         for key in ("measure", "baseline", "target_now", "target_final", "history"):
-            text = str(row.values.get(key, ""))
+            text = str(shown.get(key, ""))
             if text:
                 ws.write_string(r, COL_INDEX[key], text, style)
             elif style is not fmt.cell:  # plain cells take the column's format
@@ -453,7 +464,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
 def _row_height(row: Row) -> float:
     """Row height that shows the wrapped texts (XlsxWriter does not autofit)."""
     lines = 1
-    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.values.items())]
+    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.display().items())]
     for key, text in cells:
         width = COLUMNS[COL_INDEX[key]].width
         chars_per_line = max(1.0, width * 1.15)

@@ -179,7 +179,7 @@ def test_unit_extract_is_enough_for_the_unit(name):
     model = load_model(TEMPLATES / f"{name}.yaml")
 
     def shape(plan):  # noqa: ANN001, ANN202
-        return [(sp.name, [(r.id, r.kind, r.text, r.values, r.inputs, r.scale) for r in sp.rows]) for sp in plan.sheets]
+        return [(sp.name, [(r.id, r.kind, r.text, r.display(), r.inputs, r.scale) for r in sp.rows]) for sp in plan.sheets]
 
     for unit in model.units:
         extract = model.for_unit(unit.code)
