@@ -278,6 +278,8 @@ def _start_of_path(ind: Indicator, t: ValueTarget) -> tuple[float | None, int | 
 
 def previous_outcome(ind: Indicator, year: int) -> float | None:
     """The latest known outcome before ``year`` (from the model's history or baseline)."""
+    if not ind.history:
+        return ind.baseline.value if ind.baseline is not None and ind.baseline.year < year else None
     known = {y: v for y, v in ind.history.items() if y < year}
     if ind.baseline is not None and ind.baseline.year < year:
         known.setdefault(ind.baseline.year, ind.baseline.value)
