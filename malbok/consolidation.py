@@ -52,7 +52,7 @@ class Consolidation(FindingsSummary):
     units: pd.DataFrame
     files_read: int = 0
     files: list[Path] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: läsning, kontroll, sammanställning
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: "läsning och kontroll", "sammanställning"
 
 
 
