@@ -22,6 +22,7 @@ from typing import Any
 import xlwings as xw
 
 from .load import ModelError
+from .model import MEANING_RANK
 from .util import InputError
 
 START_SHEET = "Start"
@@ -108,20 +109,21 @@ def read_settings(book: Any) -> Settings:
         p = Path(text).expanduser()
         return p if p.is_absolute() else base / p
 
+    def cell(key: str) -> str:  # where the setting's value stands, for the message
+        return f"{SETTINGS_SHEET}!B{(_find_row(grid, LABELS[key]) or 0) + 1}"
+
     model, returns = path("model"), path("returns")
     period = value("period")
-    cell = f"{SETTINGS_SHEET}!B{(_find_row(grid, LABELS['model']) or 0) + 1}"
     if model is None:
-        raise InputError(f"{cell}: ange styrmodellens fil")
+        raise InputError(f"{cell('model')}: ange styrmodellens fil")
     if not model.is_file():
-        raise InputError(f"{cell}: styrmodellen '{model}' finns inte")
+        raise InputError(f"{cell('model')}: styrmodellen '{model}' finns inte")
     if not period:
-        raise InputError(f"{SETTINGS_SHEET}!B{(_find_row(grid, LABELS['period']) or 0) + 1}: ange perioden, t.ex. 2016-delar")
-    rcell = f"{SETTINGS_SHEET}!B{(_find_row(grid, LABELS['returns']) or 0) + 1}"
+        raise InputError(f"{cell('period')}: ange perioden, t.ex. 2016-delar")
     if returns is None:
-        raise InputError(f"{rcell}: ange mappen med inlämnade arbetsböcker")
+        raise InputError(f"{cell('returns')}: ange mappen med inlämnade arbetsböcker")
     if not returns.is_dir():
-        raise InputError(f"{rcell}: mappen '{returns}' finns inte")
+        raise InputError(f"{cell('returns')}: mappen '{returns}' finns inte")
     prefer = [returns / p.strip() if not Path(p.strip()).is_absolute() else Path(p.strip())
               for p in value("prefer").split(";") if p.strip()]
     written = [s.strip() for s in value("written").split(";") if s.strip()]
@@ -442,10 +444,8 @@ def _label(meaning: Any, labels: Any) -> str:
     names = list(labels) if labels else list(default)
     names = [str(x) for x in (names[0] if names and isinstance(names[0], list) else names) if x not in (None, "")]
     names += list(default[len(names):])
-    if meaning is None:
-        return ""
-    order = {"uppfyllt": 0, "på_väg": 1, "ej_uppfyllt": 2}
-    return names[order[meaning.value]] if meaning.value in order else ""
+    step = MEANING_RANK.get(meaning) if meaning is not None else None
+    return names[step] if step is not None else ""
 
 
 @xw.func

@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 from .layout import META_SHEET, MODEL_SHEET
 from .model import Model
 from .periods import Period, parse_period
+from .returns import sheet_rows
 from .util import InputError
 from .values import cell_text as _text
 
@@ -36,10 +37,6 @@ class KfBook:
     @property
     def data(self) -> pd.DataFrame:
         return self.tables["Data"]
-
-
-def _rows(wb: CalamineWorkbook, name: str) -> list[list[Any]]:
-    return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
 def read_table(rows: list[list[Any]], first: str, numeric: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -70,7 +67,7 @@ def embedded_model(path: str | Path) -> Model:
     path = Path(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        return Model.unpack([r[0] for r in _rows(wb, MODEL_SHEET) if r and r[0]])
+        return Model.unpack([r[0] for r in sheet_rows(wb, MODEL_SHEET) if r and r[0]])
     except Exception as e:  # noqa: BLE001
         raise InputError(f"{path.name}: arbetsboken bär ingen läsbar styrmodell ({str(e)[:160]})") from None
 
@@ -90,12 +87,12 @@ def read_kf(path: str | Path) -> KfBook:
     if META_SHEET not in names or MODEL_SHEET not in names:
         raise InputError(f"{path.name}: inte en sammanställning från malbok (bladet '{META_SHEET}' eller '{MODEL_SHEET}' saknas). "
                          "Ange filen som malbok consolidate skrev.")
-    meta = {str(r[0]): _text(r[1]) for r in _rows(wb, META_SHEET) if len(r) >= 2 and r[0]}
+    meta = {str(r[0]): _text(r[1]) for r in sheet_rows(wb, META_SHEET) if len(r) >= 2 and r[0]}
     kind = meta.get("malbok", "")
     if kind not in ("kf", "budget"):
         raise InputError(f"{path.name}: bladet '{META_SHEET}' beskriver inte en sammanställning (malbok = '{kind}')")
     try:
-        model = Model.unpack([r[0] for r in _rows(wb, MODEL_SHEET) if r and r[0]])
+        model = Model.unpack([r[0] for r in sheet_rows(wb, MODEL_SHEET) if r and r[0]])
     except Exception as e:  # noqa: BLE001
         raise InputError(f"{path.name}: styrmodellen i bladet '{MODEL_SHEET}' kan inte läsas ({str(e)[:200]})") from None
     period = parse_period(model, meta["period"]) if meta.get("period") else None
@@ -106,7 +103,7 @@ def read_kf(path: str | Path) -> KfBook:
     if "Data" not in names:
         raise InputError(f"{path.name}: bladet 'Data' saknas")
     try:
-        tables["Data"] = read_table(_rows(wb, "Data"), DATA_COLUMNS[0] if kind == "kf" else "Enhet",
+        tables["Data"] = read_table(sheet_rows(wb, "Data"), DATA_COLUMNS[0] if kind == "kf" else "Enhet",
                                     numeric=("Utfall", "Placering", "Belopp (tkr)", "Ram (tkr)"))
     except KeyError:
         raise InputError(f"{path.name}: tabellen i bladet 'Data' saknar sin rubrikrad") from None
@@ -117,7 +114,7 @@ def read_kf(path: str | Path) -> KfBook:
     for sheet, first in (("Kontroll", "Allvar"), ("Enheter", "Enhet"), ("Budget", "Enhet")):
         if sheet in names:
             try:
-                tables[sheet] = read_table(_rows(wb, sheet), first, numeric=("Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Belopp (tkr)"))
+                tables[sheet] = read_table(sheet_rows(wb, sheet), first, numeric=("Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Belopp (tkr)"))
             except KeyError:
                 pass
     return KfBook(path, kind, model, period, year, tables)

@@ -372,7 +372,7 @@ def parse_date(raw: Any) -> tuple[date | None, str | None]:
 
 def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     """Read one returned plan workbook; problems become findings, never exceptions."""
-    from .returns import open_book
+    from .returns import open_book, read_identity, sheet_rows
 
     path = Path(path)
     ret = PlanReturn(path)
@@ -380,13 +380,8 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     if opened is None:
         return ret
     _data, wb, names = opened
-    if META_SHEET not in names:
-        ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok generate")
+    if not read_identity(ret, names, lambda name: sheet_rows(wb, name)):
         return ret
-    for row in wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False):
-        if row and row[0]:
-            ret.identity[_text(row[0])] = _text(row[1]) if len(row) > 1 else ""
-    ret.readable = True
     if ret.identity.get("omgång") != "plan":
         return ret  # the caller says what is wrong with it
     unit = ret.unit
@@ -399,18 +394,18 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     for sheet in names:
         if sheet in (META_SHEET, INSTRUCTIONS_SHEET, BUDGET_SHEET) or sheet.startswith("_"):
             continue
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        header = next((i for i, r in enumerate(rows[:12]) if "Typ" in [_text(x) for x in r] and "Text" in [_text(x) for x in r]), None)
+        rows = sheet_rows(wb, sheet)
+        header, texts = next(((i, t) for i, t in ((i, [_text(x) for x in r]) for i, r in enumerate(rows[:12]))
+                              if "Typ" in t and "Text" in t), (None, []))
         if header is None:
             continue
-        cols = {c.key: [_text(x) for x in rows[header]].index(c.header) for c in PLAN_COLUMNS
-                if c.header in [_text(x) for x in rows[header]]}
+        cols = {c.key: texts.index(c.header) for c in PLAN_COLUMNS if c.header in texts}
         missing = [c.header for c in PLAN_COLUMNS if c.key in ("kind", "link", "text") and c.key not in cols]
         if missing:
             ret.add(sheet, xl_rowcol_to_cell(header, 0), "", "kolumn-saknas", f"kolumnerna {', '.join(missing)} saknas eller har bytt rubrik")
             continue
 
-        def cell(r: int, key: str, row: list[Any], cols: dict[str, int] = cols) -> Any:
+        def cell(key: str, row: list[Any], cols: dict[str, int] = cols) -> Any:
             c = cols.get(key)
             return row[c] if c is not None and c < len(row) else None
 
@@ -418,12 +413,12 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
         last_goal: str | None = None  # the unit goal nearest above
         for r in range(header + 1, len(rows)):
             row = rows[r]
-            kind = _text(cell(r, "kind", row))
-            rid = _text(cell(r, "id", row))
-            if kind == KIND_COUNCIL or (rid in council and not _text(cell(r, "link", row))):
+            kind = _text(cell("kind", row))
+            rid = _text(cell("id", row))
+            if kind == KIND_COUNCIL or (rid in council and not _text(cell("link", row))):
                 current, last_goal = rid, None
                 continue
-            text = _text(cell(r, "text", row))
+            text = _text(cell("text", row))
             if not text:
                 if kind:
                     ret.add(sheet, xl_rowcol_to_cell(r, cols["text"]), rid, "text-saknas", f"raden har typen {kind} men ingen text; den läses inte", WARNING)
@@ -441,8 +436,8 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
                     rid = f"{unit}-{prefix[kind]}{counters[kind]}"
             used.add(rid)
             ret.cells[rid] = (sheet, xl_rowcol_to_cell(r, cols["text"]))
-            link = _text(cell(r, "link", row))
-            comment = _text(cell(r, "comment", row))
+            link = _text(cell("link", row))
+            comment = _text(cell("comment", row))
             if kind == KIND_UNIT_GOAL:
                 parent = link if link in council else None
                 if parent is None:
@@ -457,12 +452,12 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
             if goal is None and not link:
                 goal = current
             if kind == KIND_ACTIVITY:
-                start, e1 = parse_date(cell(r, "start", row))
-                end, e2 = parse_date(cell(r, "end", row))
+                start, e1 = parse_date(cell("start", row))
+                end, e2 = parse_date(cell("end", row))
                 for key, err in (("start", e1), ("end", e2)):
                     if err:
                         ret.add(sheet, a1(key), rid, "ej-datum", err)
-                owner = _text(cell(r, "owner", row))
+                owner = _text(cell("owner", row))
                 if not owner:
                     ret.add(sheet, a1("owner"), rid, "ansvarig-saknas", f"aktiviteten ”{text[:60]}” saknar ansvarig", WARNING)
                 if end is None and not e2:
@@ -471,13 +466,13 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
                     ret.add(sheet, a1("end"), rid, "slut-fore-start", f"slutdatum {end} ligger före start {start}")
                 plan.activities.append(Activity(id=rid, mål=goal, text=text, ansvarig=owner, start=start, slut=end, kommentar=comment))
             else:
-                raw = _text(cell(r, "measure", row)).lower()
+                raw = _text(cell("measure", row)).lower()
                 measure = MEASURES.get(raw, Measure.NUMBER)
                 if raw and raw not in MEASURES:
                     ret.add(sheet, a1("measure"), rid, "okand-mattenhet", f"måttenheten '{raw}' är okänd; läses som tal", WARNING)
-                plan.indicators.append(PlanIndicator(id=rid, mål=goal, text=text, måttenhet=measure, målvärde=_text(cell(r, "target", row))))
+                plan.indicators.append(PlanIndicator(id=rid, mål=goal, text=text, måttenhet=measure, målvärde=_text(cell("target", row))))
     if BUDGET_SHEET in names:
-        _read_budget(ret, plan, wb.get_sheet_by_name(BUDGET_SHEET).to_python(skip_empty_area=False))
+        _read_budget(ret, plan, sheet_rows(wb, BUDGET_SHEET))
     else:
         ret.add(BUDGET_SHEET, "", "", "blad-saknas", "bladet Budget saknas; budgeten kan inte läsas")
     ret.plan = plan
@@ -675,18 +670,20 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     sheets.append(SheetContent("Översikt", f"Verksamhetsplaner {year}", f"Nämndernas mål och aktiviteter under fullmäktiges mål · {len(pc.plans)} planer", blocks))
 
     bb = Block("Budget per enhet och verksamhet", ["Enhet", "Namn", "Verksamhet", "Kommentar", "Belopp (tkr)"], [], widths=[8, 32, 36, 40, 14])
-    for u in pc.units.itertuples(index=False):
-        plan = next((p for p in pc.plans if p.unit == u.Enhet), None)
+    plan_of = {p.unit: p for p in pc.plans}
+    for u in pc.units.to_dict("records"):
+        code, name, frame = u["Enhet"], u["Namn"], u["Ram (tkr)"]
+        plan = plan_of.get(code)
         if plan is None:
             continue
         for line in plan.budget:
-            bb.rows.append([u.Enhet, u.Namn, line.activity, line.comment, line.amount])
-        bb.rows.append([u.Enhet, u.Namn, "Summa", "", plan.total])
+            bb.rows.append([code, name, line.activity, line.comment, line.amount])
+        bb.rows.append([code, name, "Summa", "", plan.total])
         bb.colours[(len(bb.rows) - 1, 2)] = "#DCE6F1"
-        if isinstance(u[4], float) and u[4] == u[4]:
-            bb.rows.append([u.Enhet, u.Namn, "Ram", "", u[4]])
-            bb.rows.append([u.Enhet, u.Namn, "Avvikelse (ram − budget)", "", u[4] - plan.total])
-            if u[4] - plan.total < 0:
+        if isinstance(frame, float) and frame == frame:  # not NaN
+            bb.rows.append([code, name, "Ram", "", frame])
+            bb.rows.append([code, name, "Avvikelse (ram − budget)", "", frame - plan.total])
+            if frame - plan.total < 0:
                 bb.colours[(len(bb.rows) - 1, 4)] = "#FFC7CE"
     total = sum(p.total for p in pc.plans)
     frames = [f for f in pc.units["Ram (tkr)"] if isinstance(f, float) and f == f]

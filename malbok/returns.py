@@ -21,6 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .findings import ERROR, WARNING, Finding
 from .layout import HEADER_SCAN_ROWS, HEADERS, INPUT_KEYS, META_SHEET, REQUIRED_HEADERS, ROWS_SHEET, Expected
+from .values import cell_text
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
@@ -137,7 +138,7 @@ def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[
     if opened is None:
         return ret
     data, wb, sheet_names = opened
-    return _read_book(ret, sheet_names, lambda name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False), data, expected_for)
+    return _read_book(ret, sheet_names, lambda name: sheet_rows(wb, name), data, expected_for)
 
 
 def read_values(name: str, sheets: dict[str, list[list[Any]]],
@@ -154,18 +155,33 @@ def read_values(name: str, sheets: dict[str, list[list[Any]]],
     return _read_book(ret, list(sheets), lambda n: [list(r) for r in sheets[n]], b"", expected_for)
 
 
-def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]], data: bytes,
-               expected_for: Callable[[dict[str, str]], list[Expected] | None] | None) -> Return:
+def sheet_rows(wb: CalamineWorkbook, name: str) -> list[list[Any]]:
+    """A sheet's values from A1 as python-calamine reads them (empty cells as '')."""
+    return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]]) -> bool:
+    """Fill ``ret.identity`` from the hidden metadata sheet (key in A, value in B); False, with a finding, when it cannot."""
     if META_SHEET not in sheet_names:
         ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok generate (eller har sparats om på ett sätt som tog bort bladet)")
-        return ret
+        return False
     try:
         meta = get_rows(META_SHEET)
     except Exception as e:  # noqa: BLE001
         ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas ({_short(e)})")
-        return ret
-    _read_meta(ret, meta)
+        return False
+    for row in meta:
+        key = cell_text(row[0]) if row else ""
+        if key:
+            ret.identity[key] = cell_text(row[1]) if len(row) > 1 else ""
     ret.readable = True
+    return True
+
+
+def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]], data: bytes,
+               expected_for: Callable[[dict[str, str]], list[Expected] | None] | None) -> Return:
+    if not read_identity(ret, sheet_names, get_rows):
+        return ret
     expected = expected_for(ret.identity) if expected_for is not None else None
     if expected is None:
         ret.expected = read_registry(get_rows, sheet_names)
@@ -192,14 +208,6 @@ def _short(e: Exception) -> str:
     return text[:120]
 
 
-def _read_meta(ret: Return, meta: list[list[Any]]) -> None:
-    for row in meta:
-        key = str(row[0]).strip() if row and row[0] is not None else ""
-        if not key:
-            break
-        ret.identity[key] = str(row[1]).strip() if len(row) > 1 and row[1] is not None else ""
-
-
 def read_registry(get_rows: Callable[[str], list[list[Any]]], sheet_names: list[str]) -> list[Expected]:
     """The rows the file was written with (its own registry)."""
     if ROWS_SHEET not in sheet_names:
@@ -220,7 +228,7 @@ def file_registry(path: Path) -> list[Expected]:
     """The registry of a workbook file (used to say what differs between model versions)."""
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        return read_registry(lambda n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False), list(wb.sheet_names))
+        return read_registry(lambda n: sheet_rows(wb, n), list(wb.sheet_names))
     except Exception:  # noqa: BLE001
         return []
 
