@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary
-from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION
-from .model import MEANING_RANK, Aggregation, Combine, Indicator, Meaning, Measure, Model, Scale
+from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION, Expected
+from .model import MEANING_RANK, Aggregation, Combine, Indicator, Meaning, Measure, Model, Scale, Unit
 from .periods import Period, parse_period
 from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return, read_values
 from .targets import (
@@ -26,11 +26,12 @@ from .targets import (
     combine_goal,
     previous_outcome,
     suggest_indicator,
+    uses_previous,
 )
 from .util import no_cycle_collection
 from .values import cell_text as _text
 from .values import parse_number
-from .workbook import Row, WorkbookPlan, expected_rows, plan_workbook
+from .workbook import FIRST_DATA_ROW, Row, indicator_texts, plan_workbook
 
 COUNCIL = "Kommunen"
 DATA_COLUMNS = (
@@ -104,6 +105,10 @@ def _range_error(measure: Measure, value: float) -> str | None:
     return None
 
 
+_COL = {name: i for i, name in enumerate(DATA_COLUMNS)}
+_SUG = len(DATA_COLUMNS)  # a record is a tuple in DATA_COLUMNS order, then its Suggestion (not a column)
+
+
 @dataclass
 class _Ctx:
     """What stays the same for every file of one consolidation (computed once, used per row)."""
@@ -114,9 +119,11 @@ class _Ctx:
     _scales: dict[str, Scale] = field(default_factory=dict)
 
     def previous(self, ind: Indicator) -> float | None:
-        if ind.id not in self._previous:
-            self._previous[ind.id] = previous_outcome(ind, self.period.year)
-        return self._previous[ind.id]
+        """The indicator's previous outcome, when its suggestion needs it (None otherwise)."""
+        found = self._previous.get(ind.id, _MISSING)
+        if found is _MISSING:
+            found = self._previous[ind.id] = previous_outcome(ind, self.period.year) if uses_previous(ind) else None
+        return found  # type: ignore[return-value]
 
     def parent_of(self, goal_id: str) -> str:
         return self.model.goal(goal_id).parent or ""
@@ -127,142 +134,164 @@ class _Ctx:
         return self._scales[goal_id]
 
 
-class _UnitReader:
-    """Checks one accepted return against the unit's current plan and yields Data rows."""
+_MISSING = object()
+
+
+class _UnitPlan:
+    """One unit's rows at the period, as the consolidation reads them (made once per unit).
+
+    ``rows`` are the data rows of every area sheet in order (context rows left
+    out), ``areas`` the sheet title of each, ``expected`` every row where the
+    writer put it, and ``goals`` each goal row's index with the indexes of its
+    indicators in this unit's rows.
+    """
+
+    __slots__ = ("unit", "rows", "areas", "expected", "goals")
+
+    def __init__(self, model: Model, period: Period, unit: Unit):
+        self.unit = unit
+        self.expected: list[Expected] = []
+        self.rows: list[Row] = []
+        self.areas: list[str] = []
+        for sp in plan_workbook(model, period, unit.code).sheets:
+            name, title = sp.name, sp.title
+            for at, r in enumerate(sp.rows, FIRST_DATA_ROW):
+                self.expected.append(Expected(name, r.id, r.kind, at, r.scale.id if r.scale else "", r.inputs))
+                if r.kind != KIND_CONTEXT:
+                    self.rows.append(r)
+                    self.areas.append(title)
+        at = {r.id: i for i, r in enumerate(self.rows) if r.kind == KIND_INDICATOR}
+        self.goals = [(i, [at[x.id] for x in model.indicators_of(r.id) if x.id in at])
+                      for i, r in enumerate(self.rows) if r.kind == KIND_GOAL]
+
+
+class _FileCheck:
+    """Checks one return's rows against its unit's rows: the values read, each row's suggestion, and findings.
+
+    The result per row is a list ``[Utfall, Placering, Bedömning, Suggestion,
+    Kommentar, Åtgärder, Cell, Fil]``, in the order of the unit's rows; the
+    Data records are made from it and the unit's rows by :func:`_records`.
+    """
 
     def __init__(self, ctx: _Ctx, ret: Return):
         self.ctx, self.ret = ctx, ret
 
-    def rows(self, plan_rows: list[tuple[str, Row]], unit_name: str) -> tuple[list[dict[str, Any]], int, int]:
-        model, period, ret = self.ctx.model, self.ctx.period, self.ret
-        out: list[dict[str, Any]] = []
-        inputs_total = inputs_filled = 0
-        indicator_suggestions: dict[str, Suggestion] = {}
-        goal_rows: list[tuple[str, Row, ReturnRow | None, dict[str, Any]]] = []
-        name = ret.name
-        for area_name, row in plan_rows:
-            if row.kind == KIND_CONTEXT:
+    def rows(self, up: _UnitPlan) -> tuple[list[list[Any]], int]:
+        ctx, ret = self.ctx, self.ret
+        year, point = ctx.period.year, ctx.period.point
+        got, name = ret.rows, ret.name
+        out: list[list[Any]] = []
+        assessed: list[tuple[int, ReturnRow]] = []  # goal and programme rows, assessed after the indicators
+        filled = 0
+        for row in up.rows:
+            rr = got.get((row.kind, row.id)) if got else None
+            ind = row.indicator
+            if ind is None:  # goals and programmes: assessed after their indicators
+                if rr is None:
+                    out.append([None, None, "", _NONE, "", "", "", ""])
+                    continue
+                own = "assessment" in row.inputs
+                if rr.filled("assessment" if own else "comment"):
+                    filled += 1
+                if own:
+                    assessed.append((len(out), rr))
+                out.append([None, None, "", _NONE, _text(rr.raw.get("comment")), _text(rr.raw.get("actions")), "", name])
                 continue
-            rr = ret.rows.get((row.kind, row.id))
-            rec = self._base(area_name, row, unit_name)
-            if rr is not None:
-                rec["Fil"] = name
-                rec["Kommentar"] = _text(rr.raw.get("comment"))
-                rec["Åtgärder"] = _text(rr.raw.get("actions"))
-            inputs_total += 1
-            if row.kind == KIND_INDICATOR and row.indicator is not None:
-                ind = row.indicator
-                value, rank = self._indicator_values(rr, ind, row)
-                rec["Utfall"], rec["Placering"] = value, rank
-                if rr is not None:
-                    rec["Cell"] = rr.cell("outcome")
-                filled = value is not None or (rr is not None and rr.filled("outcome"))
-                if filled:
-                    inputs_filled += 1
-                elif rr is not None and not rr.filled("comment"):
-                    ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
-                            f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-                sug = suggest_indicator(ind, value, period.year, period.point, self.ctx.previous(ind), rank, None)
-                indicator_suggestions[ind.id] = sug
-                rec["_sug"] = sug
-                if row.scale is not None:  # assessed on its own (indicator under an area)
-                    self._assessment(rr, row, rec, sug)
-                else:
-                    rec["Förslag"] = _label(self.ctx.goal_scale(ind.goal), sug) if ind.goal else ""
-                    rec["Förslagsskäl"] = sug.reason
-                out.append(rec)
-            else:
-                if rr is not None and "assessment" in row.inputs and rr.filled("assessment"):
-                    inputs_filled += 1
-                elif rr is not None and "assessment" not in row.inputs and rr.filled("comment"):
-                    inputs_filled += 1
-                goal_rows.append((area_name, row, rr, rec))
-                out.append(rec)
-        for _area, row, rr, rec in goal_rows:
-            if row.kind == KIND_GOAL:
-                inds = [indicator_suggestions[i.id] for i in model.indicators_of(row.id) if i.id in indicator_suggestions]
-                meaning = combine_goal([s.meaning for s in inds])
-                sug = Suggestion(meaning, "utifrån indikatorerna" if meaning else "inga indikatorer med målvärde att bedöma")
-            else:
-                sug = Suggestion(None, "")
-            if "assessment" in row.inputs:
-                self._assessment(rr, row, rec, sug)
-        return out, inputs_total, inputs_filled
-
-    def _base(self, area_name: str, row: Row, unit_name: str) -> dict[str, Any]:
-        ind = row.indicator
-        if ind is not None:
-            parent, measure, target = ind.goal or "", row.values.get("measure", ""), row.values.get("target_now", "")
-        else:
-            parent = self.ctx.parent_of(row.id) if row.kind == KIND_GOAL else ""
-            measure = target = ""
-        return {
-            "Period": self.ctx.period.id, "Enhet": self.ret.unit, "Enhetsnamn": unit_name, "Område": area_name,
-            "ID": row.id, "Typ": row.kind, "Nivå": row.level, "Överordnat": parent, "Text": row.text,
-            "Måttenhet": measure, "Utfall": None, "Placering": None, "Målvärde": target,
-            "Bedömning": "", "Förslag": "", "Förslagsskäl": "", "Kommentar": "", "Åtgärder": "",
-            "Fil": "", "Cell": "", "Sammanställning": "enhet", "_sug": None,
-        }
-
-    def _indicator_values(self, rr: ReturnRow | None, ind: Indicator, row: Row) -> tuple[float | None, float | None]:
-        if rr is None:
-            return None, None
-        value = self._number(rr, "outcome", ind.measure, row.id)
-        rank = self._number(rr, "rank", Measure.RANK, row.id) if "rank" in row.inputs else None
-        return value, rank
+            if rr is None:
+                sug = suggest_indicator(ind, None, year, point, ctx.previous(ind), None, None)
+                out.append([None, None, "", sug, "", "", "", ""])
+                continue
+            raw = rr.raw
+            value = self._number(rr, "outcome", ind.measure, row.id)
+            rank = self._number(rr, "rank", Measure.RANK, row.id) if "rank" in row.inputs else None
+            if value is not None or rr.filled("outcome"):
+                filled += 1
+            elif not rr.filled("comment"):
+                ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
+                        f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
+            sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
+            label = self._assessment(rr, row, sug) if row.scale is not None else ""
+            out.append([value, rank, label, sug, _text(raw.get("comment")), _text(raw.get("actions")), rr.cell("outcome"), name])
+        for i, inds in up.goals:
+            meaning = combine_goal([out[j][3].meaning for j in inds])
+            out[i][3] = Suggestion(meaning, "utifrån indikatorerna" if meaning else "inga indikatorer med målvärde att bedöma")
+        for i, rr in assessed:
+            out[i][2] = self._assessment(rr, up.rows[i], out[i][3])
+        return out, filled
 
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
-        ret = self.ret
         raw = rr.raw.get(key)
+        if raw is None or measure is Measure.TEXT:
+            return None
+        if type(raw) is float:  # typed as a number: the common case
+            value, from_text, percent_sign = raw, False, False
+            if measure is Measure.PERCENT and 1 < value <= 100 or measure is Measure.NUMBER:
+                return value
+        else:
+            parsed = parse_number(raw)
+            if parsed.error:
+                self.ret.add(rr.sheet, rr.cell(key), rid, "ej-tal", f"{_what(key)}: {parsed.error}", ERROR)
+                return None
+            value, from_text, percent_sign = parsed.value, parsed.from_text, parsed.percent_sign
+            if value is None:
+                return None
+        ret = self.ret
         cell = rr.cell(key)
-        if measure == Measure.TEXT:
-            return None
-        parsed = parse_number(raw)
-        what = "Utfall" if key == "outcome" else "Placering"
-        if parsed.error:
-            ret.add(rr.sheet, cell, rid, "ej-tal", f"{what}: {parsed.error}", ERROR)
-            return None
-        value = parsed.value
-        if value is None:
-            return None
-        if measure == Measure.PERCENT and not parsed.from_text and 0 < value <= 1:
-            if cell and ret.on_disk and cell_is_percent(ret.path, rr.sheet, cell):
+        if measure is Measure.PERCENT and 0 < value <= 1 and not (from_text and (percent_sign or value == 1)):
+            if not from_text and cell and ret.on_disk and cell_is_percent(ret.path, rr.sheet, cell):
                 value = round(value * 100, 10)  # 0,85 shown as 85 %
             else:
                 ret.add(rr.sheet, cell, rid, "andel-som-procent",
-                        f"{what} {_sv(value)} lästes som {_sv(value)} %; menade ni {_sv(value * 100)} %? Skriv procent som tal mellan 0 och 100", WARNING)
-        elif measure == Measure.PERCENT and parsed.from_text and not parsed.percent_sign and 0 < value < 1:
-            ret.add(rr.sheet, cell, rid, "andel-som-procent",
-                    f"{what} {_sv(value)} lästes som {_sv(value)} %; menade ni {_sv(value * 100)} %? Skriv procent som tal mellan 0 och 100", WARNING)
+                        f"{_what(key)} {_sv(value)} lästes som {_sv(value)} %; menade ni {_sv(value * 100)} %? Skriv procent som tal mellan 0 och 100", WARNING)
         problem = _range_error(measure, value)
         if problem:
-            ret.add(rr.sheet, cell, rid, "utanfor-intervall", f"{what} {_sv(value)} {problem}", ERROR)
+            ret.add(rr.sheet, cell, rid, "utanfor-intervall", f"{_what(key)} {_sv(value)} {problem}", ERROR)
         return value
 
-    def _assessment(self, rr: ReturnRow | None, row: Row, rec: dict[str, Any], sug: Suggestion) -> None:
+    def _assessment(self, rr: ReturnRow, row: Row, sug: Suggestion) -> str:
+        """The assessment given on the row, checked against its scale and the suggestion ('' when none or not valid)."""
         scale = row.scale
         assert scale is not None
-        rec["Förslag"] = _label(scale, sug)
-        rec["Förslagsskäl"] = sug.reason
-        if rr is None:
-            return
         raw = rr.raw.get("assessment")
         cell = rr.cell("assessment")
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            ret = self.ret
-            ret.add(rr.sheet, cell, row.id, "bedomning-saknas", f"{row.kind.lower()} {row.id} saknar bedömning", ERROR)
-            return
+            self.ret.add(rr.sheet, cell, row.id, "bedomning-saknas", f"{row.kind.lower()} {row.id} saknar bedömning", ERROR)
+            return ""
         label = _label_in_scale(scale, raw)
         if label is None:
             self.ret.add(rr.sheet, cell, row.id, "ej-i-skalan",
                          f"'{_text(raw)}' finns inte i skalan; välj en av: {', '.join(lab.label for lab in scale.labels)}", ERROR)
-            return
-        rec["Bedömning"] = label
+            return ""
         own = scale.step(label)
         mine = MEANING_RANK.get(sug.meaning) if sug.meaning else None
         if own is not None and mine is not None and mine - own > 1:
             self.ret.add(rr.sheet, cell, row.id, "for-optimistisk",
-                         f"bedömningen '{label}' är mer än ett steg mer positiv än malboks förslag '{rec['Förslag']}' ({sug.reason})", WARNING)
+                         f"bedömningen '{label}' är mer än ett steg mer positiv än malboks förslag '{_label(scale, sug)}' ({sug.reason})", WARNING)
+        return label
+
+
+_NONE = Suggestion(None, "")
+
+
+def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]]) -> list[tuple[Any, ...]]:
+    """The unit's Data records: its rows as the model gives them, with what was read and suggested."""
+    period = ctx.period
+    pid, year, code, uname = period.id, period.year, up.unit.code, up.unit.name
+    out: list[tuple[Any, ...]] = []
+    for area, row, (value, rank, label, sug, comment, actions, cell, name) in zip(up.areas, up.rows, results, strict=True):
+        ind = row.indicator
+        if ind is not None:
+            texts = indicator_texts(ind, year, full=False)
+            parent, measure, target = ind.goal or "", texts["measure"], texts["target_now"]
+            scale = row.scale if row.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None
+            proposal, why = _label(scale, sug), sug.reason
+        else:
+            parent = ctx.parent_of(row.id) if row.kind == KIND_GOAL else ""
+            measure = target = ""
+            proposal, why = (_label(row.scale, sug), sug.reason) if "assessment" in row.inputs else ("", "")
+        out.append((pid, code, uname, area, row.id, row.kind, row.level, parent, row.text, measure, value, rank, target,
+                    label, proposal, why, comment, actions, name, cell, "enhet", sug))
+    return out
 
 
 def _label(scale: Scale | None, sug: Suggestion) -> str:
@@ -271,34 +300,14 @@ def _label(scale: Scale | None, sug: Suggestion) -> str:
     return scale.label_for(sug.meaning) or ""
 
 
+def _what(key: str) -> str:
+    return "Utfall" if key == "outcome" else "Placering"
+
+
 def _sv(v: float) -> str:
     from .targets import fmt_number
 
     return fmt_number(v, 3)
-
-
-def _plan(model: Model, period: Period, unit: str, cache: dict | None) -> WorkbookPlan:
-    if cache is not None and unit in cache:
-        return cache[unit]
-    plan = plan_workbook(model, period, unit)
-    if cache is not None:
-        cache[unit] = plan
-    return plan
-
-
-def _plan_rows(model: Model, period: Period, unit: str, cache: dict | None = None) -> list[tuple[str, Row]]:
-    plan = _plan(model, period, unit, cache)
-    return [(sp.title, r) for sp in plan.sheets for r in sp.rows]
-
-
-def expected_from_plan(model: Model, period: Period, unit: str, cache: dict | None = None) -> list:
-    key = ("expected", unit)
-    if cache is not None and key in cache:
-        return cache[key]
-    rows = expected_rows(_plan(model, period, unit, cache))
-    if cache is not None:
-        cache[key] = rows
-    return rows
 
 
 def consolidate(
@@ -330,7 +339,7 @@ def consolidate(
 
 def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_set: set[Path],
                  progress: Callable[[str], None] | None, values: dict[str, dict[str, list[list[Any]]]] | None) -> Consolidation:
-    model, period = run.model, run.period
+    model = run.model
     started = time.perf_counter()
     results = _check_files(run, files, progress)
     results += [run.check(read_values(name, sheets, run.expected_for)) for name, sheets in (values or {}).items()]
@@ -343,52 +352,51 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     chosen, status = choose_among_duplicates(accepted, prefer_set)
     checked_of = {id(c.ret): c for c in results}
 
-    records: list[dict[str, Any]] = []
+    read: list[tuple[_UnitPlan, list[list[Any]]]] = []  # every unit with rows: what was read from it
     unit_rows: list[dict[str, Any]] = []
     for u in model.units:
-        plan_rows = run.plan_rows(u.code)
-        if not plan_rows:
+        up = run.unit_plan(u.code)
+        if not up.rows:
             continue
+        total = len(up.rows)
         ret = chosen.get(u.code)
         if ret is None:
             st = status.get(u.code, "saknas")
             if st == "saknas":
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
-            empty = Return(Path(""), identity={"enhet": u.code})
-            recs, total, _ = _UnitReader(run.ctx, empty).rows(plan_rows, u.name)
-            records += recs
+            read.append((up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0]))
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
                               "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
             continue
         c = checked_of[id(ret)]
         ret.findings += c.row_findings  # only the chosen file's rows count
-        records += c.records
-        total, filled = c.total, c.filled
+        read.append((up, c.results))
         unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
-                          "Rader": total, "Ifyllda": filled, "Andel ifylld": round(filled / total, 4) if total else 1.0,
+                          "Rader": total, "Ifyllda": c.filled, "Andel ifylld": round(c.filled / total, 4) if total else 1.0,
                           "Fel": 0, "Varningar": 0})
 
     findings = gather_findings(findings, returns, unit_rows)
     checked = time.perf_counter()
 
-    records += _council_rows(model, period, records)
-    data = pd.DataFrame(records, columns=list(DATA_COLUMNS))  # drops the private "_sug"
+    records = [rec for up, res in read for rec in _records(run.ctx, up, res)]
+    records += _council_rows(run.ctx, records)
+    columns = list(zip(*records, strict=True)) if records else [()] * len(DATA_COLUMNS)
+    data = pd.DataFrame({name: list(columns[i]) for i, name in enumerate(DATA_COLUMNS)}, columns=list(DATA_COLUMNS))
     for col in ("Utfall", "Placering"):
         data[col] = pd.to_numeric(data[col], errors="coerce").astype("float64")
     units = pd.DataFrame(unit_rows, columns=list(UNIT_COLUMNS))
     timings = {"läsning och kontroll": checked - started, "sammanställning": time.perf_counter() - checked}
-    return Consolidation(model, period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files,
+    return Consolidation(model, run.period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files,
                          timings=timings)
 
 
 @dataclass
 class _Checked:
-    """One file, read and (when it belongs to this consolidation) checked against its unit's plan."""
+    """One file, read and (when it belongs to this consolidation) checked against its unit's rows."""
 
     ret: Return
     accepted: bool = False
-    records: list[dict[str, Any]] = field(default_factory=list)
-    total: int = 0
+    results: list[list[Any]] = field(default_factory=list)  # per row of the unit, see _FileCheck
     filled: int = 0
     row_findings: list[Finding] = field(default_factory=list)  # kept apart until the file is chosen
 
@@ -404,24 +412,24 @@ class _Run:
     def __init__(self, model: Model, period: Period):
         self.model, self.period = model, period
         self.ctx = _Ctx(model, period)
-        self.unit_codes = {u.code for u in model.units}
+        self.units = {u.code: u for u in model.units}
         self.fingerprint = model.fingerprint()
-        self.plans: dict[Any, Any] = {}  # unit -> plan, ("expected", unit) and ("rows", unit) -> rows
+        model.build_lookups()  # model-wide, like the fingerprint: not part of any one file's reading
+        self.plans: dict[str, _UnitPlan] = {}
 
-    def plan_rows(self, unit: str) -> list[tuple[str, Row]]:
-        key = ("rows", unit)
-        found = self.plans.get(key)
+    def unit_plan(self, unit: str) -> _UnitPlan:
+        found = self.plans.get(unit)
         if found is None:
-            found = self.plans[key] = _plan_rows(self.model, self.period, unit, self.plans)
+            found = self.plans[unit] = _UnitPlan(self.model, self.period, self.units[unit])
         return found
 
     def expected_for(self, ident: dict[str, str]) -> list | None:
         """The rows to expect, known from the model when the file is from this model version and period."""
         unit = ident.get("enhet", "")
         if (ident.get("modell") != self.model.id or ident.get("modellhash") != self.fingerprint
-                or ident.get("period") != self.period.id or unit not in self.unit_codes):
+                or ident.get("period") != self.period.id or unit not in self.units):
             return None
-        return expected_from_plan(self.model, self.period, unit, self.plans)
+        return self.unit_plan(unit).expected
 
     def read(self, path: Path) -> _Checked:
         return self.check(read_return(path, self.expected_for))
@@ -432,8 +440,7 @@ class _Run:
             return result
         result.accepted = True
         before = len(ret.findings)
-        unit = ret.unit
-        result.records, result.total, result.filled = _UnitReader(self.ctx, ret).rows(self.plan_rows(unit), self.model.unit(unit).name)
+        result.results, result.filled = _FileCheck(self.ctx, ret).rows(self.unit_plan(ret.unit))
         result.row_findings = ret.findings[before:]
         del ret.findings[before:]
         return result
@@ -454,10 +461,10 @@ class _Run:
             ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
             return False
         unit = ret.unit
-        if unit not in self.unit_codes:
+        if unit not in self.units:
             ret.add("", "", "", "okand-enhet", f"enheten '{unit}' finns inte i styrmodellen")
             return False
-        if not self.plan_rows(unit):
+        if not self.unit_plan(unit).rows:
             ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
             return False
         if ident.get("planer") == "ja" and not any(pl.year == period.year for pl in model.plans):
@@ -465,7 +472,7 @@ class _Run:
                     "konsolidera med --plan Budget.xlsx (samma som vid malbok generate)")
             return False
         if ident.get("modellhash") != self.fingerprint:
-            _describe_version_change(ret, model, period, self.plans)
+            _describe_version_change(ret, self)
         return True
 
 
@@ -538,12 +545,12 @@ def _cell_key(a1: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, letters.rjust(3))
 
 
-def _describe_version_change(ret: Return, model: Model, period: Period, plans: dict) -> None:
-    now = {(r.kind, r.id) for _a, r in _plan_rows(model, period, ret.unit, plans) if r.kind != KIND_CONTEXT}
+def _describe_version_change(ret: Return, run: _Run) -> None:
+    now = {(r.kind, r.id) for r in run.unit_plan(ret.unit).rows}
     then = {(e.kind, e.id) for e in (ret.expected or file_registry(ret.path)) if e.kind != KIND_CONTEXT}
     gone = sorted(i for _k, i in then - now)
     new = sorted(i for _k, i in now - then)
-    parts = [f"arbetsboken skapades från en annan version av styrmodellen (hash {ret.identity.get('modellhash')}, nu {model.fingerprint()})"]
+    parts = [f"arbetsboken skapades från en annan version av styrmodellen (hash {ret.identity.get('modellhash')}, nu {run.fingerprint})"]
     if gone:
         parts.append(f"rader som inte längre finns: {', '.join(gone)}")
     if new:
@@ -553,18 +560,33 @@ def _describe_version_change(ret: Return, model: Model, period: Period, plans: d
     ret.add("", "", "", "fel-modellversion", "; ".join(parts) + ". Raderna läses efter ID.", WARNING)
 
 
-def _council_rows(model: Model, period: Period, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+_UNIT, _ID, _KIND, _VALUE, _RANK, _ASSESSED = (_COL[c] for c in ("Enhet", "ID", "Typ", "Utfall", "Placering", "Bedömning"))
+
+
+def _council(first: tuple[Any, ...], changes: dict[str, Any]) -> tuple[Any, ...]:
+    """A council-level record: the first unit's record of the row with ``changes``, and no suggestion kept."""
+    rec = list(first)
+    for key, value in changes.items():
+        rec[_COL[key]] = value
+    rec[_SUG] = None
+    return tuple(rec)
+
+
+def _council_rows(ctx: _Ctx, records: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Council-level rows: aggregated indicators and the overall assessment of each goal."""
-    out: list[dict[str, Any]] = []
-    by_id: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    model, period = ctx.model, ctx.period
+    everyone = {"Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt", "Kommentar": "", "Åtgärder": "",
+                "Fil": "", "Cell": "", "Sammanställning": "kommun"}
+    out: list[tuple[Any, ...]] = []
+    by_id: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for rec in records:
-        by_id.setdefault((rec["Typ"], rec["ID"]), []).append(rec)
+        by_id.setdefault((rec[_KIND], rec[_ID]), []).append(rec)
     ind_suggestion: dict[str, Suggestion] = {}
     for ind in model.indicators:
         recs = by_id.get((KIND_INDICATOR, ind.id))
         if not recs:
             continue
-        values = [(r["Enhet"], r["Utfall"]) for r in recs if r["Utfall"] is not None]
+        values = [(r[_UNIT], r[_VALUE]) for r in recs if r[_VALUE] is not None]
         value: float | None = None
         if ind.aggregation == Aggregation.SUM and values:
             value = sum(v for _u, v in values)
@@ -575,39 +597,32 @@ def _council_rows(model: Model, period: Period, records: list[dict[str, Any]]) -
             total = sum(x for x, _v in w)
             value = sum(x * v for x, v in w) / total if total else None
         elif ind.aggregation == Aggregation.NONE and len(recs) == 1:
-            value = recs[0]["Utfall"]
-        ranks = [r["Placering"] for r in recs if r["Placering"] is not None]
+            value = recs[0][_VALUE]
+        ranks = [r[_RANK] for r in recs if r[_RANK] is not None]
         rank = ranks[0] if len(ranks) == 1 else None
         if ind.aggregation == Aggregation.NONE and len(recs) > 1:
             sug = Suggestion(None, "varje enhets eget värde; inget gemensamt värde")
-        elif len(recs) == 1 and recs[0]["_sug"] is not None:
-            sug = recs[0]["_sug"]  # one unit: the council's value is that unit's
+        elif len(recs) == 1:
+            sug = recs[0][_SUG]  # one unit: the council's value is that unit's
         else:
-            sug = suggest_indicator(ind, value, period.year, period.point, previous_outcome(ind, period.year), rank, None)
+            sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, None)
         ind_suggestion[ind.id] = sug
-        first = recs[0]
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
-            model.scale(model.level(model.goal(ind.goal).level).scale) if ind.goal else None)
-        rec = {**first, "_sug": None, "Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt", "Utfall": value,
-               "Placering": rank, "Förslag": _label(scale, sug), "Förslagsskäl": sug.reason,
-               "Kommentar": "", "Åtgärder": "", "Fil": "", "Cell": "", "Sammanställning": "kommun",
-               "Bedömning": _overall([r["Bedömning"] for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""}
-        out.append(rec)
+            ctx.goal_scale(ind.goal) if ind.goal else None)
+        out.append(_council(recs[0], {**everyone, "Utfall": value, "Placering": rank, "Förslag": _label(scale, sug),
+                                      "Förslagsskäl": sug.reason,
+                                      "Bedömning": _overall([r[_ASSESSED] for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""}))
     for g in model.goals:
-        recs = [r for r in by_id.get((KIND_GOAL, g.id), []) if r["Enhet"] in g.reporters]
+        recs = [r for r in by_id.get((KIND_GOAL, g.id), []) if r[_UNIT] in g.reporters]
         if not recs:
             continue
         level = model.level(g.level)
         scale = model.scale(level.scale)
-        rule = g.combine or level.combine
         inds = [ind_suggestion[i.id] for i in model.indicators_of(g.id) if i.id in ind_suggestion]
         meaning = combine_goal([s.meaning for s in inds])
-        first = recs[0]
-        out.append({**first, "Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt",
-                    "Bedömning": _overall([r["Bedömning"] for r in recs], scale, rule),
-                    "Förslag": scale.label_for(meaning) or "" if meaning else "",
-                    "Förslagsskäl": "utifrån indikatorerna på kommunnivå" if meaning else "",
-                    "Kommentar": "", "Åtgärder": "", "Fil": "", "Cell": "", "Sammanställning": "kommun"})
+        out.append(_council(recs[0], {**everyone, "Bedömning": _overall([r[_ASSESSED] for r in recs], scale, g.combine or level.combine),
+                                      "Förslag": scale.label_for(meaning) or "" if meaning else "",
+                                      "Förslagsskäl": "utifrån indikatorerna på kommunnivå" if meaning else ""}))
     return out
 
 

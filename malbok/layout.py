@@ -8,6 +8,7 @@ nämnd that moves, widens or adds columns does not break consolidation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 LAYOUT_VERSION = "1"
 META_SHEET = "_malbok"
@@ -71,8 +72,7 @@ MODEL_SHEET = "_modell"  # the styrmodell, packed by Model.packed()
 REGISTRY_HEADER = ("blad", "id", "typ", "rad", "skala", "indata")
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):
     """A data row as written: where it is and which of its cells are inputs."""
 
     sheet: str

@@ -480,6 +480,10 @@ class Model(_Base):
             "indicators_of": by_goal,
         }
 
+    def build_lookups(self) -> None:
+        """Build the lookups by ID now (otherwise built on first use)."""
+        self._index  # noqa: B018
+
     def _get(self, kind: str, key: str) -> Any:
         try:
             return self._index[kind][key]

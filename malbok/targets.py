@@ -21,8 +21,6 @@ indicators: all reached -> reached, none reached -> not reached, else on the way
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .model import (
     MEANING_RANK,
     ChangeTarget,
@@ -110,9 +108,37 @@ def final_target(ind: Indicator) -> object | None:
     return ind.targets[-1] if ind.targets else None
 
 
-class Suggestion(NamedTuple):
-    meaning: Meaning | None  # None: no suggestion (report-only or nothing to go on)
-    reason: str
+class Suggestion:
+    """malbok's suggested meaning (None: no suggestion) and the reason in words.
+
+    Numbers in the reason are given apart, as ``{}`` in the text and
+    ``numbers`` (a number, or a number and its decimals), and written the
+    Swedish way when the reason is first read: a consolidation suggests for
+    every row but shows few of the reasons.
+    """
+
+    __slots__ = ("meaning", "_text", "_numbers")
+
+    def __init__(self, meaning: Meaning | None, reason: str, *numbers: float | tuple[float, int]) -> None:
+        self.meaning = meaning
+        self._text = reason
+        self._numbers = numbers
+
+    @property
+    def reason(self) -> str:
+        if self._numbers:
+            self._text = self._text.format(*(fmt_number(*n) if isinstance(n, tuple) else fmt_number(n) for n in self._numbers))
+            self._numbers = ()
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Suggestion) and (self.meaning, self.reason) == (other.meaning, other.reason)
+
+    def __hash__(self) -> int:
+        return hash((self.meaning, self.reason))
+
+    def __repr__(self) -> str:
+        return f"Suggestion({self.meaning!r}, {self.reason!r})"
 
 
 def path_value(base: float, target: float, base_year: float, target_year: float, at: float) -> float:
@@ -142,15 +168,15 @@ def suggest_value(
     else:
         up = True
     if _meets(outcome, target, up):
-        return Suggestion(Meaning.REACHED, f"utfallet {fmt_number(outcome)} når målvärdet {fmt_number(target)}")
+        return Suggestion(Meaning.REACHED, "utfallet {} når målvärdet {}", outcome, target)
     if at >= target_year + 1:
-        return Suggestion(Meaning.NOT_REACHED, f"målåret {target_year} har passerats och målvärdet {fmt_number(target)} är inte nått")
+        return Suggestion(Meaning.NOT_REACHED, f"målåret {target_year} har passerats och målvärdet {{}} är inte nått", target)
     if base is None or base_year is None:
         return Suggestion(None, "utgångsvärde saknas, så målbanan kan inte beräknas")
     on_path = path_value(base, target, base_year, target_year, at)
     if _meets(outcome, on_path, up) or abs(outcome - on_path) < 1e-9:
-        return Suggestion(Meaning.ON_THE_WAY, f"utfallet {fmt_number(outcome)} ligger i eller före målbanan ({fmt_number(on_path, 2)})")
-    return Suggestion(Meaning.NOT_REACHED, f"utfallet {fmt_number(outcome)} ligger efter målbanan ({fmt_number(on_path, 2)})")
+        return Suggestion(Meaning.ON_THE_WAY, "utfallet {} ligger i eller före målbanan ({})", outcome, (on_path, 2))
+    return Suggestion(Meaning.NOT_REACHED, "utfallet {} ligger efter målbanan ({})", outcome, (on_path, 2))
 
 
 def suggest_rank(rank: float, t: RankTarget, at: float, previous_rank: float | None = None) -> Suggestion:
@@ -205,11 +231,17 @@ def suggest_indicator(
     previous: float | None = None, rank: float | None = None, previous_rank: float | None = None,
 ) -> Suggestion:
     """malbok's suggestion for one indicator's outcome at a period (year, time point ``at``)."""
-    if not ind.targets or all(isinstance(t, ReportTarget) for t in ind.targets):
-        return Suggestion(None, "redovisas utan målvärde; inget förslag")
-    if ind.measure == Measure.RANK and rank is None:
-        rank = outcome
+    targets = ind.targets
+    if len(targets) == 1 and type(targets[0]) is ValueTarget:  # the common case: one value by a year, from the baseline
+        if outcome is None:
+            return Suggestion(None, "utfall saknas")
+        t, base = targets[0], ind.baseline
+        return suggest_value(outcome, t.value, t.year, at, base.value if base else None, base.year if base else None, t.comparison)
     considered = _considered(ind, year)
+    if considered is None:
+        return Suggestion(None, "redovisas utan målvärde; inget förslag")
+    if rank is None and ind.measure == Measure.RANK:
+        rank = outcome
     if len(considered) == 1:  # the common case: one target applies
         t, base, base_year = considered[0]
         return _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year) or Suggestion(None, "utfall saknas")
@@ -228,17 +260,30 @@ def suggest_indicator(
     return Suggestion(worst, reason)
 
 
-def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]]:
-    """The targets that apply in ``year``, each with the start of its path (cached on the indicator)."""
-    cache = ind.__dict__.setdefault("_considered_by_year", {})
-    if year not in cache:
-        primary = applicable_target(ind, year)
-        targets: list[object] = []
-        if primary is not None and _dated(primary) is not None:
-            targets.append(primary)
-        targets += [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
-        cache[year] = [(t, *(_start_of_path(ind, t) if isinstance(t, ValueTarget) else (None, None))) for t in targets]
-    return cache[year]
+def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]] | None:
+    """The targets that apply in ``year``, each with the start of its path; None when the indicator
+    is only reported (cached on the indicator)."""
+    cache = ind.__dict__.get("_considered_by_year")
+    if cache is None:
+        cache = ind.__dict__["_considered_by_year"] = {}
+    found = cache.get(year, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = cache[year] = _targets_considered(ind, year)
+    return found  # type: ignore[return-value]
+
+
+_UNKNOWN = object()
+
+
+def _targets_considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]] | None:
+    if not ind.targets or all(isinstance(t, ReportTarget) for t in ind.targets):
+        return None
+    primary = applicable_target(ind, year)
+    targets: list[object] = []
+    if primary is not None and _dated(primary) is not None:
+        targets.append(primary)
+    targets += [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
+    return [(t, *(_start_of_path(ind, t) if isinstance(t, ValueTarget) else (None, None))) for t in targets]
 
 
 def _one(ind: Indicator, t: object, outcome: float | None, at: float, previous: float | None,
@@ -274,6 +319,11 @@ def _start_of_path(ind: Indicator, t: ValueTarget) -> tuple[float | None, int | 
     if ind.baseline is not None:
         return ind.baseline.value, ind.baseline.year
     return None, None
+
+
+def uses_previous(ind: Indicator) -> bool:
+    """Whether a suggestion for ``ind`` needs its previous outcome (a direction or a yearly change)."""
+    return any(type(t) in (DirectionTarget, ChangeTarget) for t in ind.targets)
 
 
 def previous_outcome(ind: Indicator, year: int) -> float | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +40,7 @@ INPUT_FILL = "#FFF2CC"
 HEADER_FILL = "#1F4E78"
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row of an area sheet, as written (and as the registry records it)."""
 
@@ -51,16 +51,17 @@ class Row:
     scale: Scale | None = None
     indicator: Indicator | None = None
     inputs: tuple[str, ...] = ()
-    values: dict[str, object] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)  # shown texts of goal and programme rows
     depth: int = 0
-    more: Callable[[], dict[str, object]] | None = None  # display-only values, made when the row is written
+    year: int = 0  # the period's year: an indicator row's texts depend on it
+    _shown: dict[str, object] | None = field(default=None, repr=False, compare=False)
 
     def display(self) -> dict[str, object]:
-        """Every value the sheet shows (reading a return needs only :attr:`values`)."""
-        if self.more is not None:
-            self.values = {**self.values, **self.more()}
-            self.more = None
-        return self.values
+        """Every text the sheet shows beside the inputs, made on first use (reading a return needs none)."""
+        if self._shown is None:
+            ind = self.indicator
+            self._shown = self.values if ind is None else {**self.values, **indicator_texts(ind, self.year)}
+        return self._shown
 
 
 @dataclass
@@ -87,30 +88,33 @@ class WorkbookPlan:
         return sum(1 for s in self.sheets for r in s.rows if r.kind == KIND_INDICATOR)
 
 
-def _indicator_row(model: Model, ind: Indicator, period: Period, assess: Scale | None, depth: int) -> Row:
-    now = applicable_target(ind, period.year)
-    inputs = ["outcome", "comment", "actions"]
-    if ind.measure != Measure.RANK and any(isinstance(t, RankTarget) for t in ind.targets):
-        inputs.append("rank")
-    if assess is not None:
-        inputs.append("assessment")
+_INPUTS = {  # (has a rank input, is assessed on its own) -> the row's inputs
+    (False, False): ("outcome", "comment", "actions"),
+    (True, False): ("outcome", "comment", "actions", "rank"),
+    (False, True): ("outcome", "comment", "actions", "assessment"),
+    (True, True): ("outcome", "comment", "actions", "rank", "assessment"),
+}
 
-    def more() -> dict[str, object]:
+
+def indicator_texts(ind: Indicator, year: int, full: bool = True) -> dict[str, str]:
+    """An indicator's texts in a workbook of ``year``: its measure and the target that applies,
+    and with ``full`` also its baseline, final target and earlier outcomes."""
+    now = applicable_target(ind, year)
+    texts = {"measure": MEASURE_SYMBOL[ind.measure] or "tal",
+             "target_now": target_text(now, ind.measure) if now is not None else ""}
+    if full:
         final = final_target(ind)
-        return {
-            "baseline": f"{fmt_value(ind.baseline.value, ind.measure)} ({ind.baseline.year})" if ind.baseline else "",
-            "target_final": target_text(final, ind.measure) if final is not None and final is not now else "",
-            "history": "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
-                                 if y < period.year) if ind.history else "",
-        }
+        texts["baseline"] = f"{fmt_value(ind.baseline.value, ind.measure)} ({ind.baseline.year})" if ind.baseline else ""
+        texts["target_final"] = target_text(final, ind.measure) if final is not None and final is not now else ""
+        texts["history"] = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
+                                     if y < year) if ind.history else ""
+    return texts
 
-    return Row(
-        id=ind.id, kind=KIND_INDICATOR, level="Indikator", text=ind.short, scale=assess, indicator=ind,
-        inputs=tuple(inputs), depth=depth,
-        values={"measure": MEASURE_SYMBOL[ind.measure] or "tal",
-                "target_now": target_text(now, ind.measure) if now is not None else ""},
-        more=more,
-    )
+
+def _indicator_row(ind: Indicator, period: Period, assess: Scale | None, depth: int) -> Row:
+    rank = ind.measure != Measure.RANK and any(isinstance(t, RankTarget) for t in ind.targets)
+    return Row(ind.id, KIND_INDICATOR, "Indikator", ind.short, assess, ind, _INPUTS[rank, assess is not None],
+               depth=depth, year=period.year)
 
 
 def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
@@ -138,9 +142,9 @@ def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
                 values={"target_now": g.decided_follow_up and f"Uppföljning: {g.decided_follow_up}" or ""},
             ))
             for ind in item.indicators:
-                rows.append(_indicator_row(model, ind, period, None, len(item.context) + 1))
+                rows.append(_indicator_row(ind, period, None, len(item.context) + 1))
         for ind in scope.indicators:
-            rows.append(_indicator_row(model, ind, period, ind_scale, 0))
+            rows.append(_indicator_row(ind, period, ind_scale, 0))
         sheets.append(SheetPlan(sheet_name(area.name, taken), area.name, area.text, rows))
     progs = [p for p in programme_due(model, period) if unit_code in p.units]
     if progs:
@@ -197,6 +201,7 @@ class _Formats:
 
 
 HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
+FIRST_DATA_ROW = HEADER_ROW + 2  # one-based, as the registry and Expected count rows
 
 
 def write_model_sheet(wb: xlsxwriter.Workbook, model: Model) -> None:
@@ -278,7 +283,7 @@ def expected_rows(plan: WorkbookPlan) -> list[Expected]:
     out = []
     for sp in plan.sheets:
         for i, row in enumerate(sp.rows):
-            out.append(Expected(sp.name, row.id, row.kind, HEADER_ROW + 2 + i, row.scale.id if row.scale else "", row.inputs))
+            out.append(Expected(sp.name, row.id, row.kind, FIRST_DATA_ROW + i, row.scale.id if row.scale else "", row.inputs))
     return out
 
 
