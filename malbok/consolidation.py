@@ -120,9 +120,11 @@ class _Ctx:
 
     def previous(self, ind: Indicator) -> float | None:
         """The indicator's previous outcome, when its suggestion needs it (None otherwise)."""
+        if not uses_previous(ind):
+            return None
         found = self._previous.get(ind.id, _MISSING)
         if found is _MISSING:
-            found = self._previous[ind.id] = previous_outcome(ind, self.period.year) if uses_previous(ind) else None
+            found = self._previous[ind.id] = previous_outcome(ind, self.period.year)
         return found  # type: ignore[return-value]
 
     def parent_of(self, goal_id: str) -> str:
@@ -195,7 +197,7 @@ class _FileCheck:
                     filled += 1
                 if own:
                     assessed.append((len(out), rr))
-                out.append([None, None, "", _NONE, _text(rr.raw.get("comment")), _text(rr.raw.get("actions")), "", name])
+                out.append([None, None, "", _NONE, _text_of(rr.raw, "comment"), _text_of(rr.raw, "actions"), "", name])
                 continue
             if rr is None:
                 sug = suggest_indicator(ind, None, year, point, ctx.previous(ind), None, None)
@@ -211,7 +213,7 @@ class _FileCheck:
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
             sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
             label = self._assessment(rr, row, sug) if row.scale is not None else ""
-            out.append([value, rank, label, sug, _text(raw.get("comment")), _text(raw.get("actions")), rr.cell("outcome"), name])
+            out.append([value, rank, label, sug, _text_of(raw, "comment"), _text_of(raw, "actions"), rr.cell("outcome"), name])
         for i, inds in up.goals:
             meaning = combine_goal([out[j][3].meaning for j in inds])
             out[i][3] = Suggestion(meaning, "utifrån indikatorerna" if meaning else "inga indikatorer med målvärde att bedöma")
@@ -271,6 +273,11 @@ class _FileCheck:
 
 
 _NONE = Suggestion(None, "")
+
+
+def _text_of(raw: dict[str, Any], key: str) -> str:
+    v = raw.get(key)
+    return v.strip() if type(v) is str else _text(v)
 
 
 def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]]) -> list[tuple[Any, ...]]:

@@ -233,8 +233,12 @@ def file_registry(path: Path) -> list[Expected]:
         return []
 
 
+_KEY_OF_HEADER = {h: k for k, h in HEADERS.items()}
+_REQUIRED = [(h, _KEY_OF_HEADER[h]) for h in REQUIRED_HEADERS]
+
+
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
-    wanted = {h: k for k, h in HEADERS.items()}
+    wanted = _KEY_OF_HEADER
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         texts = [str(v).strip() if v is not None else "" for v in row]
         if "ID" in texts and "Utfall" in texts:
@@ -255,27 +259,72 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
         ret.add(sheet, "", "", "kolumn-saknas", "rubrikraden med ID och Utfall hittades inte; rubrikerna får inte ändras")
         return
     header_row, cols = found
-    for h in REQUIRED_HEADERS:
-        key = next(k for k, v in HEADERS.items() if v == h)
+    for h, key in _REQUIRED:
         if key not in cols:
             ret.add(sheet, xl_rowcol_to_cell(header_row, 0), "", "kolumn-saknas", f"kolumnen '{h}' saknas eller har bytt rubrik")
     id_col = cols["id"]
     present = [(k, cols[k]) for k in INPUT_KEYS if k in cols]
     letters = {k: xl_rowcol_to_cell(0, c)[:-1] for k, c in present}
+    kind_col = cols.get("kind")
+    if not _read_in_place(ret, sheet, rows, expected, header_row, id_col, kind_col, present, letters):
+        _read_by_id(ret, sheet, rows, expected, header_row, id_col, kind_col, present, letters)
+
+
+def _id_text(v: Any) -> str:
+    if type(v) is str:
+        return v.strip()
+    if v is None:
+        return ""
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
+
+
+def _inputs(row: list[Any], present: list[tuple[str, int]], wanted: tuple[str, ...]) -> dict[str, Any]:
+    width = len(row)
+    raw = {}
+    for k, c in present:
+        if k in wanted:
+            v = row[c] if c < width else None
+            raw[k] = None if v == "" else v
+    return raw
+
+
+def _read_in_place(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], header_row: int,
+                   id_col: int, kind_col: int | None, present: list[tuple[str, int]], letters: dict[str, str]) -> bool:
+    """The common case: every row is where the writer put it and the sheet has no other rows.
+    False, with nothing read, otherwise."""
+    n = len(rows)
+    if n - header_row - 1 != len(expected):
+        return False
+    found = []
+    for exp in expected:
+        r = exp.row - 1
+        if r <= header_row or r >= n:
+            return False
+        row = rows[r]
+        width = len(row)
+        if (id_col >= width or _id_text(row[id_col]) != exp.id
+                or kind_col is not None and (kind_col >= width or _id_text(row[kind_col]) != exp.kind)):
+            return False
+        found.append((exp, row))
+    if len({(e.kind, e.id) for e in expected}) != len(expected):
+        return False
+    got = ret.rows
+    for exp, row in found:
+        got[(exp.kind, exp.id)] = ReturnRow(exp.id, exp.kind, sheet, exp.row, _inputs(row, present, exp.inputs), letters)
+    return True
+
+
+def _read_by_id(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], header_row: int,
+                id_col: int, kind_col: int | None, present: list[tuple[str, int]], letters: dict[str, str]) -> None:
+    """Rows found by their ID wherever they are (sorted, moved, or with rows added or removed)."""
     known = {(e.kind, e.id): e for e in expected}
     known_ids = {e.id: e for e in expected}
     seen_here: dict[tuple[str, str], int] = {}
-    kind_col = cols.get("kind")
     got = ret.rows
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         width = len(row)
-        rid = row[id_col] if id_col < width else None
-        if rid is None or rid == "":
-            continue
-        if type(rid) is not str:
-            rid = str(int(rid)) if isinstance(rid, float) and rid.is_integer() else str(rid)
-        rid = rid.strip()
+        rid = _id_text(row[id_col]) if id_col < width else ""
         if not rid:
             continue
         kind = row[kind_col] if kind_col is not None and kind_col < width else None
@@ -290,15 +339,9 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
                     f"ID '{rid}' står också på rad {seen_here[key]}; bara den första raden läses")
             continue
         seen_here[key] = r + 1
-        wanted = exp.inputs
-        raw = {}
-        for k, c in present:
-            if k in wanted:
-                v = row[c] if c < width else None
-                raw[k] = None if v == "" else v
-        got[key] = ReturnRow(exp.id, exp.kind, sheet, r + 1, raw, letters)
+        got[key] = ReturnRow(exp.id, exp.kind, sheet, r + 1, _inputs(row, present, exp.inputs), letters)
     for exp in expected:
-        if (exp.kind, exp.id) not in ret.rows:
+        if (exp.kind, exp.id) not in got:
             ret.add(sheet, f"A{exp.row}", exp.id, "rad-saknas",
                     f"raden för {exp.kind.lower()} {exp.id} saknas (borttagen eller ID ändrat); den rapporteras som tom")
 

@@ -323,7 +323,10 @@ def _start_of_path(ind: Indicator, t: ValueTarget) -> tuple[float | None, int | 
 
 def uses_previous(ind: Indicator) -> bool:
     """Whether a suggestion for ``ind`` needs its previous outcome (a direction or a yearly change)."""
-    return any(type(t) in (DirectionTarget, ChangeTarget) for t in ind.targets)
+    for t in ind.targets:
+        if type(t) is DirectionTarget or type(t) is ChangeTarget:
+            return True
+    return False
 
 
 def previous_outcome(ind: Indicator, year: int) -> float | None:

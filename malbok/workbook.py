@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,16 +51,16 @@ class Row:
     scale: Scale | None = None
     indicator: Indicator | None = None
     inputs: tuple[str, ...] = ()
-    values: dict[str, object] = field(default_factory=dict)  # shown texts of goal and programme rows
+    values: Mapping[str, object] | None = None  # shown texts of goal and programme rows
     depth: int = 0
     year: int = 0  # the period's year: an indicator row's texts depend on it
     _shown: dict[str, object] | None = field(default=None, repr=False, compare=False)
 
-    def display(self) -> dict[str, object]:
+    def display(self) -> Mapping[str, object]:
         """Every text the sheet shows beside the inputs, made on first use (reading a return needs none)."""
         if self._shown is None:
-            ind = self.indicator
-            self._shown = self.values if ind is None else {**self.values, **indicator_texts(ind, self.year)}
+            ind, values = self.indicator, self.values or {}
+            self._shown = values if ind is None else {**values, **indicator_texts(ind, self.year)}
         return self._shown
 
 
@@ -112,7 +112,12 @@ def indicator_texts(ind: Indicator, year: int, full: bool = True) -> dict[str, s
 
 
 def _indicator_row(ind: Indicator, period: Period, assess: Scale | None, depth: int) -> Row:
-    rank = ind.measure != Measure.RANK and any(isinstance(t, RankTarget) for t in ind.targets)
+    rank = False  # a rank input beside the outcome, when a rank target is set on another measure
+    if ind.measure is not Measure.RANK:
+        for t in ind.targets:
+            if type(t) is RankTarget:
+                rank = True
+                break
     return Row(ind.id, KIND_INDICATOR, "Indikator", ind.short, assess, ind, _INPUTS[rank, assess is not None],
                depth=depth, year=period.year)
 
