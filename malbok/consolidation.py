@@ -155,24 +155,30 @@ class _UnitPlan:
         self.expected: list[Expected] = []
         self.rows: list[Row] = []
         self.areas: list[str] = []
+        self.goals: list[tuple[int, list[int]]] = []
+        rows, goals = self.rows, self.goals
         for sp in plan_workbook(model, period, unit.code).sheets:
             name, title = sp.name, sp.title
+            goal: tuple[str, list[int]] = ("", [])
             for at, r in enumerate(sp.rows, FIRST_DATA_ROW):
                 self.expected.append(Expected(name, r.id, r.kind, at, r.scale.id if r.scale else "", r.inputs))
-                if r.kind != KIND_CONTEXT:
-                    self.rows.append(r)
-                    self.areas.append(title)
-        at = {r.id: i for i, r in enumerate(self.rows) if r.kind == KIND_INDICATOR}
-        self.goals = [(i, [at[x.id] for x in model.indicators_of(r.id) if x.id in at])
-                      for i, r in enumerate(self.rows) if r.kind == KIND_GOAL]
+                if r.kind == KIND_CONTEXT:
+                    continue
+                if r.kind == KIND_GOAL:  # a goal's indicators follow it in the sheet
+                    goal = (r.id, [])
+                    goals.append((len(rows), goal[1]))
+                elif r.indicator is not None and r.indicator.goal == goal[0]:
+                    goal[1].append(len(rows))
+                rows.append(r)
+                self.areas.append(title)
 
 
 class _FileCheck:
     """Checks one return's rows against its unit's rows: the values read, each row's suggestion, and findings.
 
     The result per row is a list ``[Utfall, Placering, Bedömning, Suggestion,
-    Kommentar, Åtgärder, Cell, Fil]``, in the order of the unit's rows; the
-    Data records are made from it and the unit's rows by :func:`_records`.
+    ReturnRow or None]``, in the order of the unit's rows; the Data records are
+    made from it and the unit's rows by :func:`_records`.
     """
 
     def __init__(self, ctx: _Ctx, ret: Return):
@@ -181,7 +187,7 @@ class _FileCheck:
     def rows(self, up: _UnitPlan) -> tuple[list[list[Any]], int]:
         ctx, ret = self.ctx, self.ret
         year, point = ctx.period.year, ctx.period.point
-        got, name = ret.rows, ret.name
+        got = ret.rows
         out: list[list[Any]] = []
         assessed: list[tuple[int, ReturnRow]] = []  # goal and programme rows, assessed after the indicators
         filled = 0
@@ -190,21 +196,23 @@ class _FileCheck:
             ind = row.indicator
             if ind is None:  # goals and programmes: assessed after their indicators
                 if rr is None:
-                    out.append([None, None, "", _NONE, "", "", "", ""])
+                    out.append([None, None, "", _NONE, None])
                     continue
                 own = "assessment" in row.inputs
                 if rr.filled("assessment" if own else "comment"):
                     filled += 1
                 if own:
                     assessed.append((len(out), rr))
-                out.append([None, None, "", _NONE, _text_of(rr.raw, "comment"), _text_of(rr.raw, "actions"), "", name])
+                out.append([None, None, "", _NONE, rr])
                 continue
             if rr is None:
                 sug = suggest_indicator(ind, None, year, point, ctx.previous(ind), None, None)
-                out.append([None, None, "", sug, "", "", "", ""])
+                out.append([None, None, "", sug, None])
                 continue
-            raw = rr.raw
-            value = self._number(rr, "outcome", ind.measure, row.id)
+            value = rr.raw.get("outcome")
+            measure = ind.measure
+            if type(value) is not float or not (measure is Measure.NUMBER or measure is Measure.PERCENT and 1 < value <= 100):
+                value = self._number(rr, "outcome", measure, row.id)  # anything but a plain number in range
             rank = self._number(rr, "rank", Measure.RANK, row.id) if "rank" in row.inputs else None
             if value is not None or rr.filled("outcome"):
                 filled += 1
@@ -213,7 +221,7 @@ class _FileCheck:
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
             sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
             label = self._assessment(rr, row, sug) if row.scale is not None else ""
-            out.append([value, rank, label, sug, _text_of(raw, "comment"), _text_of(raw, "actions"), rr.cell("outcome"), name])
+            out.append([value, rank, label, sug, rr])
         for i, inds in up.goals:
             meaning = combine_goal([out[j][3].meaning for j in inds])
             out[i][3] = Suggestion(meaning, "utifrån indikatorerna" if meaning else "inga indikatorer med målvärde att bedöma")
@@ -280,13 +288,18 @@ def _text_of(raw: dict[str, Any], key: str) -> str:
     return v.strip() if type(v) is str else _text(v)
 
 
-def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]]) -> list[tuple[Any, ...]]:
-    """The unit's Data records: its rows as the model gives them, with what was read and suggested."""
+def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[Any, ...]]:
+    """The unit's Data records: its rows as the model gives them, with what was read (from the file ``name``) and suggested."""
     period = ctx.period
     pid, year, code, uname = period.id, period.year, up.unit.code, up.unit.name
     out: list[tuple[Any, ...]] = []
-    for area, row, (value, rank, label, sug, comment, actions, cell, name) in zip(up.areas, up.rows, results, strict=True):
+    for area, row, (value, rank, label, sug, rr) in zip(up.areas, up.rows, results, strict=True):
         ind = row.indicator
+        if rr is None:
+            comment = actions = cell = file = ""
+        else:
+            comment, actions, file = _text_of(rr.raw, "comment"), _text_of(rr.raw, "actions"), name
+            cell = rr.cell("outcome") if ind is not None else ""
         if ind is not None:
             texts = indicator_texts(ind, year, full=False)
             parent, measure, target = ind.goal or "", texts["measure"], texts["target_now"]
@@ -297,7 +310,7 @@ def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]]) -> list[tuple[A
             measure = target = ""
             proposal, why = (_label(row.scale, sug), sug.reason) if "assessment" in row.inputs else ("", "")
         out.append((pid, code, uname, area, row.id, row.kind, row.level, parent, row.text, measure, value, rank, target,
-                    label, proposal, why, comment, actions, name, cell, "enhet", sug))
+                    label, proposal, why, comment, actions, file, cell, "enhet", sug))
     return out
 
 
@@ -359,7 +372,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     chosen, status = choose_among_duplicates(accepted, prefer_set)
     checked_of = {id(c.ret): c for c in results}
 
-    read: list[tuple[_UnitPlan, list[list[Any]]]] = []  # every unit with rows: what was read from it
+    read: list[tuple[_UnitPlan, list[list[Any]], str]] = []  # every unit with rows: what was read from it, and the file
     unit_rows: list[dict[str, Any]] = []
     for u in model.units:
         up = run.unit_plan(u.code)
@@ -371,13 +384,13 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
             st = status.get(u.code, "saknas")
             if st == "saknas":
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
-            read.append((up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0]))
+            read.append((up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0], ""))
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
                               "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
             continue
         c = checked_of[id(ret)]
         ret.findings += c.row_findings  # only the chosen file's rows count
-        read.append((up, c.results))
+        read.append((up, c.results, ret.name))
         unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
                           "Rader": total, "Ifyllda": c.filled, "Andel ifylld": round(c.filled / total, 4) if total else 1.0,
                           "Fel": 0, "Varningar": 0})
@@ -385,7 +398,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     findings = gather_findings(findings, returns, unit_rows)
     checked = time.perf_counter()
 
-    records = [rec for up, res in read for rec in _records(run.ctx, up, res)]
+    records = [rec for up, res, name in read for rec in _records(run.ctx, up, res, name)]
     records += _council_rows(run.ctx, records)
     columns = list(zip(*records, strict=True)) if records else [()] * len(DATA_COLUMNS)
     data = pd.DataFrame({name: list(columns[i]) for i, name in enumerate(DATA_COLUMNS)}, columns=list(DATA_COLUMNS))
