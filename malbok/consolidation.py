@@ -8,6 +8,7 @@ for a bad file: every problem becomes a :class:`~malbok.findings.Finding`.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -548,9 +549,10 @@ def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path
 def gather_findings(findings: list[Finding], returns: Iterable[Any], unit_rows: list[dict[str, Any]]) -> list[Finding]:
     """All findings (the run's and every file's), sorted; each unit row gets its counts of errors and warnings."""
     findings = _sorted_findings([*findings, *(f for r in returns for f in r.findings)])
+    counts = Counter((f.unit, f.severity) for f in findings)
     for row in unit_rows:
-        row["Fel"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == ERROR)
-        row["Varningar"] = sum(1 for f in findings if f.unit == row["Enhet"] and f.severity == WARNING)
+        row["Fel"] = counts[row["Enhet"], ERROR]
+        row["Varningar"] = counts[row["Enhet"], WARNING]
     return findings
 
 

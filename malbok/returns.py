@@ -302,8 +302,12 @@ def _read_in_place(ret: Return, sheet: str, rows: list[list[Any]], expected: lis
             return False
         row = rows[r]
         width = len(row)
-        if (id_col >= width or _id_text(row[id_col]) != exp.id
-                or kind_col is not None and (kind_col >= width or _id_text(row[kind_col]) != exp.kind)):
+        if id_col >= width or kind_col is not None and kind_col >= width:
+            return False
+        rid = row[id_col]
+        if rid != exp.id and _id_text(rid) != exp.id:
+            return False
+        if kind_col is not None and row[kind_col] != exp.kind and _id_text(row[kind_col]) != exp.kind:
             return False
         found.append((exp, row))
     if len({(e.kind, e.id) for e in expected}) != len(expected):

@@ -290,3 +290,32 @@ def test_cli_exit_codes(tmp_path, hallefors):
     assert (tmp_path / "KF.xlsx").exists() and "fel" in res.output
     res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), "--strict"])
     assert res.exit_code == 1
+
+
+def test_moved_and_duplicated_rows_read_by_id(hallsberg, tmp_path):
+    """A sheet read where the writer put its rows gives the same as one whose rows were moved;
+    a copied row is read once, from its first place."""
+    from malbok.returns import read_return
+
+    p = parse_period(hallsberg, PERIOD)
+    (book,) = generate(hallsberg, PERIOD, tmp_path, units=["SN"])
+    fill_workbook(book.path, hallsberg, p, "SN")
+    as_written = read_return(book.path)
+    moved = tmp_path / "flyttad.xlsx"
+    wb = openpyxl.load_workbook(book.path)
+    ws = next(w for w in wb.worksheets if w.sheet_state == "visible" and w.cell(4, 1).value == "ID")
+    first, last = 5, ws.max_row
+    rows = [[c.value for c in ws[r]] for r in range(first, last + 1)]
+    for r, values in enumerate(reversed(rows), first):  # the rows upside down, as a sort would leave them
+        for c, v in enumerate(values, 1):
+            ws.cell(r, c).value = v
+    for c, v in enumerate(rows[-1], 1):  # and the last row copied below, with another outcome
+        ws.cell(last + 1, c).value = v
+    outcome = next(c for c in range(1, ws.max_column + 1) if ws.cell(4, c).value == "Utfall")
+    ws.cell(last + 1, outcome).value = 12345
+    wb.save(moved)
+    again = read_return(moved)
+    assert {k: r.raw for k, r in again.rows.items()} == {k: r.raw for k, r in as_written.rows.items()}
+    dup = [f for f in again.findings if f.code == "dubblett-id"]
+    assert len(dup) == 1 and dup[0].row_id == rows[-1][0] and dup[0].sheet == ws.title
+    assert not [f for f in as_written.findings if f.severity == "fel"]
