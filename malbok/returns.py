@@ -279,12 +279,13 @@ def _id_text(v: Any) -> str:
 
 
 def _inputs(row: list[Any], present: list[tuple[str, int]], wanted: tuple[str, ...]) -> dict[str, Any]:
+    """The row's input cells that the row has (``wanted``), empty ones as None."""
     width = len(row)
     raw = {}
     for k, c in present:
         if k in wanted:
             v = row[c] if c < width else None
-            raw[k] = None if v == "" else v
+            raw[k] = v if v != "" else None
     return raw
 
 

@@ -343,11 +343,9 @@ def previous_outcome(ind: Indicator, year: int) -> float | None:
 
 def combine_goal(meanings: list[Meaning | None]) -> Meaning | None:
     """A goal's suggestion from its indicators' suggestions."""
-    ms = [m for m in meanings if m in MEANING_RANK]
+    ms = {m for m in meanings if m in MEANING_RANK}
     if not ms:
         return None
-    if all(m == Meaning.REACHED for m in ms):
-        return Meaning.REACHED
-    if all(m == Meaning.NOT_REACHED for m in ms):
-        return Meaning.NOT_REACHED
+    if len(ms) == 1 and (Meaning.REACHED in ms or Meaning.NOT_REACHED in ms):
+        return ms.pop()  # all reached, or none
     return Meaning.ON_THE_WAY
