@@ -384,7 +384,7 @@ def export(
 def demo(
     out_dir: Path = typer.Option(Path("demo"), "--out", help="Mapp där allt skrivs (standard: demo)"),
     model: Path = typer.Option(None, "--model", help="Styrmodell (standard: den medföljande Hallsbergsmodellen)"),
-    period: str = typer.Option(None, "--period", help="Period (standard: delårsrapporten modellens andra år)"),
+    period: str = typer.Option(None, "--period", help="Period (standard: delårsrapporten modellens andra år; rapporterar ingen då, perioden där flest enheter rapporterar)"),
 ) -> None:
     """Hela varvet på en exempelmodell: arbetsböcker, ifyllda svar, KF.xlsx, Word-kapitel och CSV."""
     with _progress() as prog:

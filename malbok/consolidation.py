@@ -54,7 +54,9 @@ class Consolidation(FindingsSummary):
     units: pd.DataFrame
     files_read: int = 0
     files: list[Path] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: "läsning och kontroll", "sammanställning"
+    # seconds: "enheternas rader" (what each unit reports, from the model), "läsning och kontroll" (the files),
+    # "sammanställning" (council-level rows and the tables)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 
@@ -362,6 +364,9 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
                  progress: Callable[[str], None] | None, values: dict[str, dict[str, list[list[Any]]]] | None) -> Consolidation:
     model = run.model
     started = time.perf_counter()
+    for u in model.units:  # what each unit reports, from the model: also for the units that send nothing
+        run.unit_plan(u.code)
+    planned = time.perf_counter()
     results = _check_files(run, files, progress)
     results += [run.check(read_values(name, sheets, run.expected_for)) for name, sheets in (values or {}).items()]
     returns = [c.ret for c in results]
@@ -406,7 +411,8 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     for col in ("Utfall", "Placering"):
         data[col] = pd.to_numeric(data[col], errors="coerce").astype("float64")
     units = pd.DataFrame(unit_rows, columns=list(UNIT_COLUMNS))
-    timings = {"läsning och kontroll": checked - started, "sammanställning": time.perf_counter() - checked}
+    timings = {"enheternas rader": planned - started, "läsning och kontroll": checked - planned,
+               "sammanställning": time.perf_counter() - checked}
     return Consolidation(model, run.period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files,
                          timings=timings)
 

@@ -142,12 +142,23 @@ def bundled_model(name: str = "hallsberg") -> Path:
 
 
 def default_period(model: Model) -> str:
-    """The demo's period: the delårsrapport (else the first occasion) of the mandate's second year."""
+    """The demo's period: the delårsrapport (else the first occasion) of the mandate's second year;
+    when nobody reports then, the period of the mandate where the most units report (the first of equals)."""
     from .model import OccasionKind
+    from .periods import parse_period, periods_of_year
+    from .workbook import plan_workbook
 
     occ = next((o for o in model.occasions if o.kind == OccasionKind.INTERIM), model.occasions[0])
     year = min(model.mandate.start + 1, model.mandate.end)
-    return f"{year}-{occ.id}"
+    first = parse_period(model, f"{year}-{occ.id}")
+    candidates = [p for y in range(model.mandate.start, model.mandate.end + 1) for p in periods_of_year(model, y)]
+    def reporting(p: Period) -> int:
+        return sum(1 for u in model.units if plan_workbook(model, p, u.code).sheets)
+
+    if reporting(first):
+        return first.id
+    best = max(candidates, key=reporting)  # max keeps the first of equals
+    return best.id
 
 
 def run_demo(out: Path, model_path: str | Path | None = None, period: str | None = None, progress=None) -> dict:  # noqa: ANN001

@@ -202,3 +202,19 @@ def test_workbook_carries_the_units_extract(hallefors_books, hallefors):
         assert carried == hallefors.for_unit(ident["enhet"])
         assert carried.fingerprint() == ident["modellhash"]
     assert any(len(embedded_model(p).goals) < len(hallefors.goals) for p in paths)
+
+
+@pytest.mark.parametrize("name", ["hallsberg", "hallefors", "soderhamn"])
+def test_demo_period_has_something_to_report(name):
+    """The demo's default period is one where units report (Hällefors's second-year delår has nothing)."""
+    from malbok.demodata import default_period
+    from malbok.load import load_model
+    from malbok.periods import parse_period
+    from malbok.workbook import plan_workbook
+
+    model = load_model(TEMPLATES / f"{name}.yaml")
+    period = parse_period(model, default_period(model))
+    reporting = [u.code for u in model.units if plan_workbook(model, period, u.code).sheets]
+    assert len(reporting) >= 2
+    if name == "hallsberg":
+        assert period.id == "2016-delar"  # the README's quick start shows this period
