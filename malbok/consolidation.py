@@ -87,6 +87,9 @@ def collect_paths(returns: Iterable[str | Path] | str | Path) -> tuple[list[Path
 
 
 def _label_in_scale(scale: Scale, raw: Any) -> str | None:
+    for lab in scale.labels:  # chosen from the list: exactly a label
+        if lab.label == raw:
+            return lab.label
     text = " ".join(str(raw).split())
     for lab in scale.labels:
         if lab.label == text:
@@ -151,12 +154,13 @@ class _UnitPlan:
     indicators in this unit's rows.
     """
 
-    __slots__ = ("unit", "rows", "areas", "expected", "goals")
+    __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals")
 
     def __init__(self, model: Model, period: Period, unit: Unit):
         self.unit = unit
         self.expected: list[Expected] = []
         self.rows: list[Row] = []
+        self.keys: list[tuple[str, str]] = []  # (kind, ID) of each row, as returns are read
         self.areas: list[str] = []
         self.goals: list[tuple[int, list[int]]] = []
         rows, goals = self.rows, self.goals
@@ -173,6 +177,7 @@ class _UnitPlan:
                 elif r.indicator is not None and r.indicator.goal == goal[0]:
                     goal[1].append(len(rows))
                 rows.append(r)
+                self.keys.append((r.kind, r.id))
                 self.areas.append(title)
 
 
@@ -190,12 +195,12 @@ class _FileCheck:
     def rows(self, up: _UnitPlan) -> tuple[list[list[Any]], int]:
         ctx, ret = self.ctx, self.ret
         year, point = ctx.period.year, ctx.period.point
-        got = ret.rows
+        get = ret.rows.get
         out: list[list[Any]] = []
         assessed: list[tuple[int, ReturnRow]] = []  # goal and programme rows, assessed after the indicators
         filled = 0
-        for row in up.rows:
-            rr = got.get((row.kind, row.id)) if got else None
+        for row, key in zip(up.rows, up.keys, strict=True):
+            rr = get(key)
             ind = row.indicator
             if ind is None:  # goals and programmes: assessed after their indicators
                 if rr is None:
@@ -266,19 +271,18 @@ class _FileCheck:
         scale = row.scale
         assert scale is not None
         raw = rr.raw.get("assessment")
-        cell = rr.cell("assessment")
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.ret.add(rr.sheet, cell, row.id, "bedomning-saknas", f"{row.kind.lower()} {row.id} saknar bedömning", ERROR)
+            self.ret.add(rr.sheet, rr.cell("assessment"), row.id, "bedomning-saknas", f"{row.kind.lower()} {row.id} saknar bedömning", ERROR)
             return ""
         label = _label_in_scale(scale, raw)
         if label is None:
-            self.ret.add(rr.sheet, cell, row.id, "ej-i-skalan",
+            self.ret.add(rr.sheet, rr.cell("assessment"), row.id, "ej-i-skalan",
                          f"'{_text(raw)}' finns inte i skalan; välj en av: {', '.join(lab.label for lab in scale.labels)}", ERROR)
             return ""
         own = scale.step(label)
         mine = MEANING_RANK.get(sug.meaning) if sug.meaning else None
         if own is not None and mine is not None and mine - own > 1:
-            self.ret.add(rr.sheet, cell, row.id, "for-optimistisk",
+            self.ret.add(rr.sheet, rr.cell("assessment"), row.id, "for-optimistisk",
                          f"bedömningen '{label}' är mer än ett steg mer positiv än malboks förslag '{_label(scale, sug)}' ({sug.reason})", WARNING)
         return label
 
