@@ -319,3 +319,20 @@ def test_moved_and_duplicated_rows_read_by_id(hallsberg, tmp_path):
     dup = [f for f in again.findings if f.code == "dubblett-id"]
     assert len(dup) == 1 and dup[0].row_id == rows[-1][0] and dup[0].sheet == ws.title
     assert not [f for f in as_written.findings if f.severity == "fel"]
+
+
+@pytest.mark.parametrize("name", ["hallsberg", "hallefors", "soderhamn"])
+def test_consolidation_expects_the_rows_the_writer_registers(name):
+    """The rows a consolidation expects of each unit are the ones the writer puts in the file's registry."""
+    from malbok.consolidation import _UnitPlan
+    from malbok.load import load_model
+    from malbok.periods import periods_of_year
+    from malbok.workbook import expected_rows, plan_workbook
+
+    model = load_model(TEMPLATES / f"{name}.yaml")
+    checked = 0
+    for period in periods_of_year(model, model.mandate.start + 1):
+        for u in model.units:
+            assert _UnitPlan(model, period, u).expected == expected_rows(plan_workbook(model, period, u.code))
+            checked += 1
+    assert checked
