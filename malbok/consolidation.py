@@ -26,7 +26,9 @@ from .targets import (
     Suggestion,
     combine_goal,
     previous_outcome,
+    single_value_target,
     suggest_indicator,
+    suggest_single_value,
     uses_previous,
 )
 from .util import no_cycle_collection
@@ -227,7 +229,11 @@ class _FileCheck:
             elif not rr.filled("comment"):
                 ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-            sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
+            only = single_value_target(ind)
+            if only is not None:
+                sug = suggest_single_value(ind, only, value, point)
+            else:
+                sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
             label = self._assessment(rr, row, sug) if row.scale is not None else ""
             out.append([value, rank, label, sug, rr])
         for i, inds in up.goals:

@@ -296,26 +296,29 @@ def _read_in_place(ret: Return, sheet: str, rows: list[list[Any]], expected: lis
     n = len(rows)
     if n - header_row - 1 != len(expected):
         return False
-    found = []
+    last = max([id_col, kind_col or 0, *(c for _k, c in present)])  # shorter rows are read by ID
+    pairs_of: dict[tuple[str, ...], list[tuple[str, int]]] = {}  # a row's inputs -> their columns
+    read: dict[tuple[str, str], ReturnRow] = {}
     for exp in expected:
         r = exp.row - 1
         if r <= header_row or r >= n:
             return False
         row = rows[r]
-        width = len(row)
-        if id_col >= width or kind_col is not None and kind_col >= width:
+        if len(row) <= last:
             return False
         rid = row[id_col]
         if rid != exp.id and _id_text(rid) != exp.id:
             return False
         if kind_col is not None and row[kind_col] != exp.kind and _id_text(row[kind_col]) != exp.kind:
             return False
-        found.append((exp, row))
-    if len({(e.kind, e.id) for e in expected}) != len(expected):
-        return False
-    got = ret.rows
-    for exp, row in found:
-        got[(exp.kind, exp.id)] = ReturnRow(exp.id, exp.kind, sheet, exp.row, _inputs(row, present, exp.inputs), letters)
+        key = (exp.kind, exp.id)
+        if key in read:  # the same row twice: read by ID, which says so
+            return False
+        pairs = pairs_of.get(exp.inputs)
+        if pairs is None:
+            pairs = pairs_of[exp.inputs] = [(k, c) for k, c in present if k in exp.inputs]
+        read[key] = ReturnRow(exp.id, exp.kind, sheet, exp.row, {k: v if (v := row[c]) != "" else None for k, c in pairs}, letters)
+    ret.rows.update(read)
     return True
 
 

@@ -231,12 +231,9 @@ def suggest_indicator(
     previous: float | None = None, rank: float | None = None, previous_rank: float | None = None,
 ) -> Suggestion:
     """malbok's suggestion for one indicator's outcome at a period (year, time point ``at``)."""
-    targets = ind.targets
-    if len(targets) == 1 and type(targets[0]) is ValueTarget:  # the common case: one value by a year, from the baseline
-        if outcome is None:
-            return Suggestion(None, "utfall saknas")
-        t, base = targets[0], ind.baseline
-        return suggest_value(outcome, t.value, t.year, at, base.value if base else None, base.year if base else None, t.comparison)
+    only = single_value_target(ind)
+    if only is not None:
+        return suggest_single_value(ind, only, outcome, at)
     considered = _considered(ind, year)
     if considered is None:
         return Suggestion(None, "redovisas utan målvärde; inget förslag")
@@ -258,6 +255,20 @@ def suggest_indicator(
     worst = most_cautious([s.meaning for s in assessed])  # type: ignore[misc]
     reason = "; ".join(s.reason for s in assessed if s.meaning == worst)
     return Suggestion(worst, reason)
+
+
+def single_value_target(ind: Indicator) -> ValueTarget | None:
+    """The indicator's target when it is one value by a year (the common case), else None."""
+    targets = ind.targets
+    return targets[0] if len(targets) == 1 and type(targets[0]) is ValueTarget else None
+
+
+def suggest_single_value(ind: Indicator, t: ValueTarget, outcome: float | None, at: float) -> Suggestion:
+    """:func:`suggest_indicator` for an indicator whose one target is ``t``: on the path from its baseline."""
+    if outcome is None:
+        return Suggestion(None, "utfall saknas")
+    base = ind.baseline
+    return suggest_value(outcome, t.value, t.year, at, base.value if base else None, base.year if base else None, t.comparison)
 
 
 def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]] | None:
