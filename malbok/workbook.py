@@ -54,7 +54,7 @@ class Row:
     values: Mapping[str, object] | None = None  # shown texts of goal and programme rows
     depth: int = 0
     year: int = 0  # the period's year: an indicator row's texts depend on it
-    _shown: dict[str, object] | None = field(default=None, repr=False, compare=False)
+    _shown: Mapping[str, object] | None = field(default=None, repr=False, compare=False)
 
     def display(self) -> Mapping[str, object]:
         """Every text the sheet shows beside the inputs, made on first use (reading a return needs none)."""
