@@ -152,6 +152,7 @@ def default_period(model: Model) -> str:
     year = min(model.mandate.start + 1, model.mandate.end)
     first = parse_period(model, f"{year}-{occ.id}")
     candidates = [p for y in range(model.mandate.start, model.mandate.end + 1) for p in periods_of_year(model, y)]
+
     def reporting(p: Period) -> int:
         return sum(1 for u in model.units if plan_workbook(model, p, u.code).sheets)
 

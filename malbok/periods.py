@@ -117,15 +117,14 @@ def unit_scope(model: Model, period: Period, unit: str) -> list[AreaScope]:
     """What ``unit`` reports at ``period``, per area in model order (empty areas dropped)."""
     scopes = {a.id: AreaScope(a.id) for a in model.areas}
     for g in model.goals_involving(unit):
-        # goal_due and indicator_due, with the goal's part worked out once
+        # indicator_due for the goal's indicators, with the goal's part worked out once
         inds: list[Indicator] = []
-        owns = False
+        reporters = g.reporters
         if goal_valid(model, g, period.year):
-            level_follow_up = model.level(g.level).follow_up
-            default, reporters = g.follow_up or level_follow_up, g.reporters
+            default = g.follow_up or model.level(g.level).follow_up
             inds = [i for i in model.indicators_of(g.id)
                     if unit in (i.units or reporters) and _follows_up(i.follow_up, default, period)]
-            owns = unit in reporters and _follows_up(g.follow_up, level_follow_up, period)
+        owns = unit in reporters and goal_due(model, g, period)
         if not owns and not inds:
             continue
         context = []
