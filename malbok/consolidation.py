@@ -26,15 +26,13 @@ from .targets import (
     Suggestion,
     combine_goal,
     previous_outcome,
-    single_value_target,
     suggest_indicator,
-    suggest_single_value,
     uses_previous,
 )
 from .util import no_cycle_collection
 from .values import cell_text as _text
 from .values import parse_number
-from .workbook import FIRST_DATA_ROW, Row, indicator_texts, plan_workbook
+from .workbook import Row, expected_rows, indicator_texts, plan_workbook
 
 COUNCIL = "Kommunen"
 DATA_COLUMNS = (
@@ -159,18 +157,17 @@ class _UnitPlan:
     __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals")
 
     def __init__(self, model: Model, period: Period, unit: Unit):
+        plan = plan_workbook(model, period, unit.code)
         self.unit = unit
-        self.expected: list[Expected] = []
+        self.expected: list[Expected] = expected_rows(plan)
         self.rows: list[Row] = []
         self.keys: list[tuple[str, str]] = []  # (kind, ID) of each row, as returns are read
         self.areas: list[str] = []
         self.goals: list[tuple[int, list[int]]] = []
         rows, goals = self.rows, self.goals
-        for sp in plan_workbook(model, period, unit.code).sheets:
-            name, title = sp.name, sp.title
+        for sp in plan.sheets:
             goal: tuple[str, list[int]] = ("", [])
-            for at, r in enumerate(sp.rows, FIRST_DATA_ROW):
-                self.expected.append(Expected(name, r.id, r.kind, at, r.scale.id if r.scale else "", r.inputs))
+            for r in sp.rows:
                 if r.kind == KIND_CONTEXT:
                     continue
                 if r.kind == KIND_GOAL:  # a goal's indicators follow it in the sheet
@@ -180,7 +177,7 @@ class _UnitPlan:
                     goal[1].append(len(rows))
                 rows.append(r)
                 self.keys.append((r.kind, r.id))
-                self.areas.append(title)
+                self.areas.append(sp.title)
 
 
 class _FileCheck:
@@ -219,21 +216,14 @@ class _FileCheck:
                 sug = suggest_indicator(ind, None, year, point, ctx.previous(ind), None, None)
                 out.append([None, None, "", sug, None])
                 continue
-            value = rr.raw.get("outcome")
-            measure = ind.measure
-            if type(value) is not float or not (measure is Measure.NUMBER or measure is Measure.PERCENT and 1 < value <= 100):
-                value = self._number(rr, "outcome", measure, row.id)  # anything but a plain number in range
+            value = self._number(rr, "outcome", ind.measure, row.id)
             rank = self._number(rr, "rank", Measure.RANK, row.id) if "rank" in row.inputs else None
             if value is not None or rr.filled("outcome"):
                 filled += 1
             elif not rr.filled("comment"):
                 ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-            only = single_value_target(ind)
-            if only is not None:
-                sug = suggest_single_value(ind, only, value, point)
-            else:
-                sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
+            sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
             label = self._assessment(rr, row, sug) if row.scale is not None else ""
             out.append([value, rank, label, sug, rr])
         for i, inds in up.goals:

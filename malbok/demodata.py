@@ -151,15 +151,14 @@ def default_period(model: Model) -> str:
     occ = next((o for o in model.occasions if o.kind == OccasionKind.INTERIM), model.occasions[0])
     year = min(model.mandate.start + 1, model.mandate.end)
     first = parse_period(model, f"{year}-{occ.id}")
-    candidates = [p for y in range(model.mandate.start, model.mandate.end + 1) for p in periods_of_year(model, y)]
 
     def reporting(p: Period) -> int:
         return sum(1 for u in model.units if plan_workbook(model, p, u.code).sheets)
 
     if reporting(first):
         return first.id
-    best = max(candidates, key=reporting)  # max keeps the first of equals
-    return best.id
+    candidates = [p for y in range(model.mandate.start, model.mandate.end + 1) for p in periods_of_year(model, y)]
+    return max(candidates, key=reporting).id  # max keeps the first of equals
 
 
 def run_demo(out: Path, model_path: str | Path | None = None, period: str | None = None, progress=None) -> dict:  # noqa: ANN001

@@ -278,15 +278,22 @@ def _id_text(v: Any) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
 
 
-def _inputs(row: list[Any], present: list[tuple[str, int]], wanted: tuple[str, ...]) -> dict[str, Any]:
-    """The row's input cells that the row has (``wanted``), empty ones as None."""
+def _inputs(row: list[Any], columns: list[tuple[str, int]]) -> dict[str, Any]:
+    """The row's input cells by their columns, empty ones as None."""
     width = len(row)
-    raw = {}
-    for k, c in present:
-        if k in wanted:
-            v = row[c] if c < width else None
-            raw[k] = v if v != "" else None
-    return raw
+    return {k: v if c < width and (v := row[c]) != "" else None for k, c in columns}
+
+
+class _InputColumns(dict):
+    """A row's inputs -> the columns of those present in the sheet (worked out once per kind of row)."""
+
+    def __init__(self, present: list[tuple[str, int]]):
+        super().__init__()
+        self.present = present
+
+    def __missing__(self, wanted: tuple[str, ...]) -> list[tuple[str, int]]:
+        found = self[wanted] = [(k, c) for k, c in self.present if k in wanted]
+        return found
 
 
 def _read_in_place(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], header_row: int,
@@ -297,7 +304,7 @@ def _read_in_place(ret: Return, sheet: str, rows: list[list[Any]], expected: lis
     if n - header_row - 1 != len(expected):
         return False
     last = max([id_col, kind_col or 0, *(c for _k, c in present)])  # shorter rows are read by ID
-    pairs_of: dict[tuple[str, ...], list[tuple[str, int]]] = {}  # a row's inputs -> their columns
+    columns = _InputColumns(present)
     read: dict[tuple[str, str], ReturnRow] = {}
     for exp in expected:
         r = exp.row - 1
@@ -314,10 +321,7 @@ def _read_in_place(ret: Return, sheet: str, rows: list[list[Any]], expected: lis
         key = (exp.kind, exp.id)
         if key in read:  # the same row twice: read by ID, which says so
             return False
-        pairs = pairs_of.get(exp.inputs)
-        if pairs is None:
-            pairs = pairs_of[exp.inputs] = [(k, c) for k, c in present if k in exp.inputs]
-        read[key] = ReturnRow(exp.id, exp.kind, sheet, exp.row, {k: v if (v := row[c]) != "" else None for k, c in pairs}, letters)
+        read[key] = ReturnRow(exp.id, exp.kind, sheet, exp.row, _inputs(row, columns[exp.inputs]), letters)
     ret.rows.update(read)
     return True
 
@@ -328,6 +332,7 @@ def _read_by_id(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
     known = {(e.kind, e.id): e for e in expected}
     known_ids = {e.id: e for e in expected}
     seen_here: dict[tuple[str, str], int] = {}
+    columns = _InputColumns(present)
     got = ret.rows
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
@@ -347,7 +352,7 @@ def _read_by_id(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
                     f"ID '{rid}' står också på rad {seen_here[key]}; bara den första raden läses")
             continue
         seen_here[key] = r + 1
-        got[key] = ReturnRow(exp.id, exp.kind, sheet, r + 1, _inputs(row, present, exp.inputs), letters)
+        got[key] = ReturnRow(exp.id, exp.kind, sheet, r + 1, _inputs(row, columns[exp.inputs]), letters)
     for exp in expected:
         if (exp.kind, exp.id) not in got:
             ret.add(sheet, f"A{exp.row}", exp.id, "rad-saknas",

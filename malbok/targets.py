@@ -231,9 +231,9 @@ def suggest_indicator(
     previous: float | None = None, rank: float | None = None, previous_rank: float | None = None,
 ) -> Suggestion:
     """malbok's suggestion for one indicator's outcome at a period (year, time point ``at``)."""
-    only = single_value_target(ind)
+    only = _single_value_target(ind)
     if only is not None:
-        return suggest_single_value(ind, only, outcome, at)
+        return _suggest_single_value(ind, only, outcome, at)
     considered = _considered(ind, year)
     if considered is None:
         return Suggestion(None, "redovisas utan målvärde; inget förslag")
@@ -257,13 +257,13 @@ def suggest_indicator(
     return Suggestion(worst, reason)
 
 
-def single_value_target(ind: Indicator) -> ValueTarget | None:
+def _single_value_target(ind: Indicator) -> ValueTarget | None:
     """The indicator's target when it is one value by a year (the common case), else None."""
     targets = ind.targets
     return targets[0] if len(targets) == 1 and type(targets[0]) is ValueTarget else None
 
 
-def suggest_single_value(ind: Indicator, t: ValueTarget, outcome: float | None, at: float) -> Suggestion:
+def _suggest_single_value(ind: Indicator, t: ValueTarget, outcome: float | None, at: float) -> Suggestion:
     """:func:`suggest_indicator` for an indicator whose one target is ``t``: on the path from its baseline."""
     if outcome is None:
         return Suggestion(None, "utfall saknas")

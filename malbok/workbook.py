@@ -206,7 +206,6 @@ class _Formats:
 
 
 HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
-FIRST_DATA_ROW = HEADER_ROW + 2  # one-based, as the registry and Expected count rows
 
 
 def write_model_sheet(wb: xlsxwriter.Workbook, model: Model) -> None:
@@ -288,7 +287,7 @@ def expected_rows(plan: WorkbookPlan) -> list[Expected]:
     out = []
     for sp in plan.sheets:
         for i, row in enumerate(sp.rows):
-            out.append(Expected(sp.name, row.id, row.kind, FIRST_DATA_ROW + i, row.scale.id if row.scale else "", row.inputs))
+            out.append(Expected(sp.name, row.id, row.kind, HEADER_ROW + 2 + i, row.scale.id if row.scale else "", row.inputs))
     return out
 
 
