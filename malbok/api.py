@@ -159,12 +159,15 @@ def consolidate(
     round: str = "uppföljning",
     year: int | None = None,
     plan: str | Path | None = None,
+    processes: int | None = None,
 ) -> Any:
     """Consolidate returned workbooks (files or folders).
 
     Follow-up: for ``period``, writing KF.xlsx to ``out`` if given (``plan``: the
-    Budget.xlsx whose goals and activities the workbooks carry). ``round="plan"``:
-    the plan workbooks of ``year``, writing Budget.xlsx to ``out`` if given.
+    Budget.xlsx whose goals and activities the workbooks carry; ``processes``:
+    how many processes read the files, by default one per core when there are
+    many). ``round="plan"``: the plan workbooks of ``year``, writing Budget.xlsx
+    to ``out`` if given.
     """
     m = _model(model)
     if _round(round) == PLAN_ROUND:
@@ -182,7 +185,7 @@ def consolidate(
 
         raise InputError("ange --period, t.ex. --period 2016-delar")
     p = parse_period(m, period)
-    cons = _consolidate(with_plans(m, plan, p.year), returns, p, prefer or (), progress)
+    cons = _consolidate(with_plans(m, plan, p.year), returns, p, prefer or (), progress, processes=processes)
     if out is not None:
         from .kfbook import write_kf
 

@@ -296,6 +296,8 @@ def consolidate(
     round_: str = typer.Option("uppföljning", "--round", help="uppföljning (standard) eller plan"),
     year: int = typer.Option(None, "--year", help="Planåret, med --round plan"),
     plan: Path = typer.Option(None, "--plan", help="Budget.xlsx vars mål och aktiviteter arbetsböckerna följer upp"),
+    processes: int = typer.Option(None, "--processer", min=1,
+                                  help="Antal processer som läser filerna (standard: en per kärna när filerna är många; 1 = en i taget)"),
 ) -> None:
     """Konsolidera inlämnade arbetsböcker till fullmäktiges uppföljning (KF.xlsx) eller budgetdokumentet (Budget.xlsx).
 
@@ -309,7 +311,7 @@ def consolidate(
     with _progress() as prog:
         task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
         cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=lambda _n: prog.advance(task),
-                               round=round_, year=year, plan=plan)
+                               round=round_, year=year, plan=plan, processes=processes)
     if cons.consolidated_units:
         if is_plan:
             from .plan import write_budget

@@ -351,3 +351,51 @@ def test_consolidation_expects_the_rows_the_writer_registers(name):
                                 for i, r in enumerate(up.rows) if r.kind == KIND_GOAL]
             checked += 1
     assert checked
+
+
+def _dies_on_the_copy(path):
+    """A worker that dies (as on running out of memory) when it comes to one file."""
+    import os
+
+    from malbok import consolidation
+
+    if path.name == "SBN kopia.xlsx" and os.getpid() != _PARENT[0]:
+        (_PARENT[1] / f"död {os.getpid()}").write_text("", encoding="utf-8")
+        os._exit(1)
+    return consolidation._worker_run.read(path)
+
+
+_PARENT: list = [0, None]
+
+
+def test_worker_processes_give_the_same_result(hallsberg_round, hallsberg, monkeypatch, tmp_path):
+    """Files read by worker processes give the same tables and findings as files read one at a time,
+    also when a worker dies midway: the files it did not finish are read by the consolidation itself."""
+    import os
+    import sys
+
+    import pandas as pd
+
+    from malbok import consolidation
+
+    d = hallsberg_round[4]
+    files = sorted(p for p in d.iterdir())
+    assert len(files) >= 8
+    if sys.platform == "linux":
+        assert consolidation._processes(len(files), 2) == 2
+        assert consolidation._processes(len(files), None) == 1  # too few files to pay for a worker
+        assert consolidation._processes(1000, None) == min(len(os.sched_getaffinity(0)), 1000 // 16)
+    one = consolidate(hallsberg, d, PERIOD, processes=1)
+    seen: list[str] = []
+    two = consolidate(hallsberg, d, PERIOD, processes=2, progress=seen.append)
+    assert sorted(seen) == sorted(p.name for p in consolidation.collect_paths(d)[0])
+    _PARENT[:] = [os.getpid(), tmp_path]
+    monkeypatch.setattr(consolidation, "_read_in_worker", _dies_on_the_copy)
+    died = consolidate(hallsberg, d, PERIOD, processes=2)
+    for other in (two, died):
+        pd.testing.assert_frame_equal(one.data, other.data)
+        pd.testing.assert_frame_equal(one.units, other.units)
+        assert one.findings == other.findings
+    assert len(one.findings) > 10 and one.consolidated_units
+    if sys.platform == "linux":
+        assert list(tmp_path.glob("död *"))  # a worker did die
