@@ -129,6 +129,15 @@ class _Ctx:
     period: Period
     _previous: dict[str, float | None] = field(default_factory=dict)
     _scales: dict[str, Scale] = field(default_factory=dict)
+    _texts: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def indicator_texts(self, ind: Indicator) -> tuple[str, str]:
+        """The indicator's measure and the target that applies at the period, in words (the same for every unit)."""
+        found = self._texts.get(ind.id)
+        if found is None:
+            texts = indicator_texts(ind, self.period.year, full=False)
+            found = self._texts[ind.id] = (texts["measure"], texts["target_now"])
+        return found
 
     def previous(self, ind: Indicator) -> float | None:
         """The indicator's previous outcome, when its suggestion needs it (None otherwise)."""
@@ -299,8 +308,7 @@ def _text_of(raw: dict[str, Any], key: str) -> str:
 
 def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[Any, ...]]:
     """The unit's Data records: its rows as the model gives them, with what was read (from the file ``name``) and suggested."""
-    period = ctx.period
-    pid, year, code, uname = period.id, period.year, up.unit.code, up.unit.name
+    pid, code, uname = ctx.period.id, up.unit.code, up.unit.name
     out: list[tuple[Any, ...]] = []
     for area, row, (value, rank, label, sug, rr) in zip(up.areas, up.rows, results, strict=True):
         ind = row.indicator
@@ -310,8 +318,8 @@ def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]], name: str) -> l
             comment, actions, file = _text_of(rr.raw, "comment"), _text_of(rr.raw, "actions"), name
             cell = rr.cell("outcome") if ind is not None else ""
         if ind is not None:
-            texts = indicator_texts(ind, year, full=False)
-            parent, measure, target = ind.goal or "", texts["measure"], texts["target_now"]
+            parent = ind.goal or ""
+            measure, target = ctx.indicator_texts(ind)
             scale = row.scale if row.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None
             proposal, why = _label(scale, sug), sug.reason
         else:
