@@ -166,33 +166,50 @@ class _UnitPlan:
     ``rows`` are the data rows of every area sheet in order (context rows left
     out), ``areas`` the sheet title of each, ``expected`` every row where the
     writer put it, and ``goals`` each goal row's index with the indexes of its
-    indicators in this unit's rows.
+    indicators in this unit's rows. ``heads`` and ``targets`` are the parts of
+    each row's Data record that the model gives (see :func:`_joined`),
+    ``proposes`` the scale a row's suggestion is given in (False: none shown).
     """
 
-    __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals")
+    __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals", "heads", "targets", "proposes")
 
-    def __init__(self, model: Model, period: Period, unit: Unit):
-        plan = plan_workbook(model, period, unit.code)
+    def __init__(self, ctx: _Ctx, unit: Unit):
+        plan = plan_workbook(ctx.model, ctx.period, unit.code)
         self.unit = unit
         self.expected: list[Expected] = expected_rows(plan)
         self.rows: list[Row] = []
         self.keys: list[tuple[str, str]] = []  # (kind, ID) of each row, as returns are read
         self.areas: list[str] = []
         self.goals: list[tuple[int, list[int]]] = []
+        self.heads: list[tuple[Any, ...]] = []
+        self.targets: list[tuple[str]] = []
+        self.proposes: list[Scale | None | bool] = []
         rows, goals = self.rows, self.goals
+        pid, code, uname = ctx.period.id, unit.code, unit.name
         for sp in plan.sheets:
             goal: tuple[str, list[int]] = ("", [])
             for r in sp.rows:
                 if r.kind == KIND_CONTEXT:
                     continue
+                ind = r.indicator
                 if r.kind == KIND_GOAL:  # a goal's indicators follow it in the sheet
                     goal = (r.id, [])
                     goals.append((len(rows), goal[1]))
-                elif r.indicator is not None and r.indicator.goal == goal[0]:
+                elif ind is not None and ind.goal == goal[0]:
                     goal[1].append(len(rows))
                 rows.append(r)
                 self.keys.append((r.kind, r.id))
                 self.areas.append(sp.title)
+                if ind is not None:
+                    parent = ind.goal or ""
+                    measure, target = ctx.indicator_texts(ind)
+                    self.proposes.append(r.scale if r.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None)
+                else:
+                    parent = ctx.parent_of(r.id) if r.kind == KIND_GOAL else ""
+                    measure = target = ""
+                    self.proposes.append(r.scale if "assessment" in r.inputs else False)
+                self.heads.append((pid, code, uname, sp.title, r.id, r.kind, r.level, parent, r.text, measure))
+                self.targets.append((target,))
 
 
 class _FileCheck:
@@ -306,29 +323,27 @@ def _text_of(raw: dict[str, Any], key: str) -> str:
     return v.strip() if type(v) is str else _text(v)
 
 
-def _records(ctx: _Ctx, up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[Any, ...]]:
-    """The unit's Data records: its rows as the model gives them, with what was read (from the file ``name``) and suggested."""
-    pid, code, uname = ctx.period.id, up.unit.code, up.unit.name
+def _records(up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[Any, ...]]:
+    """What was read (from the file ``name``) and suggested for each of the unit's rows: the part of its
+    Data record that comes from the file, joined to the model's part by :func:`_joined`."""
     out: list[tuple[Any, ...]] = []
-    for area, row, (value, rank, label, sug, rr) in zip(up.areas, up.rows, results, strict=True):
-        ind = row.indicator
+    for row, proposes, (value, rank, label, sug, rr) in zip(up.rows, up.proposes, results, strict=True):
         if rr is None:
             comment = actions = cell = file = ""
         else:
             comment, actions, file = _text_of(rr.raw, "comment"), _text_of(rr.raw, "actions"), name
-            cell = rr.cell("outcome") if ind is not None else ""
-        if ind is not None:
-            parent = ind.goal or ""
-            measure, target = ctx.indicator_texts(ind)
-            scale = row.scale if row.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None
-            proposal, why = _label(scale, sug), sug.reason
+            cell = rr.cell("outcome") if row.indicator is not None else ""
+        if proposes is False:
+            proposal = why = ""
         else:
-            parent = ctx.parent_of(row.id) if row.kind == KIND_GOAL else ""
-            measure = target = ""
-            proposal, why = (_label(row.scale, sug), sug.reason) if "assessment" in row.inputs else ("", "")
-        out.append((pid, code, uname, area, row.id, row.kind, row.level, parent, row.text, measure, value, rank, target,
-                    label, proposal, why, comment, actions, file, cell, "enhet", sug.meaning))
+            proposal, why = _label(proposes, sug), sug.reason
+        out.append((value, rank, label, proposal, why, comment, actions, file, cell, "enhet", sug.meaning))
     return out
+
+
+def _joined(up: _UnitPlan, parts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The unit's Data records: a tuple in DATA_COLUMNS order, then the suggestion's meaning."""
+    return [head + part[:2] + target + part[2:] for head, target, part in zip(up.heads, up.targets, parts, strict=True)]
 
 
 def _label(scale: Scale | None, sug: Suggestion) -> str:
@@ -408,13 +423,13 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
             st = status.get(u.code, "saknas")
             if st == "saknas":
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
-            records += _records(run.ctx, up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0], "")
+            records += _joined(up, _records(up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0], ""))
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
                               "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
             continue
         c = checked_of[id(ret)]
         ret.findings += c.row_findings  # only the chosen file's rows count
-        records += c.records
+        records += _joined(up, c.records)
         unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
                           "Rader": total, "Ifyllda": c.filled, "Andel ifylld": round(c.filled / total, 4) if total else 1.0,
                           "Fel": 0, "Varningar": 0})
@@ -440,7 +455,7 @@ class _Checked:
 
     ret: Return
     accepted: bool = False
-    records: list[tuple[Any, ...]] = field(default_factory=list)  # the unit's Data records from this file, see _records
+    records: list[tuple[Any, ...]] = field(default_factory=list)  # what the file gives of the unit's Data records, see _records
     filled: int = 0
     row_findings: list[Finding] = field(default_factory=list)  # kept apart until the file is chosen
 
@@ -464,7 +479,7 @@ class _Run:
     def unit_plan(self, unit: str) -> _UnitPlan:
         found = self.plans.get(unit)
         if found is None:
-            found = self.plans[unit] = _UnitPlan(self.model, self.period, self.units[unit])
+            found = self.plans[unit] = _UnitPlan(self.ctx, self.units[unit])
         return found
 
     def expected_for(self, ident: dict[str, str]) -> list | None:
@@ -486,7 +501,7 @@ class _Run:
         before = len(ret.findings)
         up = self.unit_plan(ret.unit)
         rows, result.filled = _FileCheck(self.ctx, ret).rows(up)
-        result.records = _records(self.ctx, up, rows, ret.name)
+        result.records = _records(up, rows, ret.name)
         result.row_findings = ret.findings[before:]
         del ret.findings[before:]
         ret.rows, ret.expected = {}, []  # all that is needed of them is in the records

@@ -325,7 +325,7 @@ def test_moved_and_duplicated_rows_read_by_id(hallsberg, tmp_path):
 def test_consolidation_expects_the_rows_the_writer_registers(name):
     """The rows a consolidation expects of each unit are the ones the writer puts in the file's registry;
     the rows it checks are those rows less the context rows, and each goal's indicators are the model's."""
-    from malbok.consolidation import _UnitPlan
+    from malbok.consolidation import _Ctx, _UnitPlan
     from malbok.layout import KIND_CONTEXT, KIND_GOAL
     from malbok.load import load_model
     from malbok.periods import periods_of_year
@@ -343,7 +343,7 @@ def test_consolidation_expects_the_rows_the_writer_registers(name):
     checked = 0
     for period in periods_of_year(model, model.mandate.start + 1):
         for u in model.units:
-            up = _UnitPlan(model, period, u)
+            up = _UnitPlan(_Ctx(model, period), u)
             assert up.expected == expected_rows(plan_workbook(model, period, u.code))
             assert up.keys == [(e.kind, e.id) for e in up.expected if e.kind != KIND_CONTEXT] == [(r.kind, r.id) for r in up.rows]
             at = {r.id: i for i, r in enumerate(up.rows) if r.indicator is not None}
