@@ -127,7 +127,7 @@ class Suggestion:
     @property
     def reason(self) -> str:
         if self._numbers:
-            self._text = self._text.format(*(fmt_number(*n) if isinstance(n, tuple) else fmt_number(n) for n in self._numbers))
+            self._text = self._text.format(*map(_shown, self._numbers))
             self._numbers = ()
         return self._text
 
@@ -139,6 +139,20 @@ class Suggestion:
 
     def __repr__(self) -> str:
         return f"Suggestion({self.meaning!r}, {self.reason!r})"
+
+
+_SHOWN: dict[float | tuple[float, int], str] = {}
+
+
+def _shown(n: float | tuple[float, int]) -> str:
+    """A number of a reason in words (a number, or a number and its decimals), remembered: the same
+    target and path values come back in every unit's reasons."""
+    found = _SHOWN.get(n)
+    if found is None:
+        if len(_SHOWN) >= 100_000:
+            _SHOWN.clear()
+        found = _SHOWN[n] = fmt_number(*n) if type(n) is tuple else fmt_number(n)
+    return found
 
 
 def path_value(base: float, target: float, base_year: float, target_year: float, at: float) -> float:
