@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -170,11 +171,26 @@ def convert(
     out.print(f"Skrev {path}", markup=False)
 
 
-def _progress() -> Any:
+def _progress(auto_refresh: bool = True) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=True)
+                    console=err, transient=True, auto_refresh=auto_refresh)
+
+
+def _ticker(prog: Any, task: Any) -> Callable[[str], None]:
+    """Advance ``task`` by one and redraw the bar at most ten times a second, without rich's drawing thread
+    (the consolidation starts its worker processes only while it is the one thread)."""
+    last = [0.0]
+
+    def tick(_name: str) -> None:
+        prog.advance(task)
+        now = time.monotonic()
+        if now - last[0] >= 0.1:
+            last[0] = now
+            prog.refresh()
+
+    return tick
 
 
 @app.command()
@@ -308,9 +324,9 @@ def consolidate(
     if not is_plan and period is None:
         raise typer.BadParameter("ange --period, t.ex. --period 2016-delar")
     files, _ = _collect(returns)
-    with _progress() as prog:
+    with _progress(auto_refresh=False) as prog:
         task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
-        cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=lambda _n: prog.advance(task),
+        cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=_ticker(prog, task),
                                round=round_, year=year, plan=plan, processes=processes)
     if cons.consolidated_units:
         if is_plan:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 
 import openpyxl
 import pytest
@@ -277,7 +278,7 @@ def test_other_model_version_and_unit_without_goals(tmp_path, hallefors):
     assert "KS" in cons.consolidated_units
 
 
-def test_cli_exit_codes(tmp_path, hallefors):
+def test_cli_exit_codes(tmp_path, hallefors, monkeypatch):
     model = str(TEMPLATES / "hallefors.yaml")
     empty = tmp_path / "tom"
     empty.mkdir()
@@ -285,9 +286,16 @@ def test_cli_exit_codes(tmp_path, hallefors):
     assert res.exit_code == 2 and "inga arbetsböcker" in res.output
     assert not (tmp_path / "KF.xlsx").exists()
     generate(hallefors, "2011-maj", tmp_path / "r")
+    from malbok import consolidation
+
+    used: list[int] = []
+    real = consolidation._processes
+    monkeypatch.setattr(consolidation, "_processes", lambda *a: used.append(real(*a)) or used[-1])
     res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"),
                               "--processer", "2"])
     assert res.exit_code == 0, res.output
+    if sys.platform == "linux":
+        assert used == [2]  # the progress bar draws without a thread of its own, so the workers can be forked
     assert (tmp_path / "KF.xlsx").exists() and "fel" in res.output
     res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), "--strict"])
     assert res.exit_code == 1
@@ -373,7 +381,6 @@ def test_worker_processes_give_the_same_result(hallsberg_round, hallsberg, monke
     """Files read by worker processes give the same tables and findings as files read one at a time,
     also when a worker dies midway: the files it did not finish are read by the consolidation itself."""
     import os
-    import sys
 
     import pandas as pd
 
