@@ -318,11 +318,6 @@ class _FileCheck:
 _NONE = Suggestion(None, "")
 
 
-def _text_of(raw: dict[str, Any], key: str) -> str:
-    v = raw.get(key)
-    return v.strip() if type(v) is str else _text(v)
-
-
 def _records(up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[Any, ...]]:
     """What was read (from the file ``name``) and suggested for each of the unit's rows: the part of its
     Data record that comes from the file, joined to the model's part by :func:`_joined`."""
@@ -331,13 +326,18 @@ def _records(up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[A
         if rr is None:
             comment = actions = cell = file = ""
         else:
-            comment, actions, file = _text_of(rr.raw, "comment"), _text_of(rr.raw, "actions"), name
+            raw = rr.raw
+            comment, actions, file = raw.get("comment"), raw.get("actions"), name
+            comment = comment.strip() if type(comment) is str else _text(comment)
+            actions = actions.strip() if type(actions) is str else _text(actions)
             cell = rr.cell("outcome") if row.indicator is not None else ""
+        meaning = sug.meaning
         if proposes is False:
             proposal = why = ""
         else:
-            proposal, why = _label(proposes, sug), sug.reason
-        out.append((value, rank, label, proposal, why, comment, actions, file, cell, "enhet", sug.meaning))
+            proposal = proposes.label_for(meaning) or "" if proposes is not None and meaning is not None else ""
+            why = sug.reason
+        out.append((value, rank, label, proposal, why, comment, actions, file, cell, "enhet", meaning))
     return out
 
 
