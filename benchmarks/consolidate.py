@@ -3,7 +3,9 @@
 Builds 1 000 synthetic, filled returns (1 000 units × 4 areas × 40 rows) and
 prints, from one run: malbok ms per file for reading and checking, as
 ``consolidate`` does it (with its worker processes, one per core, and, beside
-it, in one process), with the CPU time that took per file in all processes;
+it, in one process), with the CPU time that took per file in all processes.
+Each consolidation runs in a fresh Python process, as ``malbok consolidate``
+does. Beside it:
 the rows each unit reports, worked out from the model (per unit, whether or
 not a file comes); the whole consolidation (also the model hash, the
 council-level rows and the tidy table); openpyxl-load ms per file and raw
@@ -18,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -62,7 +66,12 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3, help="consolidations timed; the median is printed")
     ap.add_argument("--dir", type=Path, help="build the files here, or reuse those built there before")
+    ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # one timed consolidation of these files
+    ap.add_argument("--processes", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        _one(args.one, args.files, args.processes)
+        return
     n, repeat = args.files, max(1, args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.dir or Path(tmp)
@@ -95,32 +104,25 @@ def main() -> None:
             wb.close()
         opx_ms = (time.perf_counter() - t0) / len(files) * 1000
 
-        # consolidate as the CLI runs it, on a freshly built model (no plans or
-        # lookups left over from writing the files). Its timings split the work:
+        # consolidate as the CLI runs it: each time in a fresh Python process, on a
+        # freshly built model (no plans or lookups left over from writing the
+        # files, nor memory from the runs before). Its timings split the work:
         # what each unit reports (from the model alone, for every unit, also
         # those that send nothing), reading and checking the files (with the
-        # files' Data records), and the council-level rows and tables. Three
-        # times, each on a fresh model, as the CLI does it (worker processes)
-        # and in one process, taking turns; the medians are printed, as the
-        # machine is shared.
-        runs: dict[int | None, list[tuple[float, ...]]] = {None: [], 1: []}
+        # files' Data records), and the council-level rows and tables. With the
+        # worker processes, as the CLI does it, and in one process, taking
+        # turns; the medians are printed, as the machine is shared.
+        runs: dict[int, list[dict]] = {0: [], 1: []}
         for _ in range(repeat):
-            for processes in (None, 1):
-                fresh = synthetic_model(units=n, areas=4, rows=40)
-                gc.collect()
-                cpu0 = _cpu()
-                t0 = time.perf_counter()
-                cons = consolidate(fresh, out, period.id, processes=processes)
-                total = time.perf_counter() - t0
-                runs[processes].append((total / len(files) * 1000,
-                                        cons.timings["läsning och kontroll"] / len(files) * 1000,
-                                        cons.timings["enheternas rader"] / len(fresh.units) * 1000,
-                                        (_cpu() - cpu0) / len(files) * 1000))
-                del fresh
+            for processes in (0, 1):
+                done = subprocess.run([sys.executable, __file__, "--one", str(out), "--files", str(n),
+                                       "--processes", str(processes)], capture_output=True, text=True, check=True)
+                runs[processes].append(json.loads(done.stdout.strip().splitlines()[-1]))
         (total_ms, cons_ms, plan_ms, cpu_ms), (total_1, cons_1, _p, cpu_1) = (
-            [median(r[i] for r in runs[k]) for i in range(4)] for k in (None, 1))
-        each = ", ".join(f"{r[1]:.2f}" for r in runs[None])
-        each_1 = ", ".join(f"{r[1]:.2f}" for r in runs[1])
+            [median(r[key] for r in runs[k]) for key in ("whole", "read", "plans", "cpu")] for k in (0, 1))
+        each = ", ".join(f"{r['read']:.2f}" for r in runs[0])
+        each_1 = ", ".join(f"{r['read']:.2f}" for r in runs[1])
+        last = runs[0][-1]
 
     print(f"malbok consolidate, läsa och kontrollera en inlämnad fil: {cons_ms:6.2f} ms per fil "
           f"(median av {repeat} körningar: {each})")
@@ -134,9 +136,24 @@ def main() -> None:
     print(f"rå zip-uppackning av alla delar:                        {zip_ms:6.2f} ms per fil")
     print(f"kvot läsa+kontrollera / openpyxl: {cons_ms / opx_ms:5.2f}   / zip: {cons_ms / zip_ms:5.2f}   "
           f"hela / openpyxl: {total_ms / opx_ms:5.2f}")
-    print(f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.data)} rader i Data, "
-          f"{len(cons.errors)} fel, {len(cons.warnings)} varningar")
+    print(f"{last['units']} enheter konsoliderade, {last['rows']} rader i Data, "
+          f"{last['errors']} fel, {last['warnings']} varningar")
     print(f"mål ≤ 3 ms per fil (läsa och kontrollera i consolidate): {'ja' if cons_ms <= 3 else 'nej'}")
+
+
+def _one(out: Path, n: int, processes: int) -> None:
+    """One consolidation of the files in ``out``, in this (fresh) process; its figures as JSON, in ms."""
+    model = synthetic_model(units=n, areas=4, rows=40)
+    gc.collect()
+    cpu0 = _cpu()
+    t0 = time.perf_counter()
+    cons = consolidate(model, out, "2024-delar", processes=processes or None)
+    whole = time.perf_counter() - t0
+    files = len(cons.files)
+    print(json.dumps({"whole": whole / files * 1000, "read": cons.timings["läsning och kontroll"] / files * 1000,
+                      "plans": cons.timings["enheternas rader"] / len(model.units) * 1000,
+                      "cpu": (_cpu() - cpu0) / files * 1000, "units": len(cons.consolidated_units),
+                      "rows": len(cons.data), "errors": len(cons.errors), "warnings": len(cons.warnings)}))
 
 
 def _cpu() -> float:

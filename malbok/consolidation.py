@@ -166,12 +166,12 @@ class _UnitPlan:
     ``rows`` are the data rows of every area sheet in order (context rows left
     out), ``areas`` the sheet title of each, ``expected`` every row where the
     writer put it, and ``goals`` each goal row's index with the indexes of its
-    indicators in this unit's rows. ``heads`` and ``targets`` are the parts of
-    each row's Data record that the model gives (see :func:`_joined`),
-    ``proposes`` the scale a row's suggestion is given in (False: none shown).
+    indicators in this unit's rows. ``proposes`` is the scale a row's
+    suggestion is given in (False: none shown). The parts of each row's Data
+    record that the model gives are made when the table is: :meth:`heads`.
     """
 
-    __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals", "heads", "targets", "proposes")
+    __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals", "proposes", "_heads")
 
     def __init__(self, ctx: _Ctx, unit: Unit):
         plan = plan_workbook(ctx.model, ctx.period, unit.code)
@@ -181,11 +181,9 @@ class _UnitPlan:
         self.keys: list[tuple[str, str]] = []  # (kind, ID) of each row, as returns are read
         self.areas: list[str] = []
         self.goals: list[tuple[int, list[int]]] = []
-        self.heads: list[tuple[Any, ...]] = []
-        self.targets: list[tuple[str]] = []
         self.proposes: list[Scale | None | bool] = []
+        self._heads: list[tuple[tuple[Any, ...], tuple[str]]] | None = None
         rows, goals = self.rows, self.goals
-        pid, code, uname = ctx.period.id, unit.code, unit.name
         for sp in plan.sheets:
             goal: tuple[str, list[int]] = ("", [])
             for r in sp.rows:
@@ -201,15 +199,26 @@ class _UnitPlan:
                 self.keys.append((r.kind, r.id))
                 self.areas.append(sp.title)
                 if ind is not None:
+                    self.proposes.append(r.scale if r.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None)
+                else:
+                    self.proposes.append(r.scale if "assessment" in r.inputs else False)
+
+    def heads(self, ctx: _Ctx) -> list[tuple[tuple[Any, ...], tuple[str]]]:
+        """Per row, what the model gives of its Data record: the columns up to Måttenhet, and Målvärde
+        (see :func:`_joined`)."""
+        if self._heads is None:
+            pid, code, uname = ctx.period.id, self.unit.code, self.unit.name
+            self._heads = []
+            for area, r in zip(self.areas, self.rows, strict=True):
+                ind = r.indicator
+                if ind is not None:
                     parent = ind.goal or ""
                     measure, target = ctx.indicator_texts(ind)
-                    self.proposes.append(r.scale if r.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None)
                 else:
                     parent = ctx.parent_of(r.id) if r.kind == KIND_GOAL else ""
                     measure = target = ""
-                    self.proposes.append(r.scale if "assessment" in r.inputs else False)
-                self.heads.append((pid, code, uname, sp.title, r.id, r.kind, r.level, parent, r.text, measure))
-                self.targets.append((target,))
+                self._heads.append(((pid, code, uname, area, r.id, r.kind, r.level, parent, r.text, measure), (target,)))
+        return self._heads
 
 
 class _FileCheck:
@@ -341,9 +350,9 @@ def _records(up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[A
     return out
 
 
-def _joined(up: _UnitPlan, parts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _joined(ctx: _Ctx, up: _UnitPlan, parts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The unit's Data records: a tuple in DATA_COLUMNS order, then the suggestion's meaning."""
-    return [head + part[:2] + target + part[2:] for head, target, part in zip(up.heads, up.targets, parts, strict=True)]
+    return [head + part[:2] + target + part[2:] for (head, target), part in zip(up.heads(ctx), parts, strict=True)]
 
 
 def _label(scale: Scale | None, sug: Suggestion) -> str:
@@ -411,7 +420,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     chosen, status = choose_among_duplicates(accepted, prefer_set)
     checked_of = {id(c.ret): c for c in results}
 
-    records: list[tuple[Any, ...]] = []  # every unit with rows: its Data records, from its file or marked missing
+    read: list[tuple[_UnitPlan, list[tuple[Any, ...]]]] = []  # every unit with rows: what its file gave, or nothing
     unit_rows: list[dict[str, Any]] = []
     for u in model.units:
         up = run.unit_plan(u.code)
@@ -423,13 +432,13 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
             st = status.get(u.code, "saknas")
             if st == "saknas":
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
-            records += _joined(up, _records(up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0], ""))
+            read.append((up, _records(up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0], "")))
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
                               "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
             continue
         c = checked_of[id(ret)]
         ret.findings += c.row_findings  # only the chosen file's rows count
-        records += _joined(up, c.records)
+        read.append((up, c.records))
         unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
                           "Rader": total, "Ifyllda": c.filled, "Andel ifylld": round(c.filled / total, 4) if total else 1.0,
                           "Fel": 0, "Varningar": 0})
@@ -437,6 +446,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     findings = gather_findings(findings, returns, unit_rows)
     checked = time.perf_counter()
 
+    records = [rec for up, parts in read for rec in _joined(run.ctx, up, parts)]
     records += _council_rows(run.ctx, records)
     columns = list(zip(*records, strict=True)) if records else [()] * len(DATA_COLUMNS)
     data = pd.DataFrame({name: list(columns[i]) for i, name in enumerate(DATA_COLUMNS)}, columns=list(DATA_COLUMNS))
