@@ -554,9 +554,10 @@ def _check_files(run: _Run, files: list[Path], progress: Callable[[str], None] |
 
     Many files are shared among worker processes, one per core: each reads and
     checks whole files and sends back what :func:`consolidate` keeps of them
-    (identity, findings and the Data records). Measured on 2 cores, 1 000
-    files took about 0.55–0.75 of the time of reading them here; threads did
-    not pay, since the checks hold Python's lock. The workers are forked from
+    (identity, findings and what they give of the Data records). Measured
+    on 2 shared cores, 1 000 files took 0.63–0.89 of the time of reading them
+    here, one at a time; threads did not pay, since the checks hold Python's
+    lock. The workers are forked from
     this process, so they know the model and the units' rows without sending
     them; that is only done on Linux and while no other thread runs here. If a
     worker dies, the files it did not finish are read here.
