@@ -565,15 +565,17 @@ def _check_files(run: _Run, files: list[Path], progress: Callable[[str], None] |
     out: list[_Checked] = []
     workers = _processes(len(files), processes)
     if workers > 1:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_start_worker, initargs=(run,))
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_start_worker, initargs=(run,)) as pool:
-                for c in pool.map(_read_in_worker, files, chunksize=_CHUNK):
-                    out.append(c)
-                    if progress is not None:
-                        progress(c.ret.name)
+            for c in pool.map(_read_in_worker, files, chunksize=_CHUNK):
+                out.append(c)
+                if progress is not None:
+                    progress(c.ret.name)
         except BrokenProcessPool:
             pass
+        finally:  # when stopped (Ctrl+C, say), the files not yet started are not read
+            pool.shutdown(cancel_futures=True)
     for f in files[len(out):]:
         out.append(run.read(f))
         if progress is not None:
