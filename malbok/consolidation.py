@@ -25,7 +25,7 @@ import pandas as pd
 
 from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary
 from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION, Expected
-from .model import MEANING_RANK, Aggregation, Combine, Indicator, Meaning, Measure, Model, Scale, Unit
+from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
 from .periods import Period, parse_period
 from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return, read_values
 from .targets import (
@@ -769,10 +769,6 @@ def _overall(labels: list[str], scale: Scale | None, rule: Combine) -> str:
         tied = [(s, lab) for s, lab in ranked if counts[lab] == top]
         return max(tied)[1]  # ties go to the more cautious
     return max(ranked)[1]
-
-
-def unit_label(meaning: Meaning | None, scale: Scale) -> str:
-    return scale.label_for(meaning) or ""
 
 
 __all__ = ["COUNCIL", "Consolidation", "consolidate", "collect_paths", "KIND_PROGRAMME"]
