@@ -36,7 +36,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the user's own bad input into a Swedish message and exit 1, never a traceback."""
+    """Turn the user's own bad input into a Swedish message and exit 1, never a traceback (Ctrl+C: exit 130)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -53,6 +53,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except OSError as e:
             err.print(f"Fel: {e.strerror or e} ({e.filename or ''})", markup=False)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("Avbrutet. Det som redan var klart finns kvar; ingen fil är halvskriven.", markup=False)
+            raise typer.Exit(130) from None
 
     return wrapper
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -603,8 +604,10 @@ _worker_run: _Run | None = None
 
 
 def _start_worker(run: _Run) -> None:
+    """In each worker: the run to read with. Ctrl+C is left to the consolidation, which stops the workers."""
     global _worker_run
     _worker_run = run
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _read_in_worker(path: Path) -> _Checked:

@@ -407,3 +407,70 @@ def test_worker_processes_give_the_same_result(hallsberg_round, hallsberg, monke
     assert len(one.findings) > 10 and one.consolidated_units
     if sys.platform == "linux":
         assert list(tmp_path.glob("död *"))  # a worker did die
+
+
+def _notes_each_read(path):
+    """A worker's read that leaves a note: the file, and whether Ctrl+C reaches this process."""
+    import os
+    import signal
+
+    from malbok import consolidation
+
+    if os.getpid() != _PARENT[0]:
+        ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        (_PARENT[1] / f"{os.getpid()} {path.name} {'ignorerar' if ignored else 'avbryts'}").write_text("", encoding="utf-8")
+    return consolidation._worker_run.read(path)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+def test_ctrl_c_stops_the_workers(hallsberg_round, hallsberg, monkeypatch, tmp_path, capfd):
+    """Ctrl+C while worker processes read: the consolidation stops, the workers with it, without
+    reading the files not yet started, and no worker prints a traceback of its own."""
+    import multiprocessing
+    import os
+    import signal
+
+    from malbok import consolidation
+
+    many = tmp_path / "många"
+    many.mkdir()
+    good = [p for p in sorted(hallsberg_round[4].iterdir()) if p.name.startswith("Hallsberg")]
+    for i in range(80):
+        for p in good:
+            shutil.copy(p, many / f"{i:02d} {p.name}")
+    total = len(list(many.iterdir()))
+    notes = tmp_path / "lästa"
+    notes.mkdir()
+    _PARENT[:] = [os.getpid(), notes]
+    monkeypatch.setattr(consolidation, "_read_in_worker", _notes_each_read)
+
+    def ctrl_c(name):  # as the terminal does: SIGINT to every process of the command, workers and all
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        consolidate(hallsberg, many, PERIOD, processes=2, progress=ctrl_c)
+    assert not multiprocessing.active_children()
+    read = [n.name for n in notes.iterdir()]
+    assert read and all(n.endswith("ignorerar") for n in read)
+    assert len(read) <= total // 2  # the chunks under way and queued (96 of 320 when measured), not the rest
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_cli_ctrl_c(tmp_path, hallefors, monkeypatch):
+    """Ctrl+C in the command: a Swedish line, exit 130, and no KF.xlsx, not even half of one."""
+    from malbok import consolidation
+
+    generate(hallefors, "2011-maj", tmp_path / "r")
+    calls: list[str] = []
+
+    def stopped(self, path):
+        calls.append(path.name)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(consolidation._Run, "read", stopped)
+    res = runner.invoke(app, ["consolidate", str(TEMPLATES / "hallefors.yaml"), str(tmp_path / "r"), "--period", "2011-maj",
+                              "--out", str(tmp_path / "KF.xlsx"), "--processer", "1"])
+    assert res.exit_code == 130 and "Avbrutet" in res.output, res.output
+    assert len(calls) == 1 and not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob(".malbok-*"))
