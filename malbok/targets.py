@@ -109,27 +109,13 @@ def final_target(ind: Indicator) -> object | None:
 
 
 class Suggestion:
-    """malbok's suggested meaning (None: no suggestion) and the reason in words.
+    """malbok's suggested meaning (None: no suggestion) and the reason in words."""
 
-    Numbers in the reason are given apart, as ``{}`` in the text and
-    ``numbers`` (a number, or a number and its decimals), and written the
-    Swedish way when the reason is first read: a consolidation suggests for
-    every row but shows few of the reasons.
-    """
+    __slots__ = ("meaning", "reason")
 
-    __slots__ = ("meaning", "_text", "_numbers")
-
-    def __init__(self, meaning: Meaning | None, reason: str, *numbers: float | tuple[float, int]) -> None:
+    def __init__(self, meaning: Meaning | None, reason: str) -> None:
         self.meaning = meaning
-        self._text = reason
-        self._numbers = numbers
-
-    @property
-    def reason(self) -> str:
-        if self._numbers:
-            self._text = self._text.format(*map(_shown, self._numbers))
-            self._numbers = ()
-        return self._text
+        self.reason = reason
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Suggestion) and (self.meaning, self.reason) == (other.meaning, other.reason)
@@ -141,17 +127,19 @@ class Suggestion:
         return f"Suggestion({self.meaning!r}, {self.reason!r})"
 
 
-_SHOWN: dict[float | tuple[float, int], str] = {}
+_NO_OUTCOME = Suggestion(None, "utfall saknas")  # shared: a suggestion is not changed once made
+
+_SHOWN: dict[tuple[float, int], str] = {}
 
 
-def _shown(n: float | tuple[float, int]) -> str:
-    """A number of a reason in words (a number, or a number and its decimals), remembered: the same
-    target and path values come back in every unit's reasons."""
-    found = _SHOWN.get(n)
+def _shown(n: float, decimals: int = 1) -> str:
+    """A number of a reason in words, remembered: the same target and path values come back in every
+    unit's reasons, and outcomes repeat."""
+    found = _SHOWN.get((n, decimals))
     if found is None:
         if len(_SHOWN) >= 100_000:
             _SHOWN.clear()
-        found = _SHOWN[n] = fmt_number(*n) if type(n) is tuple else fmt_number(n)
+        found = _SHOWN[(n, decimals)] = fmt_number(n, decimals)
     return found
 
 
@@ -171,26 +159,32 @@ def _meets(value: float, target: float, up: bool) -> bool:
     return value >= target if up else value <= target
 
 
+# Python 3.11 finds an Enum member on its class through EnumType.__getattr__, four times slower than a
+# module global: suggest_value runs for nearly every indicator row of every file.
+_REACHED, _ON_THE_WAY, _NOT_REACHED = Meaning.REACHED, Meaning.ON_THE_WAY, Meaning.NOT_REACHED
+_AT_LEAST = Comparison.AT_LEAST
+
+
 def suggest_value(
     outcome: float, target: float, target_year: int, at: float,
     base: float | None = None, base_year: int | None = None, comparison: Comparison | None = None,
 ) -> Suggestion:
     if comparison is not None:
-        up = comparison == Comparison.AT_LEAST
+        up = comparison == _AT_LEAST
     elif base is not None:
         up = target >= base
     else:
         up = True
-    if _meets(outcome, target, up):
-        return Suggestion(Meaning.REACHED, "utfallet {} når målvärdet {}", outcome, target)
+    if outcome >= target if up else outcome <= target:
+        return Suggestion(_REACHED, f"utfallet {_shown(outcome)} når målvärdet {_shown(target)}")
     if at >= target_year + 1:
-        return Suggestion(Meaning.NOT_REACHED, f"målåret {target_year} har passerats och målvärdet {{}} är inte nått", target)
+        return Suggestion(_NOT_REACHED, f"målåret {target_year} har passerats och målvärdet {_shown(target)} är inte nått")
     if base is None or base_year is None:
         return Suggestion(None, "utgångsvärde saknas, så målbanan kan inte beräknas")
     on_path = path_value(base, target, base_year, target_year, at)
     if _meets(outcome, on_path, up) or abs(outcome - on_path) < 1e-9:
-        return Suggestion(Meaning.ON_THE_WAY, "utfallet {} ligger i eller före målbanan ({})", outcome, (on_path, 2))
-    return Suggestion(Meaning.NOT_REACHED, "utfallet {} ligger efter målbanan ({})", outcome, (on_path, 2))
+        return Suggestion(_ON_THE_WAY, f"utfallet {_shown(outcome)} ligger i eller före målbanan ({_shown(on_path, 2)})")
+    return Suggestion(_NOT_REACHED, f"utfallet {_shown(outcome)} ligger efter målbanan ({_shown(on_path, 2)})")
 
 
 def suggest_rank(rank: float, t: RankTarget, at: float, previous_rank: float | None = None) -> Suggestion:
@@ -245,9 +239,14 @@ def suggest_indicator(
     previous: float | None = None, rank: float | None = None, previous_rank: float | None = None,
 ) -> Suggestion:
     """malbok's suggestion for one indicator's outcome at a period (year, time point ``at``)."""
-    only = _single_value_target(ind)
-    if only is not None:
-        return _suggest_single_value(ind, only, outcome, at)
+    targets = ind.targets
+    if len(targets) == 1 and type(t := targets[0]) is ValueTarget:  # the common case: one value by a year
+        if outcome is None:
+            return _NO_OUTCOME
+        base = ind.baseline
+        if base is None:
+            return suggest_value(outcome, t.value, t.year, at, None, None, t.comparison)
+        return suggest_value(outcome, t.value, t.year, at, base.value, base.year, t.comparison)
     considered = _considered(ind, year)
     if considered is None:
         return Suggestion(None, "redovisas utan målvärde; inget förslag")
@@ -255,7 +254,7 @@ def suggest_indicator(
         rank = outcome
     if len(considered) == 1:  # the common case: one target applies
         t, base, base_year = considered[0]
-        return _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year) or Suggestion(None, "utfall saknas")
+        return _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year) or _NO_OUTCOME
     results: list[Suggestion] = []
     for t, base, base_year in considered:
         s = _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year)
@@ -265,24 +264,10 @@ def suggest_indicator(
     if not assessed:
         if results:
             return results[0]
-        return Suggestion(None, "utfall saknas")
+        return _NO_OUTCOME
     worst = most_cautious([s.meaning for s in assessed])  # type: ignore[misc]
     reason = "; ".join(s.reason for s in assessed if s.meaning == worst)
     return Suggestion(worst, reason)
-
-
-def _single_value_target(ind: Indicator) -> ValueTarget | None:
-    """The indicator's target when it is one value by a year (the common case), else None."""
-    targets = ind.targets
-    return targets[0] if len(targets) == 1 and type(targets[0]) is ValueTarget else None
-
-
-def _suggest_single_value(ind: Indicator, t: ValueTarget, outcome: float | None, at: float) -> Suggestion:
-    """:func:`suggest_indicator` for an indicator whose one target is ``t``: on the path from its baseline."""
-    if outcome is None:
-        return Suggestion(None, "utfall saknas")
-    base = ind.baseline
-    return suggest_value(outcome, t.value, t.year, at, base.value if base else None, base.year if base else None, t.comparison)
 
 
 def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]] | None:
