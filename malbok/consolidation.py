@@ -108,12 +108,18 @@ def _label_in_scale(scale: Scale, raw: Any) -> str | None:
     return None
 
 
+# Python 3.11 finds an Enum member on its class through EnumType.__getattr__, four times slower than a
+# module global: these are compared for every row of every file.
+_PERCENT, _NUMBER, _TEXT, _RANK, _COUNT, _SEK = (Measure.PERCENT, Measure.NUMBER, Measure.TEXT, Measure.RANK,
+                                                  Measure.COUNT, Measure.SEK)
+
+
 def _range_error(measure: Measure, value: float) -> str | None:
-    if measure == Measure.PERCENT and not 0 <= value <= 100:
-        return "ska ligga mellan 0 och 100 (procent)"
-    if measure in (Measure.COUNT, Measure.SEK) and value < 0:
+    if measure is _PERCENT:
+        return None if 0 <= value <= 100 else "ska ligga mellan 0 och 100 (procent)"
+    if (measure is _COUNT or measure is _SEK) and value < 0:
         return "får inte vara negativt"
-    if measure == Measure.RANK and (value < 1 or not float(value).is_integer()):
+    if measure is _RANK and (value < 1 or not float(value).is_integer()):
         return "ska vara en placering, ett heltal 1 eller högre"
     return None
 
@@ -131,6 +137,14 @@ class _Ctx:
     _previous: dict[str, float | None] = field(default_factory=dict)
     _scales: dict[str, Scale] = field(default_factory=dict)
     _texts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _labels: dict[int, _Labels] = field(default_factory=dict)
+
+    def labels(self, scale: Scale) -> _Labels:
+        """The scale's labels, looked up for every row (made once per scale)."""
+        found = self._labels.get(id(scale))
+        if found is None:
+            found = self._labels[id(scale)] = _Labels(scale)
+        return found
 
     def indicator_texts(self, ind: Indicator) -> tuple[str, str]:
         """The indicator's measure and the target that applies at the period, in words (the same for every unit)."""
@@ -161,14 +175,28 @@ class _Ctx:
 _MISSING = object()
 
 
+class _Labels:
+    """A scale's labels by their text, with their step (0 = best) and by meaning."""
+
+    __slots__ = ("scale", "step", "by_meaning")
+
+    def __init__(self, scale: Scale):
+        self.scale = scale
+        self.step: dict[str, int | None] = {}
+        self.by_meaning: dict[Any, str] = {}  # the first label of each meaning, as Scale.label_for
+        for lab in scale.labels:
+            self.step.setdefault(lab.label, MEANING_RANK.get(lab.meaning))
+            self.by_meaning.setdefault(lab.meaning, lab.label)
+
+
 class _UnitPlan:
     """One unit's rows at the period, as the consolidation reads them (made once per unit).
 
     ``rows`` are the data rows of every area sheet in order (context rows left
     out), ``areas`` the sheet title of each, ``expected`` every row where the
     writer put it, and ``goals`` each goal row's index with the indexes of its
-    indicators in this unit's rows. ``proposes`` is the scale a row's
-    suggestion is given in (False: none shown). The parts of each row's Data
+    indicators in this unit's rows. ``proposes`` gives the label of a row's
+    suggestion by its meaning, in the scale it is given in (False: none shown). The parts of each row's Data
     record that the model gives are made when the table is: :meth:`heads`.
     """
 
@@ -182,7 +210,7 @@ class _UnitPlan:
         self.keys: list[tuple[str, str]] = []  # (kind, ID) of each row, as returns are read
         self.areas: list[str] = []
         self.goals: list[tuple[int, list[int]]] = []
-        self.proposes: list[Scale | None | bool] = []
+        self.proposes: list[dict[Any, str] | bool] = []
         self._heads: list[tuple[tuple[Any, ...], tuple[str]]] | None = None
         rows, goals = self.rows, self.goals
         for sp in plan.sheets:
@@ -200,9 +228,13 @@ class _UnitPlan:
                 self.keys.append((r.kind, r.id))
                 self.areas.append(sp.title)
                 if ind is not None:
-                    self.proposes.append(r.scale if r.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None)
+                    scale = r.scale if r.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None
+                elif "assessment" in r.inputs:
+                    scale = r.scale
                 else:
-                    self.proposes.append(r.scale if "assessment" in r.inputs else False)
+                    self.proposes.append(False)
+                    continue
+                self.proposes.append(ctx.labels(scale).by_meaning if scale is not None else {})
 
     def heads(self, ctx: _Ctx) -> list[tuple[tuple[Any, ...], tuple[str]]]:
         """Per row, what the model gives of its Data record: the columns up to Måttenhet, and Målvärde
@@ -258,8 +290,13 @@ class _FileCheck:
                 sug = suggest_indicator(ind, None, year, point, ctx.previous(ind), None, None)
                 out.append([None, None, "", sug, None])
                 continue
-            value = self._number(rr, "outcome", ind.measure, row.id)
-            rank = self._number(rr, "rank", Measure.RANK, row.id) if "rank" in row.inputs else None
+            raw = rr.raw.get("outcome")
+            measure = ind.measure
+            if type(raw) is float and (measure is _NUMBER or measure is _PERCENT and 1 < raw <= 100):
+                value = raw  # typed as a number that needs no check: the common case
+            else:
+                value = self._number(rr, "outcome", measure, row.id)
+            rank = self._number(rr, "rank", _RANK, row.id) if "rank" in row.inputs else None
             if value is not None or rr.filled("outcome"):
                 filled += 1
             elif not rr.filled("comment"):
@@ -277,12 +314,10 @@ class _FileCheck:
 
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
         raw = rr.raw.get(key)
-        if raw is None or measure is Measure.TEXT:
+        if raw is None or measure is _TEXT:
             return None
-        if type(raw) is float:  # typed as a number: the common case
+        if type(raw) is float:  # typed as a number (see rows() for those that need no check)
             value, from_text, percent_sign = raw, False, False
-            if measure is Measure.PERCENT and 1 < value <= 100 or measure is Measure.NUMBER:
-                return value
         else:
             parsed = parse_number(raw)
             if parsed.error:
@@ -293,7 +328,7 @@ class _FileCheck:
                 return None
         ret = self.ret
         cell = rr.cell(key)
-        if measure is Measure.PERCENT and 0 < value <= 1 and not (from_text and (percent_sign or value == 1)):
+        if measure is _PERCENT and 0 < value <= 1 and not (from_text and (percent_sign or value == 1)):
             if not from_text and cell and ret.on_disk and cell_is_percent(ret.path, rr.sheet, cell):
                 value = round(value * 100, 10)  # 0,85 shown as 85 %
             else:
@@ -312,12 +347,13 @@ class _FileCheck:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             self.ret.add(rr.sheet, rr.cell("assessment"), row.id, "bedomning-saknas", f"{row.kind.lower()} {row.id} saknar bedömning", ERROR)
             return ""
-        label = _label_in_scale(scale, raw)
+        steps = self.ctx.labels(scale).step
+        label = raw if type(raw) is str and raw in steps else _label_in_scale(scale, raw)  # chosen from the list, or typed
         if label is None:
             self.ret.add(rr.sheet, rr.cell("assessment"), row.id, "ej-i-skalan",
                          f"'{_text(raw)}' finns inte i skalan; välj en av: {', '.join(lab.label for lab in scale.labels)}", ERROR)
             return ""
-        own = scale.step(label)
+        own = steps[label]
         mine = MEANING_RANK.get(sug.meaning) if sug.meaning else None
         if own is not None and mine is not None and mine - own > 1:
             self.ret.add(rr.sheet, rr.cell("assessment"), row.id, "for-optimistisk",
@@ -345,7 +381,7 @@ def _records(up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[A
         if proposes is False:
             proposal = why = ""
         else:
-            proposal = proposes.label_for(meaning) or "" if proposes is not None and meaning is not None else ""
+            proposal = proposes.get(meaning) or ""
             why = sug.reason
         out.append((value, rank, label, proposal, why, comment, actions, file, cell, "enhet", meaning))
     return out

@@ -306,22 +306,23 @@ def _read_in_place(ret: Return, sheet: str, rows: list[list[Any]], expected: lis
     last = max([id_col, kind_col or 0, *(c for _k, c in present)])  # shorter rows are read by ID
     columns = _InputColumns(present)
     read: dict[tuple[str, str], ReturnRow] = {}
-    for exp in expected:
-        r = exp.row - 1
+    for _sheet, eid, kind, rownum, _scale, inputs in expected:
+        r = rownum - 1
         if r <= header_row or r >= n:
             return False
         row = rows[r]
-        if len(row) <= last:
+        if len(row) <= last:  # every column is within the row: no need to check each below
             return False
         rid = row[id_col]
-        if rid != exp.id and _id_text(rid) != exp.id:
+        if rid != eid and _id_text(rid) != eid:
             return False
-        if kind_col is not None and row[kind_col] != exp.kind and _id_text(row[kind_col]) != exp.kind:
+        if kind_col is not None and row[kind_col] != kind and _id_text(row[kind_col]) != kind:
             return False
-        key = (exp.kind, exp.id)
+        key = (kind, eid)
         if key in read:  # the same row twice: read by ID, which says so
             return False
-        read[key] = ReturnRow(exp.id, exp.kind, sheet, exp.row, _inputs(row, columns[exp.inputs]), letters)
+        read[key] = ReturnRow(eid, kind, sheet, rownum, {k: v if (v := row[c]) != "" else None for k, c in columns[inputs]},
+                              letters)
     ret.rows.update(read)
     return True
 
