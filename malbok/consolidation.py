@@ -257,43 +257,41 @@ class _UnitPlan:
 class _FileCheck:
     """Checks one return's rows against its unit's rows: the values read, each row's suggestion, and findings.
 
-    The result per row is a list ``[Utfall, Placering, Bedömning, Suggestion,
-    ReturnRow or None]``, in the order of the unit's rows; the Data records are
-    made from it and the unit's rows by :func:`_records`.
+    :meth:`records` gives, in the order of the unit's rows, the part of each
+    row's Data record that comes from the file (joined to the model's part by
+    :func:`_joined`).
     """
 
     def __init__(self, ctx: _Ctx, ret: Return):
         self.ctx, self.ret = ctx, ret
 
-    def rows(self, up: _UnitPlan) -> tuple[list[list[Any]], int]:
+    def records(self, up: _UnitPlan, name: str) -> tuple[list[tuple[Any, ...]], int]:
+        """Every row's record part, read from the file ``name`` (''  when none came), and how many rows were filled in."""
         ctx, ret = self.ctx, self.ret
         year, point = ctx.period.year, ctx.period.point
         get = ret.rows.get
-        out: list[list[Any]] = []
-        assessed: list[tuple[int, ReturnRow]] = []  # goal and programme rows, assessed after the indicators
+        out: list[tuple[Any, ...]] = []
+        later: list[int] = []  # goal and programme rows: their suggestion comes from their indicators
         filled = 0
-        for row, key in zip(up.rows, up.keys, strict=True):
+        for row, key, proposes in zip(up.rows, up.keys, up.proposes, strict=True):
             rr = get(key)
             ind = row.indicator
-            if ind is None:  # goals and programmes: assessed after their indicators
-                if rr is None:
-                    out.append([None, None, "", _NONE, None])
-                    continue
-                own = "assessment" in row.inputs
-                if rr.filled("assessment" if own else "comment"):
+            if ind is None:
+                if rr is not None and rr.filled("assessment" if "assessment" in row.inputs else "comment"):
                     filled += 1
-                if own:
-                    assessed.append((len(out), rr))
-                out.append([None, None, "", _NONE, rr])
+                later.append(len(out))
+                out.append(())
                 continue
             if rr is None:
                 sug = suggest_indicator(ind, None, year, point, ctx.previous(ind), None, None)
-                out.append([None, None, "", sug, None])
+                out.append((None, None, "", proposes.get(sug.meaning) or "", sug.reason,  # an indicator's: always a dict
+                            "", "", "", "", "enhet", sug.meaning))
                 continue
-            raw = rr.raw.get("outcome")
+            raw = rr.raw
+            outcome = raw.get("outcome")
             measure = ind.measure
-            if type(raw) is float and (measure is _NUMBER or measure is _PERCENT and 1 < raw <= 100):
-                value = raw  # typed as a number that needs no check: the common case
+            if type(outcome) is float and (measure is _NUMBER or measure is _PERCENT and 1 < outcome <= 100):
+                value = outcome  # typed as a number that needs no check: the common case
             else:
                 value = self._number(rr, "outcome", measure, row.id)
             rank = self._number(rr, "rank", _RANK, row.id) if "rank" in row.inputs else None
@@ -303,13 +301,30 @@ class _FileCheck:
                 ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
             sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
-            label = self._assessment(rr, row, sug) if row.scale is not None else ""
-            out.append([value, rank, label, sug, rr])
+            meaning = sug.meaning
+            comment, actions = raw.get("comment"), raw.get("actions")
+            out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
+                        proposes.get(meaning) or "", sug.reason,
+                        comment.strip() if type(comment) is str else _text(comment),
+                        actions.strip() if type(actions) is str else _text(actions),
+                        name, rr.cell("outcome"), "enhet", meaning))
+        goal_suggestion: dict[int, Suggestion] = {}
         for i, inds in up.goals:
-            meaning = combine_goal([out[j][3].meaning for j in inds])
-            out[i][3] = Suggestion(meaning, "utifrån indikatorerna" if meaning else "inga indikatorer med målvärde att bedöma")
-        for i, rr in assessed:
-            out[i][2] = self._assessment(rr, up.rows[i], out[i][3])
+            meaning = combine_goal([out[j][-1] for j in inds])
+            goal_suggestion[i] = Suggestion(meaning, "utifrån indikatorerna" if meaning else "inga indikatorer med målvärde att bedöma")
+        for i in later:
+            row, proposes, sug = up.rows[i], up.proposes[i], goal_suggestion.get(i, _NONE)
+            rr = get(up.keys[i])
+            meaning = sug.meaning
+            if rr is None:
+                label = comment = actions = file = ""
+            else:
+                label = self._assessment(rr, row, sug) if "assessment" in row.inputs else ""
+                comment, actions, file = rr.raw.get("comment"), rr.raw.get("actions"), name
+                comment = comment.strip() if type(comment) is str else _text(comment)
+                actions = actions.strip() if type(actions) is str else _text(actions)
+            proposal, why = ("", "") if proposes is False else (proposes.get(meaning) or "", sug.reason)
+            out[i] = (None, None, label, proposal, why, comment, actions, file, "", "enhet", meaning)
         return out, filled
 
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
@@ -362,29 +377,6 @@ class _FileCheck:
 
 
 _NONE = Suggestion(None, "")
-
-
-def _records(up: _UnitPlan, results: list[list[Any]], name: str) -> list[tuple[Any, ...]]:
-    """What was read (from the file ``name``) and suggested for each of the unit's rows: the part of its
-    Data record that comes from the file, joined to the model's part by :func:`_joined`."""
-    out: list[tuple[Any, ...]] = []
-    for row, proposes, (value, rank, label, sug, rr) in zip(up.rows, up.proposes, results, strict=True):
-        if rr is None:
-            comment = actions = cell = file = ""
-        else:
-            raw = rr.raw
-            comment, actions, file = raw.get("comment"), raw.get("actions"), name
-            comment = comment.strip() if type(comment) is str else _text(comment)
-            actions = actions.strip() if type(actions) is str else _text(actions)
-            cell = rr.cell("outcome") if row.indicator is not None else ""
-        meaning = sug.meaning
-        if proposes is False:
-            proposal = why = ""
-        else:
-            proposal = proposes.get(meaning) or ""
-            why = sug.reason
-        out.append((value, rank, label, proposal, why, comment, actions, file, cell, "enhet", meaning))
-    return out
 
 
 def _joined(ctx: _Ctx, up: _UnitPlan, parts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -469,7 +461,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
             st = status.get(u.code, "saknas")
             if st == "saknas":
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
-            read.append((up, _records(up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).rows(up)[0], "")))
+            read.append((up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).records(up, "")[0]))
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
                               "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
             continue
@@ -502,7 +494,7 @@ class _Checked:
 
     ret: Return
     accepted: bool = False
-    records: list[tuple[Any, ...]] = field(default_factory=list)  # what the file gives of the unit's Data records, see _records
+    records: list[tuple[Any, ...]] = field(default_factory=list)  # what the file gives of the unit's Data records, see _FileCheck
     filled: int = 0
     row_findings: list[Finding] = field(default_factory=list)  # kept apart until the file is chosen
 
@@ -547,8 +539,7 @@ class _Run:
         result.accepted = True
         before = len(ret.findings)
         up = self.unit_plan(ret.unit)
-        rows, result.filled = _FileCheck(self.ctx, ret).rows(up)
-        result.records = _records(up, rows, ret.name)
+        result.records, result.filled = _FileCheck(self.ctx, ret).records(up, ret.name)
         result.row_findings = ret.findings[before:]
         del ret.findings[before:]
         ret.rows, ret.expected = {}, []  # all that is needed of them is in the records
