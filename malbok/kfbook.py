@@ -20,7 +20,7 @@ from ._version import __version__
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS
 from .layout import KIND_GOAL, KIND_INDICATOR, META_SHEET
-from .model import Model, Scale
+from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
 
@@ -176,16 +176,38 @@ def assessed_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[goals | ((rows["Typ"] == KIND_INDICATOR) & (rows["Överordnat"] == ""))]
 
 
+# (singular for a goal, singular for an indicator, plural) per meaning; unassessed rows last
+_MEANING_WORDS = {
+    Meaning.REACHED: ("uppfyllt", "uppfylld", "uppfyllda"),
+    Meaning.ON_THE_WAY: ("delvis uppfyllt", "delvis uppfylld", "delvis uppfyllda"),
+    Meaning.NOT_REACHED: ("ej uppfyllt", "ej uppfylld", "ej uppfyllda"),
+    Meaning.NOT_ASSESSED: ("ej bedömt", "ej bedömd", "ej bedömda"),
+    None: ("utan bedömning", "utan bedömning", "utan bedömning"),
+}
+
+
 def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
-    """'Hållbar kommun: 3 av 5 mål är uppfyllda.'"""
-    reached = 0
+    """'Hållbar kommun: 3 av 5 mål är uppfyllda, 1 delvis uppfyllt och 1 ej uppfyllt.'
+
+    Counted by the labels' meanings, so levels with differently worded scales add up; a mid-year
+    report where nothing is reached yet still says how many are on their way."""
+    counts: dict[Meaning | None, int] = dict.fromkeys(_MEANING_WORDS, 0)
     for _i, rec in rows.iterrows():
         scale = scale_for_row(model, rec)
-        if scale is not None and rec["Bedömning"] and scale.meaning_of(rec["Bedömning"]) is not None and scale.meaning_of(rec["Bedömning"]).value == "uppfyllt":
-            reached += 1
-    what = "mål" if (rows["Typ"] == KIND_GOAL).any() else "indikatorer"
-    verb = "är uppfyllt" if what == "mål" and reached == 1 else "är uppfyllda"
-    return f"{area_name}: {reached} av {len(rows)} {what} {verb}."
+        meaning = scale.meaning_of(rec["Bedömning"]) if scale is not None and rec["Bedömning"] else None
+        counts[meaning] += 1
+    goals = (rows["Typ"] == KIND_GOAL).any()
+    what = "mål" if goals else "indikatorer"
+
+    def words(meaning: Meaning | None) -> str:
+        n = counts[meaning]
+        return f"{n} {_MEANING_WORDS[meaning][2 if n != 1 else (0 if goals else 1)]}"
+
+    rest = [words(m) for m in _MEANING_WORDS if m is not Meaning.REACHED and counts[m]]
+    head = f"{area_name}: {counts[Meaning.REACHED]} av {len(rows)} {what} är {words(Meaning.REACHED).split(' ', 1)[1]}"
+    if not rest:
+        return head + "."
+    return head + ", " + (rest[0] if len(rest) == 1 else ", ".join(rest[:-1]) + " och " + rest[-1]) + "."
 
 
 def write_kf(cons: Consolidation, path: str | Path) -> Path:

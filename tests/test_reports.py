@@ -191,3 +191,21 @@ def test_cli_demo_runs_the_whole_round(tmp_path):
     res = runner.invoke(app, ["export", str(d / "KF.xlsx"), "--csv", str(d / "igen.csv")])
     assert res.exit_code == 0 and (d / "igen.csv").read_bytes() == (d / "data.csv").read_bytes()
     assert (TEMPLATES / "hallsberg.yaml").exists()
+
+
+def test_summary_sentence_counts_every_meaning_across_scales(hallefors):
+    from malbok.kfbook import summary_sentence
+
+    def rows(assessed):
+        return pd.DataFrame([{"Typ": "Mål", "ID": gid, "Överordnat": "", "Bedömning": label} for gid, label in assessed])
+
+    # inriktningsmål and resultatmål have differently worded scales; they add up by meaning
+    mixed = rows([("IM1.1", "Uppfyllt"), ("RM1.1", "Målet är uppnått"), ("IM1.2", "Delvis uppfyllt"),
+                  ("RM1.2", "Målet är inte uppnått"), ("RM1.3", "Ej bedömt"), ("RM1.4", "")])
+    assert summary_sentence(hallefors, "Tillväxt", mixed) == (
+        "Tillväxt: 2 av 6 mål är uppfyllda, 1 delvis uppfyllt, 1 ej uppfyllt, 1 ej bedömt och 1 utan bedömning.")
+    # mid-year, nothing reached yet: the sentence still says what is on its way
+    mid = rows([("IM1.1", "Delvis uppfyllt"), ("IM1.2", "Delvis uppfyllt"), ("RM1.1", "Målet är delvis uppnått")])
+    assert summary_sentence(hallefors, "Tillväxt", mid) == "Tillväxt: 0 av 3 mål är uppfyllda, 3 delvis uppfyllda."
+    one = rows([("IM1.1", "Uppfyllt"), ("IM1.2", "Ej uppfyllt"), ("IM1.3", "Ej uppfyllt")])
+    assert summary_sentence(hallefors, "Tillväxt", one) == "Tillväxt: 1 av 3 mål är uppfyllt, 2 ej uppfyllda."
