@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -121,7 +122,7 @@ def open_book(ret: ReturnedFile) -> tuple[bytes, Any, list[str]] | None:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         return data, wb, list(wb.sheet_names)
     except Exception as e:  # noqa: BLE001 - any failure is this file's problem
-        add("", "", "", "trasig-fil", f"filen är trasig eller avkortad och kan inte läsas ({_short(e)})")
+        add("", "", "", "trasig-fil", f"{why_unreadable(data, e)}; be enheten skicka den igen")
         return None
 
 
@@ -168,7 +169,7 @@ def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[
     try:
         meta = get_rows(META_SHEET)
     except Exception as e:  # noqa: BLE001
-        ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas ({_short(e)})")
+        ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas: {_cause(e)}")
         return False
     for row in meta:
         key = cell_text(row[0]) if row else ""
@@ -197,15 +198,49 @@ def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], li
         try:
             rows = get_rows(sheet)
         except Exception as e:  # noqa: BLE001
-            ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas ({_short(e)})")
+            ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
             continue
         _read_sheet(ret, sheet, rows, expected, data)
     return ret
 
 
-def _short(e: Exception) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:120]
+# what the reader's (English) error texts mean, for the Swedish message
+_CAUSES = (
+    ("cannot detect file format", "filformatet känns inte igen"),
+    ("corrupt deflate", "de komprimerade uppgifterna är skadade"),
+    ("invalid checksum", "kontrollsumman stämmer inte, innehållet har ändrats eller skadats"),
+    ("larger than its declared", "en del är större än filen uppger, innehållet är skadat"),
+    ("xmlerror", "bladets XML-innehåll är skadat"),
+    ("invalid character", "bladets XML-innehåll är skadat"),
+)
+
+
+def _cause(e: BaseException) -> str:
+    """A reader error in Swedish; the reader's own words after it when they are not recognised."""
+    text = f"{type(e).__name__}: {e}".lower()
+    for key, swedish in _CAUSES:
+        if key in text:
+            return swedish
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return f"okänt fel i innehållet (teknisk uppgift: {detail[:120]})"
+
+
+def why_unreadable(data: bytes, e: BaseException) -> str:
+    """The message for a file that starts like a workbook but cannot be opened, in words a
+    controller can pass on: the zip archive is cut short, or which part of it is damaged."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                try:
+                    z.read(info)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+                    return f"filen är skadad och kan inte läsas: delen {info.filename} är trasig"
+            if "xl/workbook.xml" not in z.namelist():
+                return "filen kan inte läsas: delen xl/workbook.xml saknas, det är ingen Excel-arbetsbok"
+    except zipfile.BadZipFile:
+        return ("filen är avkortad och kan inte läsas: slutet (arkivets innehållsförteckning) saknas, "
+                "ofta efter en nedladdning eller kopiering som inte blev klar")
+    return f"filen är trasig och kan inte läsas: {_cause(e)}"
 
 
 def read_registry(get_rows: Callable[[str], list[list[Any]]], sheet_names: list[str]) -> list[Expected]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import sys
+import zipfile
 
 import openpyxl
 import pytest
@@ -168,13 +170,45 @@ def test_bad_cells_listed_with_place(hallsberg_round):
 
 def test_bad_files_listed(hallsberg_round):
     cons = hallsberg_round[0]
-    assert _f(cons, "trasig-fil", "trasig.xlsx")
+    cut = _f(cons, "trasig-fil", "trasig.xlsx")
+    assert cut and cut[0].message.startswith("filen är avkortad och kan inte läsas: slutet")
     assert _f(cons, "krypterad", "SN_med_losenord.xlsx")
     wrong = _f(cons, "fel-period", "KS_t1.xlsx")
     assert wrong and "2016-t1" in wrong[0].message and "2016-delar" in wrong[0].message
     assert _f(cons, "dubblett-identisk", "SBN kopia.xlsx")
     assert _f(cons, "ej-arbetsbok", "anteckningar.xlsx")
     assert not [f for f in cons.findings if f.file.startswith("~$")]
+
+
+def test_damaged_sheet_is_named_and_the_other_sheets_read(hallsberg, tmp_path):
+    """Bytes overwritten inside one sheet's compressed part: that sheet is listed, in Swedish, and
+    every value of the file's other sheets is still in Data."""
+    period = PERIOD
+    book = generate(hallsberg, period, tmp_path / "ut", units=["KS"])[0].path
+    fill_workbook(book, hallsberg, parse_period(hallsberg, period), "KS")
+    whole = consolidate(hallsberg, [book], period)
+    data = bytearray(book.read_bytes())
+    with zipfile.ZipFile(book) as z:
+        wb = openpyxl.load_workbook(book, read_only=True)
+        damaged = wb.sheetnames[1]
+        wb.close()
+        info = z.getinfo("xl/worksheets/sheet2.xml")
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for k in range(start + info.compress_size // 3, start + info.compress_size // 3 + 16):
+        data[k] ^= 0xFF
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "KS_skadad.xlsx").write_bytes(bytes(data))
+    cons = consolidate(hallsberg, tmp_path / "in", period)
+    found = _f(cons, "trasig-fil", "KS_skadad.xlsx")
+    assert len(found) == 1 and found[0].sheet == damaged
+    assert found[0].message.startswith("bladet kan inte läsas: ") and "skicka filen igen" in found[0].message
+    assert not re.search(r"[A-Za-z]+Error|deflate|checksum", found[0].message)
+
+    def values(c, area_out=None):
+        d = c.data[(c.data["Enhet"] == "KS") & (c.data["Område"] != area_out)]
+        return d[["ID", "Utfall", "Bedömning", "Kommentar"]].to_dict("records")
+
+    assert values(cons, damaged) == values(whole, damaged) and values(whole, damaged)
 
 
 def test_sorted_and_edited_sheet_reads_right(hallsberg_round):
