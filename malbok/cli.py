@@ -362,7 +362,7 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
             table.add_row(f.severity, f.place(), f.row_id, f.message)
         con.print(table)
     con.print(
-        f"{cons.files_read} filer lästa · {len(cons.consolidated_units)} enheter konsoliderade · "
+        f"{cons.files_summary()} · {len(cons.consolidated_units)} enheter konsoliderade · "
         f"enheter som saknas: {', '.join(cons.missing_units) or 'inga'} · {len(errors)} fel · {len(warnings)} varningar",
         markup=False,
     )

@@ -65,6 +65,9 @@ class Consolidation(FindingsSummary):
     # "sammanställning" (council-level rows and the tables)
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def files_given(self) -> int:
+        return len(self.files)
 
 
 def collect_paths(returns: Iterable[str | Path] | str | Path) -> tuple[list[Path], list[Finding]]:

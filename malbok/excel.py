@@ -195,12 +195,12 @@ def konsolidera(book: Any = None) -> str:
         names = render(book, kf_sheets(cons), s.written)
         _set_setting(book, "written", ";".join(names))
         took = time.perf_counter() - started
-        status = (f"Konsoliderat {datetime.now():%Y-%m-%d %H:%M} ({took:.1f} s): {cons.files_read} filer lästa, "
+        status = (f"Konsoliderat {datetime.now():%Y-%m-%d %H:%M} ({took:.1f} s): {cons.files_summary()}, "
                   f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.errors)} fel, {len(cons.warnings)} varningar"
                   + (f"; saknas: {', '.join(cons.missing_units)}" if cons.missing_units else "")
                   + (f"; skrev {', '.join(written_files)}" if written_files else "") + ".")
         if not cons.consolidated_units:
-            status = f"Inget kunde konsolideras ({cons.files_read} filer lästa, {len(cons.errors)} fel); se bladet Kontroll."
+            status = f"Inget kunde konsolideras ({cons.files_summary()}, {len(cons.errors)} fel); se bladet Kontroll."
     except (InputError, ModelError, OSError) as e:
         status = f"Fel: {_message(e)}"
     _set_status(book, status)

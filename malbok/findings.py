@@ -84,12 +84,21 @@ FINDING_COLUMNS = ("Allvar", "Fil", "Enhet", "Blad", "Cell", "ID", "Kod", "Rubri
 class FindingsSummary:
     """What a consolidation (follow-up or plan) says about its findings and units.
 
-    Mixed into classes that have ``findings`` (list of :class:`Finding`) and
-    ``units`` (a DataFrame with the columns ``Enhet`` and ``Status``).
+    Mixed into classes that have ``findings`` (list of :class:`Finding`),
+    ``units`` (a DataFrame with the columns ``Enhet`` and ``Status``) and the
+    numbers of files given and read.
     """
 
     findings: list[Finding]
     units: Any
+    files_read: int
+    files_given: int
+
+    def files_summary(self) -> str:
+        """'4 filer lästa', or '6 filer, 4 kunde läsas' when some files could not be read at all."""
+        if self.files_given > self.files_read:
+            return f"{self.files_given} filer, {self.files_read} kunde läsas"
+        return f"{self.files_read} filer lästa"
 
     @property
     def errors(self) -> list[Finding]:

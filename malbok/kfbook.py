@@ -145,7 +145,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
         colour = {"inlämnad": "#C6EFCE", "inlämnad (vald)": "#C6EFCE", "saknas": "#FFC7CE", "dubblett": "#FFEB9C"}.get(r.Status)
         if colour:
             ub.colours[(i, 3)] = colour
-    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_read} filer lästa · {len(cons.missing_units)} enheter saknas", [ub]))
+    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {len(cons.missing_units)} enheter saknas", [ub]))
     f = cons.findings_frame()
     sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade filer",
                                f"{len(cons.errors)} fel · {len(cons.warnings)} varningar", [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],

@@ -523,6 +523,7 @@ class PlanConsolidation(FindingsSummary):
     data: pd.DataFrame
     units: pd.DataFrame
     files_read: int
+    files_given: int = 0
 
     @property
     def plans(self) -> list[Plan]:
@@ -603,7 +604,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
     data = pd.DataFrame(records, columns=list(PLAN_DATA_COLUMNS))
     data["Belopp (tkr)"] = pd.to_numeric(data["Belopp (tkr)"], errors="coerce").astype("float64")
     units = pd.DataFrame(unit_rows, columns=list(PLAN_UNIT_COLUMNS))
-    return PlanConsolidation(merged, year, findings, data, units, sum(1 for r in rets if r.readable))
+    return PlanConsolidation(merged, year, findings, data, units, sum(1 for r in rets if r.readable), len(rets))
 
 
 def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, Any]]:
@@ -693,7 +694,7 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     sheets.append(SheetContent(BUDGET_SHEET, f"Budget {year}", "Tusen kronor (tkr)", [bb]))
     ub = Block("Enheter", list(PLAN_UNIT_COLUMNS), [[_cell(v) for v in r] for r in pc.units.itertuples(index=False)],
                widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10])
-    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", f"{pc.files_read} filer lästa", [ub]))
+    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", pc.files_summary(), [ub]))
     from .findings import FINDING_COLUMNS
 
     f = pc.findings_frame()

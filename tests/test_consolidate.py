@@ -331,6 +331,12 @@ def test_cli_exit_codes(tmp_path, hallefors, monkeypatch):
     if sys.platform == "linux":
         assert used == [2]  # the progress bar draws without a thread of its own, so the workers can be forked
     assert (tmp_path / "KF.xlsx").exists() and "fel" in res.output
+    n = len(list((tmp_path / "r").glob("*.xlsx")))
+    assert f"{n} filer lästa" in res.output.replace("\n", " ")
+    (tmp_path / "r" / "avbruten.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 40)  # a copy cut short
+    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx")])
+    assert res.exit_code == 0 and f"{n + 1} filer, {n} kunde läsas" in res.output.replace("\n", " ")
+    assert "filen är avkortad" in res.output.replace("\n", " ")
     res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), "--strict"])
     assert res.exit_code == 1
 
