@@ -27,7 +27,7 @@ import pandas as pd
 from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary
 from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION, Expected
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
-from .periods import Period, parse_period
+from .periods import Period, PeriodError, parse_period
 from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return, read_values
 from .targets import (
     Suggestion,
@@ -558,7 +558,8 @@ class _Run:
             ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.get('modell')}', inte '{model.id}'")
             return False
         if ident.get("period") != period.id:
-            ret.add("", "", "", "fel-period", f"arbetsboken gäller perioden {ident.get('period') or '(okänd)'}, inte {period.id}; den konsolideras inte")
+            ret.add("", "", "", "fel-period", f"arbetsboken gäller {_period_words(model, ident.get('period'))}, inte "
+                                              f"{period.name} ({period.id}); den konsolideras inte")
             return False
         if ident.get("layoutversion") != LAYOUT_VERSION:
             ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
@@ -805,3 +806,13 @@ def _overall(labels: list[str], scale: Scale | None, rule: Combine) -> str:
 
 
 __all__ = ["COUNCIL", "Consolidation", "consolidate", "collect_paths", "KIND_PROGRAMME"]
+
+
+def _period_words(model: Model, period_id: str | None) -> str:
+    """'Tertial 1 2016 (2016-t1)' for a period the model knows, else its ID as written in the file."""
+    if not period_id:
+        return "en okänd period"
+    try:
+        return f"{parse_period(model, period_id).name} ({period_id})"
+    except PeriodError:
+        return f"perioden {period_id}"
