@@ -805,14 +805,15 @@ def _overall(labels: list[str], scale: Scale | None, rule: Combine) -> str:
     return max(ranked)[1]
 
 
-__all__ = ["COUNCIL", "Consolidation", "consolidate", "collect_paths", "KIND_PROGRAMME"]
-
-
 def _period_words(model: Model, period_id: str | None) -> str:
-    """'Tertial 1 2016 (2016-t1)' for a period the model knows, else its ID as written in the file."""
+    """'Tertialrapport 1 2016 (2016-t1)' for a period the model knows, else its ID as written in the file."""
     if not period_id:
         return "en okänd period"
     try:
         return f"{parse_period(model, period_id).name} ({period_id})"
     except PeriodError:
         return f"perioden {period_id}"
+
+
+__all__ = ["COUNCIL", "Consolidation", "consolidate", "collect_paths", "KIND_PROGRAMME"]
+
