@@ -199,12 +199,11 @@ def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
     goals = (rows["Typ"] == KIND_GOAL).any()
     what = "mål" if goals else "indikatorer"
 
-    def words(meaning: Meaning | None) -> str:
-        n = counts[meaning]
-        return f"{n} {_MEANING_WORDS[meaning][2 if n != 1 else (0 if goals else 1)]}"
+    def form(meaning: Meaning | None) -> str:
+        return _MEANING_WORDS[meaning][2 if counts[meaning] != 1 else (0 if goals else 1)]
 
-    rest = [words(m) for m in _MEANING_WORDS if m is not Meaning.REACHED and counts[m]]
-    head = f"{area_name}: {counts[Meaning.REACHED]} av {len(rows)} {what} är {words(Meaning.REACHED).split(' ', 1)[1]}"
+    rest = [f"{counts[m]} {form(m)}" for m in _MEANING_WORDS if m is not Meaning.REACHED and counts[m]]
+    head = f"{area_name}: {counts[Meaning.REACHED]} av {len(rows)} {what} är {form(Meaning.REACHED)}"
     if not rest:
         return head + "."
     return head + ", " + (rest[0] if len(rest) == 1 else ", ".join(rest[:-1]) + " och " + rest[-1]) + "."

@@ -523,7 +523,7 @@ class PlanConsolidation(FindingsSummary):
     data: pd.DataFrame
     units: pd.DataFrame
     files_read: int
-    files_given: int = 0
+    files_given: int
 
     @property
     def plans(self) -> list[Plan]:

@@ -169,7 +169,7 @@ def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[
     try:
         meta = get_rows(META_SHEET)
     except Exception as e:  # noqa: BLE001
-        ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas: {_cause(e)}")
+        ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
         return False
     for row in meta:
         key = cell_text(row[0]) if row else ""
@@ -210,8 +210,8 @@ _CAUSES = (
     ("corrupt deflate", "de komprimerade uppgifterna är skadade"),
     ("invalid checksum", "kontrollsumman stämmer inte, innehållet har ändrats eller skadats"),
     ("larger than its declared", "en del är större än filen uppger, innehållet är skadat"),
-    ("xmlerror", "bladets XML-innehåll är skadat"),
-    ("invalid character", "bladets XML-innehåll är skadat"),
+    ("xmlerror", "XML-innehållet är skadat"),
+    ("invalid character", "XML-innehållet är skadat"),
 )
 
 
