@@ -8,43 +8,125 @@ act. Severity is ``fel`` (error), ``varning`` (warning) or ``info``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, NamedTuple
 
 ERROR = "fel"
 WARNING = "varning"
 INFO = "info"
 
-# code -> short Swedish title (the message carries the details)
-CODES: dict[str, str] = {
-    "tom-mapp": "Inga arbetsböcker",
-    "ej-arbetsbok": "Inte en arbetsbok",
-    "trasig-fil": "Trasig eller avkortad fil",
-    "krypterad": "Lösenordsskyddad fil",
-    "okand-arbetsbok": "Arbetsboken är inte från malbok",
-    "fel-period": "Fel period",
-    "fel-modell": "Annan styrmodell",
-    "fel-modellversion": "Annan version av styrmodellen",
-    "fel-layout": "Annan layoutversion",
-    "okand-enhet": "Okänd enhet",
-    "enhet-utan-uppdrag": "Enheten rapporterar inget i perioden",
-    "dubblett-identisk": "Samma fil två gånger",
-    "dubblett-olika": "Två olika filer för samma enhet",
-    "dubblett-vald": "Dubblett avgjord med --prefer",
-    "saknas": "Enhetens arbetsbok saknas",
-    "blad-saknas": "Blad saknas",
-    "kolumn-saknas": "Kolumn saknas",
-    "rad-saknas": "Rad borttagen",
-    "okant-id": "Okänt ID",
-    "dubblett-id": "Samma ID två gånger",
-    "utfall-saknas": "Utfall saknas",
-    "bedomning-saknas": "Bedömning saknas",
-    "ej-tal": "Inte ett tal",
-    "utanfor-intervall": "Utanför tillåtet intervall",
-    "andel-som-procent": "Andel skriven som decimaltal",
-    "ej-i-skalan": "Bedömningen finns inte i skalan",
-    "for-optimistisk": "Bedömningen är mer positiv än utfallet visar",
-    "text-tolkad": "Tal skrivet som text",
+
+class Code(StrEnum):
+    """Every kind of finding malbok can report. A member equals its code text, so either may be passed."""
+
+    # the run and the files
+    EMPTY_FOLDER = "tom-mapp"
+    NOT_A_WORKBOOK = "ej-arbetsbok"
+    DAMAGED = "trasig-fil"
+    ENCRYPTED = "krypterad"
+    UNKNOWN_WORKBOOK = "okand-arbetsbok"
+    WRONG_PERIOD = "fel-period"
+    WRONG_ROUND = "fel-omgang"
+    WRONG_MODEL = "fel-modell"
+    MODEL_VERSION = "fel-modellversion"
+    NEW_MODEL_VERSION = "ny-modellversion"
+    WRONG_LAYOUT = "fel-layout"
+    UNKNOWN_UNIT = "okand-enhet"
+    NOTHING_TO_REPORT = "enhet-utan-uppdrag"
+    PLAN_MISSING = "plan-saknas"
+    DUPLICATE_SAME = "dubblett-identisk"
+    DUPLICATE_DIFFERENT = "dubblett-olika"
+    DUPLICATE_CHOSEN = "dubblett-vald"
+    MISSING = "saknas"
+    # sheets, columns and rows
+    SHEET_MISSING = "blad-saknas"
+    COLUMN_MISSING = "kolumn-saknas"
+    ROW_MISSING = "rad-saknas"
+    UNKNOWN_ID = "okant-id"
+    DUPLICATE_ID = "dubblett-id"
+    # cells
+    OUTCOME_MISSING = "utfall-saknas"
+    ASSESSMENT_MISSING = "bedomning-saknas"
+    NOT_A_NUMBER = "ej-tal"
+    OUT_OF_RANGE = "utanfor-intervall"
+    SHARE_AS_PERCENT = "andel-som-procent"
+    NOT_IN_SCALE = "ej-i-skalan"
+    TOO_OPTIMISTIC = "for-optimistisk"
+    NUMBER_AS_TEXT = "text-tolkad"
+    # the plan round
+    TEXT_MISSING = "text-saknas"
+    UNKNOWN_KIND = "okand-typ"
+    NOT_LINKED = "ej-kopplat"
+    NOT_A_DATE = "ej-datum"
+    OWNER_MISSING = "ansvarig-saknas"
+    END_MISSING = "slutdatum-saknas"
+    END_BEFORE_START = "slut-fore-start"
+    UNKNOWN_MEASURE = "okand-mattenhet"
+    BUDGET_LINE_MISSING = "verksamhet-saknas"
+    OVER_FRAME = "over-ram"
+    EMPTY_PLAN = "tom-plan"
+    FRAME_MISSING = "ram-saknas"
+
+
+class CodeInfo(NamedTuple):
+    title: str  # short Swedish title, the heading of the finding in Kontroll
+    severity: str  # the default severity
+
+
+# code -> Swedish title and default severity (the message carries the details)
+REGISTRY: dict[Code, CodeInfo] = {
+    Code.EMPTY_FOLDER: CodeInfo("Inga arbetsböcker", ERROR),
+    Code.NOT_A_WORKBOOK: CodeInfo("Inte en arbetsbok", ERROR),
+    Code.DAMAGED: CodeInfo("Trasig eller avkortad fil", ERROR),
+    Code.ENCRYPTED: CodeInfo("Lösenordsskyddad fil", ERROR),
+    Code.UNKNOWN_WORKBOOK: CodeInfo("Arbetsboken är inte från malbok", ERROR),
+    Code.WRONG_PERIOD: CodeInfo("Fel period", ERROR),
+    Code.WRONG_ROUND: CodeInfo("Fel omgång", ERROR),
+    Code.WRONG_MODEL: CodeInfo("Annan styrmodell", ERROR),
+    Code.MODEL_VERSION: CodeInfo("Annan version av styrmodellen", WARNING),
+    Code.NEW_MODEL_VERSION: CodeInfo("Styrmodellen har ändrats", WARNING),
+    Code.WRONG_LAYOUT: CodeInfo("Annan layoutversion", ERROR),
+    Code.UNKNOWN_UNIT: CodeInfo("Okänd enhet", ERROR),
+    Code.NOTHING_TO_REPORT: CodeInfo("Enheten rapporterar inget i perioden", ERROR),
+    Code.PLAN_MISSING: CodeInfo("Planen saknas", ERROR),
+    Code.DUPLICATE_SAME: CodeInfo("Samma fil två gånger", WARNING),
+    Code.DUPLICATE_DIFFERENT: CodeInfo("Två olika filer för samma enhet", ERROR),
+    Code.DUPLICATE_CHOSEN: CodeInfo("Dubblett avgjord med --prefer", WARNING),
+    Code.MISSING: CodeInfo("Enhetens arbetsbok saknas", WARNING),
+    Code.SHEET_MISSING: CodeInfo("Blad saknas", ERROR),
+    Code.COLUMN_MISSING: CodeInfo("Kolumn saknas", ERROR),
+    Code.ROW_MISSING: CodeInfo("Rad borttagen", ERROR),
+    Code.UNKNOWN_ID: CodeInfo("Okänt ID", WARNING),
+    Code.DUPLICATE_ID: CodeInfo("Samma ID två gånger", ERROR),
+    Code.OUTCOME_MISSING: CodeInfo("Utfall saknas", ERROR),
+    Code.ASSESSMENT_MISSING: CodeInfo("Bedömning saknas", ERROR),
+    Code.NOT_A_NUMBER: CodeInfo("Inte ett tal", ERROR),
+    Code.OUT_OF_RANGE: CodeInfo("Utanför tillåtet intervall", ERROR),
+    Code.SHARE_AS_PERCENT: CodeInfo("Andel skriven som decimaltal", WARNING),
+    Code.NOT_IN_SCALE: CodeInfo("Bedömningen finns inte i skalan", ERROR),
+    Code.TOO_OPTIMISTIC: CodeInfo("Bedömningen är mer positiv än utfallet visar", WARNING),
+    Code.NUMBER_AS_TEXT: CodeInfo("Tal skrivet som text", INFO),
+    Code.TEXT_MISSING: CodeInfo("Text saknas", WARNING),
+    Code.UNKNOWN_KIND: CodeInfo("Okänd radtyp", ERROR),
+    Code.NOT_LINKED: CodeInfo("Inte kopplat till fullmäktiges mål", ERROR),
+    Code.NOT_A_DATE: CodeInfo("Inte ett datum", ERROR),
+    Code.OWNER_MISSING: CodeInfo("Ansvarig saknas", WARNING),
+    Code.END_MISSING: CodeInfo("Slutdatum saknas", WARNING),
+    Code.END_BEFORE_START: CodeInfo("Slutdatum före start", ERROR),
+    Code.UNKNOWN_MEASURE: CodeInfo("Okänd måttenhet", WARNING),
+    Code.BUDGET_LINE_MISSING: CodeInfo("Belopp utan verksamhet", WARNING),
+    Code.OVER_FRAME: CodeInfo("Budgeten är över ramen", ERROR),
+    Code.EMPTY_PLAN: CodeInfo("Tom verksamhetsplan", WARNING),
+    Code.FRAME_MISSING: CodeInfo("Budgetram saknas", WARNING),
 }
+
+# code text -> title, for readers that only have the text
+CODES: dict[str, str] = {c.value: info.title for c, info in REGISTRY.items()}
+
+
+def default_severity(code: str) -> str:
+    """The registry's severity of ``code`` (raises for a code that is not registered: a bug)."""
+    return REGISTRY[Code(code)].severity
 
 
 @dataclass(frozen=True)
@@ -58,9 +140,13 @@ class Finding:
     severity: str
     unit: str = ""
 
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # a bug in malbok, not in the user's data
+            raise ValueError(f"finding code {self.code!r} is not registered in malbok.findings.REGISTRY")
+
     @property
     def title(self) -> str:
-        return CODES.get(self.code, self.code)
+        return CODES[self.code]
 
     def as_row(self) -> dict[str, str]:
         d = asdict(self)

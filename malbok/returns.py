@@ -20,7 +20,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .findings import ERROR, WARNING, Finding
+from .findings import WARNING, Finding, default_severity
 from .layout import HEADER_SCAN_ROWS, HEADERS, INPUT_KEYS, META_SHEET, REQUIRED_HEADERS, ROWS_SHEET, Expected
 from .values import cell_text
 
@@ -72,8 +72,10 @@ class ReturnedFile:
     def unit(self) -> str:
         return self.identity.get("enhet", "")
 
-    def add(self, sheet: str, cell: str, row_id: str, code: str, message: str, severity: str = ERROR) -> None:
-        self.findings.append(Finding(self._name, sheet, cell, row_id, code, message, severity, self.unit))
+    def add(self, sheet: str, cell: str, row_id: str, code: str, message: str, severity: str | None = None) -> None:
+        """Record a finding; ``severity`` defaults to the code's own in :data:`~malbok.findings.REGISTRY`."""
+        self.findings.append(Finding(self._name, sheet, cell, row_id, code, message,
+                                     severity or default_severity(code), self.unit))
 
 
 @dataclass
