@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -42,11 +42,48 @@ from .values import parse_number
 from .workbook import Row, expected_rows, indicator_texts, plan_workbook
 
 COUNCIL = "Kommunen"
-DATA_COLUMNS = (
-    "Period", "Enhet", "Enhetsnamn", "Område", "ID", "Typ", "Nivå", "Överordnat", "Text", "Måttenhet",
-    "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag", "Förslagsskäl", "Kommentar", "Åtgärder",
-    "Fil", "Cell", "Sammanställning",
-)
+
+
+class DataRecord(NamedTuple):
+    """One row of the tidy ``Data`` table: a unit's (or the council's) row at the period.
+
+    The fields are the table's columns in order (their Swedish headers in
+    :data:`DATA_HEADERS`), then the suggestion's meaning, which is not a column.
+    """
+
+    period: str
+    unit: str
+    unit_name: str
+    area: str
+    id: str
+    kind: str
+    level: str
+    parent: str
+    text: str
+    measure: str
+    outcome: float | None
+    rank: float | None
+    target: str
+    assessment: str
+    proposal: str
+    reason: str
+    comment: str
+    actions: str
+    file: str
+    cell: str
+    compiled_by: str  # "enhet" or "kommun"
+    meaning: Any = None  # the suggestion's Meaning (not a column)
+
+
+DATA_HEADERS: dict[str, str] = {
+    "period": "Period", "unit": "Enhet", "unit_name": "Enhetsnamn", "area": "Område", "id": "ID", "kind": "Typ",
+    "level": "Nivå", "parent": "Överordnat", "text": "Text", "measure": "Måttenhet", "outcome": "Utfall",
+    "rank": "Placering", "target": "Målvärde", "assessment": "Bedömning", "proposal": "Förslag",
+    "reason": "Förslagsskäl", "comment": "Kommentar", "actions": "Åtgärder", "file": "Fil", "cell": "Cell",
+    "compiled_by": "Sammanställning",
+}
+DATA_COLUMNS = tuple(DATA_HEADERS.values())
+assert tuple(DATA_HEADERS) == DataRecord._fields[:len(DATA_HEADERS)]
 UNIT_COLUMNS = ("Enhet", "Namn", "Fil", "Status", "Rader", "Ifyllda", "Andel ifylld", "Fel", "Varningar")
 
 
@@ -127,8 +164,6 @@ def _range_error(measure: Measure, value: float) -> str | None:
     return None
 
 
-_COL = {name: i for i, name in enumerate(DATA_COLUMNS)}
-_SUG = len(DATA_COLUMNS)  # a record is a tuple in DATA_COLUMNS order, then the suggestion's meaning (not a column)
 
 
 @dataclass
@@ -267,6 +302,7 @@ class _FileCheck:
 
     def __init__(self, ctx: _Ctx, ret: Return):
         self.ctx, self.ret = ctx, ret
+        self.refused = False  # set by _number: the last number read broke its column's rule
 
     def records(self, up: _UnitPlan, name: str) -> tuple[list[tuple[Any, ...]], int]:
         """Every row's record part, read from the file ``name`` (''  when none came), and how many rows were filled in."""
@@ -294,16 +330,18 @@ class _FileCheck:
             outcome = raw.get("outcome")
             measure = ind.measure
             if type(outcome) is float and (measure is _NUMBER or measure is _PERCENT and 1 < outcome <= 100):
-                value = outcome  # typed as a number that needs no check: the common case
+                value = judged = outcome  # typed as a number that needs no check: the common case
             else:
                 value = self._number(rr, "outcome", measure, row.id)
+                judged = None if self.refused else value  # a value outside the column's rule is kept, not judged
             rank = self._number(rr, "rank", _RANK, row.id) if "rank" in row.inputs else None
+            judged_rank = None if self.refused else rank
             if value is not None or rr.filled("outcome"):
                 filled += 1
             elif not rr.filled("comment"):
                 ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-            sug = suggest_indicator(ind, value, year, point, ctx.previous(ind), rank, None)
+            sug = suggest_indicator(ind, judged, year, point, ctx.previous(ind), judged_rank, None)
             meaning = sug.meaning
             comment, actions = raw.get("comment"), raw.get("actions")
             out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
@@ -331,6 +369,8 @@ class _FileCheck:
         return out, filled
 
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
+        """The number in the row's cell ``key``; sets ``refused`` when it breaks the column's rule (with a finding)."""
+        self.refused = False
         raw = rr.raw.get(key)
         if raw is None or measure is _TEXT:
             return None
@@ -355,6 +395,7 @@ class _FileCheck:
         problem = _range_error(measure, value)
         if problem:
             ret.add(rr.sheet, cell, rid, "utanfor-intervall", f"{_what(key)} {_sv(value)} {problem}", ERROR)
+            self.refused = True
         return value
 
     def _assessment(self, rr: ReturnRow, row: Row, sug: Suggestion) -> str:
@@ -382,9 +423,10 @@ class _FileCheck:
 _NONE = Suggestion(None, "")
 
 
-def _joined(ctx: _Ctx, up: _UnitPlan, parts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """The unit's Data records: a tuple in DATA_COLUMNS order, then the suggestion's meaning."""
-    return [head + part[:2] + target + part[2:] for (head, target), part in zip(up.heads(ctx), parts, strict=True)]
+def _joined(ctx: _Ctx, up: _UnitPlan, parts: list[tuple[Any, ...]]) -> list[DataRecord]:
+    """The unit's Data records: the model's part of each row joined to what its file gave."""
+    make = DataRecord._make
+    return [make(head + part[:2] + target + part[2:]) for (head, target), part in zip(up.heads(ctx), parts, strict=True)]
 
 
 def _label(scale: Scale | None, sug: Suggestion) -> str:
@@ -716,34 +758,24 @@ def _describe_version_change(ret: Return, run: _Run) -> None:
     ret.add("", "", "", "fel-modellversion", "; ".join(parts) + ". Raderna läses efter ID.", WARNING)
 
 
-_UNIT, _ID, _KIND, _VALUE, _RANK, _ASSESSED, _WHY = (
-    _COL[c] for c in ("Enhet", "ID", "Typ", "Utfall", "Placering", "Bedömning", "Förslagsskäl"))
+def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
+    """Council-level rows: aggregated indicators and the overall assessment of each goal.
 
-
-def _council(first: tuple[Any, ...], changes: dict[str, Any]) -> tuple[Any, ...]:
-    """A council-level record: the first unit's record of the row with ``changes``, and no suggestion kept."""
-    rec = list(first)
-    for key, value in changes.items():
-        rec[_COL[key]] = value
-    rec[_SUG] = None
-    return tuple(rec)
-
-
-def _council_rows(ctx: _Ctx, records: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Council-level rows: aggregated indicators and the overall assessment of each goal."""
+    Each is the first unit's record of the row with the council's values, and no suggestion kept.
+    """
     model, period = ctx.model, ctx.period
-    everyone = {"Enhet": COUNCIL, "Enhetsnamn": f"{model.municipality.name} totalt", "Kommentar": "", "Åtgärder": "",
-                "Fil": "", "Cell": "", "Sammanställning": "kommun"}
-    out: list[tuple[Any, ...]] = []
-    by_id: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    everyone = {"unit": COUNCIL, "unit_name": f"{model.municipality.name} totalt", "comment": "", "actions": "",
+                "file": "", "cell": "", "compiled_by": "kommun", "meaning": None}
+    out: list[DataRecord] = []
+    by_id: dict[tuple[str, str], list[DataRecord]] = {}
     for rec in records:
-        by_id.setdefault((rec[_KIND], rec[_ID]), []).append(rec)
+        by_id.setdefault((rec.kind, rec.id), []).append(rec)
     ind_suggestion: dict[str, Suggestion] = {}
     for ind in model.indicators:
         recs = by_id.get((KIND_INDICATOR, ind.id))
         if not recs:
             continue
-        values = [(r[_UNIT], r[_VALUE]) for r in recs if r[_VALUE] is not None]
+        values = [(r.unit, r.outcome) for r in recs if r.outcome is not None]
         value: float | None = None
         if ind.aggregation == Aggregation.SUM and values:
             value = sum(v for _u, v in values)
@@ -754,32 +786,32 @@ def _council_rows(ctx: _Ctx, records: list[tuple[Any, ...]]) -> list[tuple[Any, 
             total = sum(x for x, _v in w)
             value = sum(x * v for x, v in w) / total if total else None
         elif ind.aggregation == Aggregation.NONE and len(recs) == 1:
-            value = recs[0][_VALUE]
-        ranks = [r[_RANK] for r in recs if r[_RANK] is not None]
+            value = recs[0].outcome
+        ranks = [r.rank for r in recs if r.rank is not None]
         rank = ranks[0] if len(ranks) == 1 else None
         if ind.aggregation == Aggregation.NONE and len(recs) > 1:
             sug = Suggestion(None, "varje enhets eget värde; inget gemensamt värde")
         elif len(recs) == 1:
-            sug = Suggestion(recs[0][_SUG], recs[0][_WHY])  # one unit: the council's value is that unit's
+            sug = Suggestion(recs[0].meaning, recs[0].reason)  # one unit: the council's value is that unit's
         else:
             sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, None)
         ind_suggestion[ind.id] = sug
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
             ctx.goal_scale(ind.goal) if ind.goal else None)
-        out.append(_council(recs[0], {**everyone, "Utfall": value, "Placering": rank, "Förslag": _label(scale, sug),
-                                      "Förslagsskäl": sug.reason,
-                                      "Bedömning": _overall([r[_ASSESSED] for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""}))
+        assessed = _overall([r.assessment for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""
+        out.append(recs[0]._replace(**everyone, outcome=value, rank=rank, proposal=_label(scale, sug),
+                                    reason=sug.reason, assessment=assessed))
     for g in model.goals:
-        recs = [r for r in by_id.get((KIND_GOAL, g.id), []) if r[_UNIT] in g.reporters]
+        recs = [r for r in by_id.get((KIND_GOAL, g.id), []) if r.unit in g.reporters]
         if not recs:
             continue
         level = model.level(g.level)
         scale = model.scale(level.scale)
         inds = [ind_suggestion[i.id] for i in model.indicators_of(g.id) if i.id in ind_suggestion]
         meaning = combine_goal([s.meaning for s in inds])
-        out.append(_council(recs[0], {**everyone, "Bedömning": _overall([r[_ASSESSED] for r in recs], scale, g.combine or level.combine),
-                                      "Förslag": scale.label_for(meaning) or "" if meaning else "",
-                                      "Förslagsskäl": "utifrån indikatorerna på kommunnivå" if meaning else ""}))
+        out.append(recs[0]._replace(**everyone, assessment=_overall([r.assessment for r in recs], scale, g.combine or level.combine),
+                                    proposal=scale.label_for(meaning) or "" if meaning else "",
+                                    reason="utifrån indikatorerna på kommunnivå" if meaning else ""))
     return out
 
 
