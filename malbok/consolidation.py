@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary
+from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary, UnitStatus
 from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION, Expected
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
 from .periods import Period, PeriodError, parse_period
@@ -503,8 +503,8 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
         total = len(up.rows)
         ret = chosen.get(u.code)
         if ret is None:
-            st = status.get(u.code, "saknas")
-            if st == "saknas":
+            st = status.get(u.code, UnitStatus.MISSING)
+            if st == UnitStatus.MISSING:
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
             read.append((up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).records(up, "")[0]))
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
@@ -513,7 +513,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
         c = checked_of[id(ret)]
         ret.findings += c.row_findings  # only the chosen file's rows count
         read.append((up, c.records))
-        unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
+        unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, UnitStatus.SUBMITTED),
                           "Rader": total, "Ifyllda": c.filled, "Andel ifylld": round(c.filled / total, 4) if total else 1.0,
                           "Fel": 0, "Varningar": 0})
 
@@ -688,14 +688,14 @@ def _read_in_worker(path: Path) -> _Checked:
     return _worker_run.read(path)
 
 
-def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path]) -> tuple[dict[str, Any], dict[str, str]]:
+def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path]) -> tuple[dict[str, Any], dict[str, UnitStatus]]:
     """One return per unit: identical copies are read once; differing files only when ``--prefer`` names one.
 
     Works for follow-up and plan returns alike (they have ``digest``, ``path``, ``name`` and ``add``).
     Returns the chosen return per unit and a status per unit where it is not plain "inlämnad".
     """
     chosen: dict[str, Any] = {}
-    status: dict[str, str] = {}
+    status: dict[str, UnitStatus] = {}
     for unit, rets in accepted.items():
         if len(rets) == 1:
             chosen[unit] = rets[0]
@@ -709,7 +709,7 @@ def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path
         preferred = [r for r in rets if r.path.resolve() in prefer_set]
         if len(preferred) == 1:
             chosen[unit] = preferred[0]
-            status[unit] = "inlämnad (vald)"
+            status[unit] = UnitStatus.CHOSEN
             for other in rets:
                 if other is not preferred[0]:
                     other.add("", "", "", "dubblett-vald", f"enheten {unit} har två olika filer; {preferred[0].name} valdes med --prefer och denna fil konsolideras inte", WARNING)
@@ -718,7 +718,7 @@ def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path
         for r in rets:
             r.add("", "", "", "dubblett-olika",
                   f"enheten {unit} har flera olika filer ({names}); ingen av dem konsolideras. Ta bort den felaktiga eller välj med --prefer FIL")
-        status[unit] = "dubblett"
+        status[unit] = UnitStatus.DUPLICATE
     return chosen, status
 
 

@@ -68,6 +68,22 @@ class Code(StrEnum):
     FRAME_MISSING = "ram-saknas"
 
 
+class UnitStatus(StrEnum):
+    """What came from a unit in a consolidation (the Status column of Enheter)."""
+
+    SUBMITTED = "inlämnad"
+    CHOSEN = "inlämnad (vald)"  # one of two differing files, chosen with --prefer
+    EMPTY = "tom"  # a file came, but nothing in it was filled in
+    MISSING = "saknas"
+    DUPLICATE = "dubblett"  # two differing files and none chosen: neither is consolidated
+
+
+STATUS_COLOURS: dict[str, str] = {
+    UnitStatus.SUBMITTED: "#C6EFCE", UnitStatus.CHOSEN: "#C6EFCE", UnitStatus.EMPTY: "#FFEB9C",
+    UnitStatus.MISSING: "#FFC7CE", UnitStatus.DUPLICATE: "#FFEB9C",
+}
+
+
 class CodeInfo(NamedTuple):
     title: str  # short Swedish title, the heading of the finding in Kontroll
     severity: str  # the default severity
@@ -196,11 +212,11 @@ class FindingsSummary:
 
     @property
     def missing_units(self) -> list[str]:
-        return list(self.units.loc[self.units["Status"] == "saknas", "Enhet"])
+        return list(self.units.loc[self.units["Status"] == UnitStatus.MISSING, "Enhet"])
 
     @property
     def consolidated_units(self) -> list[str]:
-        return list(self.units.loc[self.units["Status"].isin(["inlämnad", "inlämnad (vald)"]), "Enhet"])
+        return list(self.units.loc[self.units["Status"].isin([UnitStatus.SUBMITTED, UnitStatus.CHOSEN, UnitStatus.EMPTY]), "Enhet"])
 
     def findings_frame(self) -> Any:
         import pandas as pd

@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
-from .findings import FINDING_COLUMNS
+from .findings import FINDING_COLUMNS, STATUS_COLOURS
 from .layout import KIND_GOAL, KIND_INDICATOR, META_SHEET
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
@@ -142,7 +142,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     u = cons.units
     ub = Block("Enheter", list(UNIT_COLUMNS), [[_cell(v) for v in r] for r in u.itertuples(index=False)], widths=[8, 32, 34, 16, 8, 8, 12, 7, 10])
     for i, r in enumerate(u.itertuples(index=False)):
-        colour = {"inlämnad": "#C6EFCE", "inlämnad (vald)": "#C6EFCE", "saknas": "#FFC7CE", "dubblett": "#FFEB9C"}.get(r.Status)
+        colour = STATUS_COLOURS.get(r.Status)
         if colour:
             ub.colours[(i, 3)] = colour
     sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {len(cons.missing_units)} enheter saknas", [ub]))

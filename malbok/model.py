@@ -372,6 +372,7 @@ class PlanGoal(_Base):
     id: str
     parent: str | None = Field(None, alias="överordnat", description="Fullmäktiges mål som nämndmålet hör till")
     text: str = Field(alias="text", min_length=1)
+    target: str = Field("", alias="målvärde", description="Målvärdet som nämnden skrev det")
     comment: str = Field("", alias="kommentar")
 
 
@@ -402,7 +403,8 @@ class BudgetLine(_Base):
     """An amount in the unit's budget, per verksamhet or activity (tkr)."""
 
     activity: str = Field(alias="verksamhet")
-    amount: float = Field(alias="belopp_tkr")
+    amount: float | None = Field(alias="belopp_tkr", description="Beloppet; tomt när det som skrevs inte var ett tal")
+    typed: str = Field("", alias="angivet", description="Det som skrevs i beloppscellen när det inte var ett tal")
     comment: str = Field("", alias="kommentar")
 
 
@@ -418,7 +420,17 @@ class Plan(_Base):
 
     @property
     def total(self) -> float:
-        return sum(b.amount for b in self.budget)
+        """The sum of the amounts that are numbers (see :attr:`unreadable` for the others)."""
+        return sum(b.amount for b in self.budget if b.amount is not None)
+
+    @property
+    def unreadable(self) -> list[BudgetLine]:
+        """Budget lines whose amount was typed but is not a number: not in :attr:`total`."""
+        return [b for b in self.budget if b.amount is None]
+
+    @property
+    def empty(self) -> bool:
+        return not self.goals and not self.activities and not self.indicators and not self.budget
 
 
 PACKED_MARK = "malbok-modell:zlib+base64"

@@ -26,7 +26,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
-from .findings import WARNING, Finding, FindingsSummary
+from .findings import WARNING, Finding, FindingsSummary, UnitStatus
 from .layout import INSTRUCTIONS_SHEET, KIND_ACTIVITY, KIND_INDICATOR, KIND_UNIT_GOAL, META_SHEET, sheet_name
 from .model import (
     Activity,
@@ -69,7 +69,8 @@ class PlanColumn:
 PLAN_COLUMNS: tuple[PlanColumn, ...] = (
     PlanColumn("id", "ID", 10, "Lämna tomt på nya rader; malbok ger raden ett id."),
     PlanColumn("kind", "Typ", 17, "Nämndmål, Aktivitet eller Indikator."),
-    PlanColumn("link", "Kopplat till", 12, "Fullmäktiges mål (id). För aktiviteter och indikatorer: tomt = nämndmålet närmast ovanför."),
+    PlanColumn("link", "Kopplat till", 12, "Tomt = målet ovanför: för ett nämndmål fullmäktiges mål ovanför, för en aktivitet eller "
+               "indikator nämndmålet närmast ovanför. Skriv ett annat mål-id för att koppla till det målet."),
     PlanColumn("text", "Text", 60, "Målet, aktiviteten eller indikatorn."),
     PlanColumn("owner", "Ansvarig", 18, "Vem som ansvarar för aktiviteten."),
     PlanColumn("start", "Start", 11, "Datum ÅÅÅÅ-MM-DD."),
@@ -172,8 +173,6 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         money = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
                                "num_format": "# ##0", "valign": "top"})
         money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": "# ##0"})
-        link_in = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
-                                 "font_color": "#7F7F7F", "valign": "top"})
         protect = {"insert_rows": True, "delete_rows": True, "format_columns": True, "format_rows": True,
                    "select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True, "sort": False}
         by_area: dict[str, list[Goal]] = {}
@@ -200,7 +199,8 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
             "1. Varje områdesblad visar fullmäktiges mål (grå, låsta) som nämnden ansvarar för.",
             f"2. Skriv nämndens egna mål ({lvl.name.lower()}), aktiviteter och indikatorer i de gula raderna under det fullmäktigemål de hör till. "
             "Välj typ i listan. Behövs fler rader: infoga rader.",
-            "3. Kopplat till: fullmäktiges mål (id). För en aktivitet eller indikator betyder tomt att den hör till nämndmålet närmast ovanför.",
+            "3. Kopplat till: lämna tomt så hör raden till målet ovanför – ett nämndmål till fullmäktiges mål ovanför, en aktivitet "
+            "eller indikator till nämndmålet närmast ovanför (annars fullmäktiges mål). Skriv ett mål-id för att koppla till ett annat mål.",
             "4. Aktiviteter: ange ansvarig, start och slut (ÅÅÅÅ-MM-DD).",
             "5. Bladet Budget: fördela budgeten i tkr per verksamhet eller aktivitet. Summan och skillnaden mot ramen räknas ut direkt.",
             "6. Lämna ID tomt på nya rader; malbok ger dem id när planen läses in.",
@@ -237,9 +237,7 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
                 row += 1
                 for _ in range(SPARE_ROWS):
                     for c, col in enumerate(PLAN_COLUMNS):
-                        if col.key == "link":
-                            ws.write_string(row, c, g.id, link_in)
-                        elif col.key in ("start", "end"):
+                        if col.key in ("start", "end"):
                             ws.write_blank(row, c, None, date_in)
                         else:
                             ws.write_blank(row, c, None, fmt.input)
@@ -372,7 +370,7 @@ def parse_date(raw: Any) -> tuple[date | None, str | None]:
 
 def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     """Read one returned plan workbook; problems become findings, never exceptions."""
-    from .returns import open_book, read_identity, sheet_rows
+    from .returns import _cause, open_book, read_identity, sheet_rows
 
     path = Path(path)
     ret = PlanReturn(path)
@@ -385,7 +383,12 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     if ret.identity.get("omgång") != "plan":
         return ret  # the caller says what is wrong with it
     unit = ret.unit
-    year = int(ret.identity.get("år", "0") or 0)
+    try:
+        year = int(ret.identity.get("år", "") or 0)
+    except ValueError:
+        ret.add(META_SHEET, "B6", "", "fel-period", f"planåret '{ret.identity.get('år')}' i identitetsbladet är inget år; "
+                "bladet har ändrats för hand: be enheten fylla i en ny arbetsbok")
+        return ret
     council = {g.id: g for g in model.goals}
     plan = Plan(enhet=unit, år=year)
     counters = {KIND_UNIT_GOAL: 0, KIND_ACTIVITY: 0, KIND_INDICATOR: 0}
@@ -394,7 +397,11 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     for sheet in names:
         if sheet in (META_SHEET, INSTRUCTIONS_SHEET, BUDGET_SHEET) or sheet.startswith("_"):
             continue
-        rows = sheet_rows(wb, sheet)
+        try:
+            rows = sheet_rows(wb, sheet)
+        except Exception as e:  # noqa: BLE001 - a damaged sheet is this file's problem, not the run's
+            ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
+            continue
         header, texts = next(((i, t) for i, t in ((i, [_text(x) for x in r]) for i, r in enumerate(rows[:12]))
                               if "Typ" in t and "Text" in t), (None, []))
         if header is None:
@@ -438,12 +445,13 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
             ret.cells[rid] = (sheet, xl_rowcol_to_cell(r, cols["text"]))
             link = _text(cell("link", row))
             comment = _text(cell("comment", row))
-            if kind == KIND_UNIT_GOAL:
-                parent = link if link in council else None
+            if kind == KIND_UNIT_GOAL:  # empty 'Kopplat till': the council goal above
+                parent = (link if link in council else None) if link else current
                 if parent is None:
-                    why = f"'{link}' är inget av fullmäktiges mål" if link else "kolumnen Kopplat till är tom"
+                    why = f"'{link}' är inget av fullmäktiges mål" if link else "inget av fullmäktiges mål står ovanför"
                     ret.add(sheet, a1("link"), rid, "ej-kopplat", f"nämndmålet ”{text[:60]}” är inte kopplat till fullmäktiges mål ({why})")
-                plan.goals.append(PlanGoal(id=rid, överordnat=parent, text=text, kommentar=comment))
+                plan.goals.append(PlanGoal(id=rid, överordnat=parent, text=text, målvärde=_text(cell("target", row)),
+                                           kommentar=comment))
                 last_goal = rid
                 continue
             goal = link if link in council else (last_goal if not link else None)
@@ -498,13 +506,16 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]]) -> None:
             continue
         cell = xl_rowcol_to_cell(r, 2)
         p = parse_number(raw)
-        if p.error or p.value is None:
-            ret.add(BUDGET_SHEET, cell, "", "ej-tal", f"beloppet '{raw}' är inget tal; skriv tkr som ett tal, t.ex. 1200")
-            continue
+        amount = None if p.error else p.value
+        if amount is None:  # kept as typed, listed, and left out of the sum: never counted as 0
+            ret.add(BUDGET_SHEET, cell, "", "ej-tal", f"beloppet '{_text(raw)}' är inget tal och räknas inte i summan; "
+                    "skriv tkr som ett tal, t.ex. 1200")
         if not name:
-            ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, 0), "", "verksamhet-saknas", f"beloppet {p.value:g} tkr saknar verksamhet", WARNING)
+            shown = f"{amount:g} tkr" if amount is not None else f"'{_text(raw)}'"
+            ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, 0), "", "verksamhet-saknas", f"beloppet {shown} saknar verksamhet", WARNING)
             name = "(utan verksamhet)"
-        plan.budget.append(BudgetLine(verksamhet=name, belopp_tkr=p.value, kommentar=comment))
+        plan.budget.append(BudgetLine(verksamhet=name, belopp_tkr=amount, angivet="" if amount is not None else _text(raw),
+                                      kommentar=comment))
         ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
 
 
@@ -575,8 +586,8 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
         ret = chosen.get(u.code)
         if ret is None:
             if goals or frame is not None or u.activities:
-                st = status.get(u.code, "saknas")
-                if st == "saknas":
+                st = status.get(u.code, UnitStatus.MISSING)
+                if st == UnitStatus.MISSING:
                     findings.append(Finding("", "", "", "", "saknas", f"ingen verksamhetsplan från {u.name} ({u.code})", WARNING, u.code))
                 unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Ram (tkr)": frame, "Budget (tkr)": None,
                                   "Avvikelse (tkr)": None, "Nämndmål": 0, "Aktiviteter": 0, "Fel": 0, "Varningar": 0})
@@ -589,13 +600,14 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
             _sheet, cell = ret.cells.get("budget:sum", (BUDGET_SHEET, ""))
             ret.add(BUDGET_SHEET, cell, "", "over-ram",
                     f"budgeten {_tkr(total)} tkr är {_tkr(total - frame)} tkr över ramen {_tkr(frame)} tkr")
-        if not plan.goals and not plan.activities and not plan.budget:
-            ret.add("", "", "", "tom-plan", "verksamhetsplanen är tom: inga egna mål, aktiviteter eller budgetbelopp", WARNING)
+        if plan.empty:
+            ret.add("", "", "", "tom-plan", "verksamhetsplanen är tom: inga egna mål, aktiviteter, indikatorer eller budgetbelopp", WARNING)
         if frame is None:
             ret.add(BUDGET_SHEET, "C4", "", "ram-saknas", "budgetramen saknas; ange ramen i styrmodellen eller på bladet Budget", WARNING)
         plans.append(plan)
         records += _plan_records(model, plan, ret)
-        unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": status.get(u.code, "inlämnad"),
+        st = status.get(u.code, UnitStatus.EMPTY if plan.empty else UnitStatus.SUBMITTED)
+        unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": ret.name, "Status": st,
                           "Ram (tkr)": frame, "Budget (tkr)": total, "Avvikelse (tkr)": None if frame is None else frame - total,
                           "Nämndmål": len(plan.goals), "Aktiviteter": len(plan.activities), "Fel": 0, "Varningar": 0})
     findings = gather_findings(findings, rets, unit_rows)
@@ -608,6 +620,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
 
 
 def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, Any]]:
+    """The plan's Data records, each goal followed by the activities and indicators typed under it."""
     council = {g.id: g for g in model.goals}
     own = {g.id: g for g in plan.goals}
     unit = model.unit(plan.unit)
@@ -629,17 +642,35 @@ def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, A
         base.update(extra)
         return base
 
-    out = [rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, Kommentar=g.comment) for g in plan.goals]
-    out += [rec(KIND_ACTIVITY, a.id, a.goal, a.text, Ansvarig=a.owner, Start=a.start.isoformat() if a.start else "",
-                Slut=a.end.isoformat() if a.end else "", Kommentar=a.comment) for a in plan.activities]
-    out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, Måttenhet=i.measure.value, Målvärde=i.target) for i in plan.indicators]
+    def items(linked: Callable[[str | None], bool]) -> list[dict[str, Any]]:
+        """The activities and indicators whose goal passes ``linked``, in the order they were typed."""
+        out = [rec(KIND_ACTIVITY, a.id, a.goal, a.text, Ansvarig=a.owner, Start=a.start.isoformat() if a.start else "",
+                   Slut=a.end.isoformat() if a.end else "", Kommentar=a.comment) for a in plan.activities if linked(a.goal)]
+        out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, Måttenhet=i.measure.value, Målvärde=i.target)
+                for i in plan.indicators if linked(i.goal)]
+        return sorted(out, key=lambda r: _typed_order(ret, r["ID"]))
+
+    out: list[dict[str, Any]] = []
+    for g in plan.goals:
+        out.append(rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, Målvärde=g.target, Kommentar=g.comment))
+        out += items(lambda goal, g=g: goal == g.id)
+    out += items(lambda goal: goal not in own)  # under a council goal directly
     for n, b in enumerate(plan.budget, start=1):
         sheet, cell = ret.cells.get(f"budget:{n}", ("", ""))
+        note = f"ej ett tal: ”{b.typed}”" if b.amount is None else ""
         out.append({"Enhet": plan.unit, "Enhetsnamn": unit.name, "Område": "", "Fullmäktiges mål": "", "Typ": "Budget",
                     "ID": f"{plan.unit}-B{n}", "Kopplat till": "", "Text": b.activity, "Ansvarig": "", "Start": "", "Slut": "",
-                    "Måttenhet": "tkr", "Målvärde": "", "Belopp (tkr)": b.amount, "Kommentar": b.comment, "Fil": ret.name,
+                    "Måttenhet": "tkr", "Målvärde": "", "Belopp (tkr)": b.amount,
+                    "Kommentar": "; ".join(x for x in (note, b.comment) if x), "Fil": ret.name,
                     "Cell": f"{sheet}!{cell}" if sheet else ""})
     return out
+
+
+def _typed_order(ret: PlanReturn, rid: str) -> tuple[str, int]:
+    """Where a row was typed (sheet, row number), for listing rows in the order of the workbook."""
+    sheet, cell = ret.cells.get(rid, ("", ""))
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return sheet, int(digits) if digits else 0
 
 
 # --------------------------------------------------------------------------- Budget.xlsx
@@ -655,17 +686,19 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     for area in m.areas:
         for g in (g for g in m.goals if g.area == area.id and g.level not in (plan_level(m).id, ACTIVITY_LEVEL)):
             rows = data[(data["Fullmäktiges mål"] == g.id) & (data["Typ"] != "Budget")]
-            b = Block(f"{area.name} – {g.id}: {g.text}", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut", "Målvärde"], [],
-                      widths=[8, 12, 10, 70, 18, 11, 11, 18])
-            for r in rows.itertuples(index=False):
-                b.rows.append([r.Enhet, r.Typ, r.ID, r.Text, r.Ansvarig, r.Start, r.Slut, r.Målvärde])
+            b = Block(f"{area.name} – {g.id}: {g.text}", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut", "Målvärde",
+                                                         "Kommentar"], [], widths=[8, 12, 10, 64, 18, 11, 11, 18, 40])
+            for r in rows.to_dict("records"):
+                b.rows.append([r["Enhet"], r["Typ"], r["ID"], nested_text(r["Typ"], r["Kopplat till"], r["Text"], g.id),
+                               r["Ansvarig"], r["Start"], r["Slut"], r["Målvärde"], r["Kommentar"]])
             if not b.rows:
-                b.rows.append(["", "", "", "Inga nämndmål eller aktiviteter under målet.", "", "", "", ""])
+                b.rows.append(["", "", "", "Inga nämndmål eller aktiviteter under målet.", "", "", "", "", ""])
             blocks.append(b)
     unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
     if not unlinked.empty:
-        b = Block("Nämndmål utan koppling till fullmäktiges mål", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut", "Målvärde"],
-                  [[r.Enhet, r.Typ, r.ID, r.Text, "", "", "", ""] for r in unlinked.itertuples(index=False)])
+        b = Block("Nämndmål utan koppling till fullmäktiges mål", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut",
+                                                                   "Målvärde", "Kommentar"],
+                  [[r.Enhet, r.Typ, r.ID, r.Text, "", "", "", r.Målvärde, r.Kommentar] for r in unlinked.itertuples(index=False)])
         b.colours = {(i, 3): "#FFC7CE" for i in range(len(b.rows))}
         blocks.append(b)
     sheets.append(SheetContent("Översikt", f"Verksamhetsplaner {year}", f"Nämndernas mål och aktiviteter under fullmäktiges mål · {len(pc.plans)} planer", blocks))
@@ -678,8 +711,13 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
         if plan is None:
             continue
         for line in plan.budget:
-            bb.rows.append([code, name, line.activity, line.comment, line.amount])
-        bb.rows.append([code, name, "Summa", "", plan.total])
+            if line.amount is None:  # listed as typed, not counted: the unit's sum says so
+                bb.rows.append([code, name, line.activity, "; ".join(x for x in (f"Inget tal: ”{line.typed}” (se Kontroll)",
+                                                                               line.comment) if x), ""])
+                bb.colours[(len(bb.rows) - 1, 3)] = "#FFC7CE"
+            else:
+                bb.rows.append([code, name, line.activity, line.comment, line.amount])
+        bb.rows.append([code, name, total_words(plan), "", plan.total])
         bb.colours[(len(bb.rows) - 1, 2)] = "#DCE6F1"
         if isinstance(frame, float) and frame == frame:  # not NaN
             bb.rows.append([code, name, "Ram", "", frame])
@@ -705,6 +743,19 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
                                                           [[_cell(v) for v in r] for r in data.itertuples(index=False)],
                                                           widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22])], table=True))
     return sheets
+
+
+def nested_text(kind: str, link: str, text: str, council_goal: str) -> str:
+    """A row's text indented when it stands under one of the unit's own goals (not directly under the council goal)."""
+    return f"    {text}" if kind != KIND_UNIT_GOAL and link and link != council_goal else text
+
+
+def total_words(plan: Plan) -> str:
+    """'Summa', or 'Summa (utan 1 belopp som inte är ett tal)' when some amounts could not be read."""
+    n = len(plan.unreadable)
+    if not n:
+        return "Summa"
+    return f"Summa (utan {n} belopp som inte är {'ett tal' if n == 1 else 'tal'})"
 
 
 def _cell(v: Any) -> Any:
@@ -745,7 +796,7 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
     doc.add_heading(f"Verksamhetsplaner och budget {year}", level=1)
     plans = [p for p in m.plans if p.year == year]
     doc.add_paragraph(f"Sammanställningen bygger på verksamhetsplaner från {len(plans)} nämnder och bolag"
-                      + (f" ({', '.join(p.unit for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
+                      + (f" ({', '.join(unit_name(m, p.unit) for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
     if m.vision.title:
         doc.add_heading("Vision", level=2)
         doc.add_paragraph().add_run(m.vision.title).bold = True
@@ -764,11 +815,15 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
                 doc.add_paragraph("Inga nämndmål eller aktiviteter under målet.")
                 continue
             body = []
-            for r in rows.itertuples(index=False):
-                when = "–".join(x for x in (r.Start, r.Slut) if x)
-                extra = "; ".join(x for x in (r.Ansvarig, when, r.Målvärde) if x)
-                body.append([r.Enhet, r.Typ, r.Text + (f" ({extra})" if extra else "")])
-            add_table(doc, ["Enhet", "Typ", "Mål / aktivitet"], body, [22, 26, 112])
+            for r in rows.to_dict("records"):
+                when = "–".join(x for x in (r["Start"], r["Slut"]) if x)
+                target = f"målvärde: {r['Målvärde']}" if r["Målvärde"] else ""
+                extra = "; ".join(x for x in (r["Ansvarig"], when, target) if x)
+                text = nested_text(r["Typ"], r["Kopplat till"], r["Text"], g.id) + (f" ({extra})" if extra else "")
+                if r["Kommentar"]:
+                    text += f"\n{r['Kommentar']}"
+                body.append([unit_name(m, r["Enhet"]), r["Typ"], text])
+            add_table(doc, ["Nämnd/bolag", "Typ", "Mål / aktivitet"], body, [30, 24, 106])
     unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
     if not unlinked.empty:
         doc.add_heading("Nämndmål utan koppling till fullmäktiges mål", level=2)
@@ -776,7 +831,6 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
         add_table(doc, ["Enhet", "Typ", "Mål"], [[r.Enhet, r.Typ, r.Text] for r in unlinked.itertuples(index=False)], [22, 26, 112])
     doc.add_heading("Budget per nämnd och bolag", level=2)
     units = book.tables.get("Enheter")
-    budget = data[data["Typ"] == "Budget"]
     body, colours = [], {}
     for p in plans:
         name = m.unit(p.unit).name
@@ -785,9 +839,13 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
             hit = units[units["Enhet"] == p.unit]
             if not hit.empty and hit.iloc[0]["Ram (tkr)"] == hit.iloc[0]["Ram (tkr)"]:
                 frame = float(hit.iloc[0]["Ram (tkr)"])
-        for r in budget[budget["Enhet"] == p.unit].itertuples(index=False):
-            body.append([name, r.Text, fmt_number(r[PLAN_DATA_COLUMNS.index("Belopp (tkr)")], 1)])
-        body.append([name, "Summa", fmt_number(p.total, 1)])
+        for line in p.budget:
+            if line.amount is None:
+                body.append([name, f"{line.activity} (inget tal: ”{line.typed}”)", "–"])
+                colours[(len(body) - 1, 2)] = "#FFC7CE"
+            else:
+                body.append([name, line.activity, fmt_number(line.amount, 1)])
+        body.append([name, total_words(p), fmt_number(p.total, 1)])
         if frame is not None:
             body.append([name, "Ram", fmt_number(frame, 1)])
             body.append([name, "Avvikelse mot ram", fmt_number(frame - p.total, 1)])
@@ -797,6 +855,14 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
 
 
 # --------------------------------------------------------------------------- the plan feeds the follow-up
+
+
+def unit_name(model: Model, code: str) -> str:
+    """The unit's name for a report ('' codes and unknown ones as they are)."""
+    try:
+        return model.unit(code).name
+    except (KeyError, ValueError):
+        return code
 
 
 def apply_plans(model: Model, year: int) -> Model:

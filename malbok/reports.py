@@ -176,12 +176,42 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
             cells[c].text = str(text)
             if colours and (r - 1, c) in colours:
                 shade(cells[c], colours[(r - 1, c)])
-    for c, w in enumerate(widths_mm):
+    for c, w in enumerate(word_safe_widths([header, *rows], widths_mm)):
         table.columns[c].width = Mm(w)  # the grid, which LibreOffice follows
         for row in table.rows:
             row.cells[c].width = Mm(w)  # the cells, which Word follows
     doc.add_paragraph()
     return table
+
+
+_MM_PER_CHAR = 2.7  # a wide character of 10–11 pt body text in a wide fallback font (DejaVu Sans), in mm, bold included
+_CELL_PADDING_MM = 4.0
+
+
+def word_safe_widths(rows: list[list[Any]], widths_mm: list[float]) -> list[float]:
+    """Column widths that never break a word: each column is at least as wide as its longest word,
+    the extra taken from the columns that have room to spare; the table keeps its total width."""
+    need = [0.0] * len(widths_mm)
+    for row in rows:
+        for c, text in enumerate(row[:len(widths_mm)]):
+            longest = max((len(w) for w in str(text).split()), default=0)
+            need[c] = max(need[c], longest * _MM_PER_CHAR + _CELL_PADDING_MM)
+    widths = list(widths_mm)
+    for c in range(len(widths)):
+        short = need[c] - widths[c]
+        if short <= 0:
+            continue
+        for d in sorted(range(len(widths)), key=lambda d: widths[d] - need[d], reverse=True):
+            spare = widths[d] - max(need[d], 12.0)
+            if d == c or spare <= 0:
+                continue
+            take = min(spare, short)
+            widths[d] -= take
+            widths[c] += take
+            short -= take
+            if short <= 0:
+                break
+    return widths
 
 
 def _indicator(m: Model, ind_id: str) -> Indicator | None:

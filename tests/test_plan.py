@@ -75,7 +75,8 @@ def plan_round(tmp_path_factory):
     assert set(books) == {"KS", "BUN", "SOCN", "SNAB"}
     places: dict[str, dict] = {}
     places["KS"] = plan_type_in(books["KS"], "Tillhandahålla omsorgstjänster", "IM-OMS", [
-        {"kind": "Nämndmål", "text": "Fler äldre ska vara nöjda med bemötandet i hemtjänsten"},
+        {"kind": "Nämndmål", "text": "Fler äldre ska vara nöjda med bemötandet i hemtjänsten", "target": "minst 90 % nöjda 2014",
+         "comment": "Mäts i brukarundersökningen i oktober"},
         {"kind": "Aktivitet", "link": None, "text": "Utbilda all personal i bemötande", "owner": "Omsorgschef",
          "start": datetime(2014, 2, 1), "end": "2014-11-30"},
         {"kind": "Indikator", "link": None, "text": "Andel nöjda brukare i hemtjänsten", "measure": "procent", "target": "minst 85 %"},
@@ -85,7 +86,7 @@ def plan_round(tmp_path_factory):
         {"kind": "Nämndmål", "text": "Fler företag ska starta i kommunen"},
     ]))
     places["BUN"] = plan_type_in(books["BUN"], "Möjliggöra lärande & utveckling", "IM-LAR", [
-        {"kind": "Nämndmål", "link": None, "text": "Alla elever ska ha en egen dator"},  # unlinked: Kopplat till cleared
+        {"kind": "Nämndmål", "link": "IT-MÅL", "text": "Alla elever ska ha en egen dator"},  # unlinked: not a council goal
         {"kind": "Nämndmål", "text": "Fler elever ska nå behörighet till gymnasiet"},
         {"kind": "Aktivitet", "link": None, "text": "Läsfrämjande insatser i årskurs 1–3", "owner": "Rektorerna",
          "start": "2014-01-15", "end": "2014-12-20"},
@@ -113,7 +114,7 @@ def test_plan_workbook_layout(plan_round):
     assert ws.protection.sheet and ws.protection.insertRows is False  # False = inserting rows allowed
     goal_row = next(r for r in range(5, 20) if ws.cell(r, 1).value == "IM-OMS")
     assert ws.cell(goal_row, 4).protection.locked
-    assert not ws.cell(goal_row + 1, 4).protection.locked and ws.cell(goal_row + 1, 3).value == "IM-OMS"
+    assert not ws.cell(goal_row + 1, 4).protection.locked and ws.cell(goal_row + 1, 3).value is None  # empty: the goal above
     kinds = [dv for dv in ws.data_validations.dataValidation if dv.type == "list" and "Nämndmål" in (dv.formula1 or "")]
     assert kinds
     bs = wb["Budget"]
@@ -136,7 +137,7 @@ def test_budget_totals_equal_the_sums_typed(plan_round):
     assert lines.groupby("Enhet")["Belopp (tkr)"].sum().to_dict() == pytest.approx({u: t for u, (_c, t) in budget.items()})
     assert "Bostad först" in set(lines["Text"])
     sheet = book.tables["Budget"]
-    sums = sheet[sheet["Verksamhet"] == "Summa"].set_index("Enhet")["Belopp (tkr)"]
+    sums = sheet[sheet["Verksamhet"].str.startswith("Summa") & (sheet["Enhet"] != "")].set_index("Enhet")["Belopp (tkr)"]
     assert sums.to_dict() == pytest.approx({u: t for u, (_c, t) in budget.items()})
     assert "3 filer lästa" in output.replace("\n", " ")
 
@@ -233,3 +234,54 @@ def test_cli_inspect_shows_the_plan(plan_round):
     assert res.exit_code == 0, res.output
     assert "BUN-M2" in res.output and "IM-LAR" in res.output and "620" in res.output
     assert "inte kopplat till fullmäktiges mål" in res.output
+
+
+# -- issue 17: what a unit typed in its plan reaches Budget.xlsx and the Word chapter ----------------------
+
+
+def test_unit_goal_target_and_comment_reach_data_and_word(plan_round):
+    d, *_ = plan_round
+    data = read_kf(d / "Budget.xlsx").data.set_index("ID")
+    assert data.loc["KS-M1", "Målvärde"] == "minst 90 % nöjda 2014"
+    assert data.loc["KS-M1", "Kommentar"] == "Mäts i brukarundersökningen i oktober"
+    res = runner.invoke(app, ["report", str(d / "Budget.xlsx"), "--docx", str(d / "Budget-17.docx")])
+    assert res.exit_code == 0, res.output
+    import docx
+
+    text = "\n".join(c.text for t in docx.Document(str(d / "Budget-17.docx")).tables for row in t.rows for c in row.cells)
+    assert "målvärde: minst 90 % nöjda 2014" in text and "Mäts i brukarundersökningen i oktober" in text
+
+
+def test_text_amount_is_listed_not_dropped_nor_counted(plan_round):
+    d, _books, _p, budget, _o = plan_round
+    book = read_kf(d / "Budget.xlsx")
+    line = book.data[(book.data["Enhet"] == "BUN") & (book.data["Text"] == "Modersmål")]
+    assert len(line) == 1 and line.iloc[0]["Belopp (tkr)"] != line.iloc[0]["Belopp (tkr)"]  # NaN: not a number, not 0
+    assert "ca 5000" in line.iloc[0]["Kommentar"] and line.iloc[0]["Cell"] == f"Budget!{budget['BUN'][0]['Modersmål']}"
+    sheet = book.tables["Budget"]
+    bun = sheet[sheet["Enhet"] == "BUN"]
+    assert "Inget tal: ”ca 5000”" in " ".join(bun["Kommentar"].astype(str))
+    assert "Summa (utan 1 belopp som inte är ett tal)" in set(bun["Verksamhet"])
+
+
+def test_empty_plan_is_tom_not_inlamnad(tmp_path, soderhamn):
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["SOCN"], round="plan", year=YEAR)
+    pc = api.consolidate(soderhamn, [made[0].path], None, round="plan", year=YEAR)
+    status = pc.units.set_index("Enhet").loc["SOCN", "Status"]
+    assert status == "tom"
+    assert "tom-plan" in {f.code for f in pc.findings}
+
+
+def test_rows_listed_under_the_goal_they_were_typed_under(plan_round):
+    """Kopplat till starts empty and means the goal above; Budget.xlsx lists each activity under its nämndmål."""
+    d, _books, places, *_ = plan_round
+    book = read_kf(d / "Budget.xlsx")
+    ks = book.data[(book.data["Enhet"] == "KS") & (book.data["Fullmäktiges mål"] == "IM-OMS")]
+    assert list(ks["ID"]) == ["KS-M1", "KS-A1", "KS-I1", "KS-A2"]  # in the order typed, under their goal
+    assert set(ks["Kopplat till"]) == {"IM-OMS", "KS-M1"}
+    kontroll = book.tables["Kontroll"]
+    assert not ((kontroll["Kod"] == "ej-kopplat") & (kontroll["Enhet"] == "KS")).any()
+    wb = openpyxl.load_workbook(d / "Budget.xlsx")
+    texts = [c.value for row in wb["Översikt"].iter_rows() for c in row if isinstance(c.value, str)]
+    goal_at = texts.index("Fler äldre ska vara nöjda med bemötandet i hemtjänsten")
+    assert texts[goal_at + 1:goal_at + 12].count("    Utbilda all personal i bemötande") == 1
