@@ -25,7 +25,17 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary, UnitStatus
-from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION, Expected
+from .layout import (
+    ACTIVITY_LEVEL,
+    ASSESSED_KINDS,
+    KIND_ACTIVITY,
+    KIND_CONTEXT,
+    KIND_GOAL,
+    KIND_INDICATOR,
+    KIND_PROGRAMME,
+    LAYOUT_VERSION,
+    Expected,
+)
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
 from .periods import Period, PeriodError, parse_period
 from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return, read_values
@@ -286,7 +296,7 @@ class _UnitPlan:
                     parent = ind.goal or ""
                     measure, target = ctx.indicator_texts(ind)
                 else:
-                    parent = ctx.parent_of(r.id) if r.kind == KIND_GOAL else ""
+                    parent = ctx.parent_of(r.id) if r.kind in ASSESSED_KINDS else ""
                     measure = target = ""
                 self._heads.append(((pid, code, uname, area, r.id, r.kind, r.level, parent, r.text, measure), (target,)))
         return self._heads
@@ -802,7 +812,8 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
         out.append(recs[0]._replace(**everyone, outcome=value, rank=rank, proposal=_label(scale, sug),
                                     reason=sug.reason, assessment=assessed))
     for g in model.goals:
-        recs = [r for r in by_id.get((KIND_GOAL, g.id), []) if r.unit in g.reporters]
+        kind = KIND_ACTIVITY if g.level == ACTIVITY_LEVEL else KIND_GOAL
+        recs = [r for r in by_id.get((kind, g.id), []) if r.unit in g.reporters]
         if not recs:
             continue
         level = model.level(g.level)

@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from ._version import __version__
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS, STATUS_COLOURS
-from .layout import KIND_GOAL, KIND_INDICATOR, META_SHEET
+from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, META_SHEET
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
@@ -50,7 +50,7 @@ class SheetContent:
 
 def scale_for_row(model: Model, rec: pd.Series) -> Scale | None:
     """The scale a Data row is assessed on: its goal level's, or the indicator scale for an indicator under an area."""
-    if rec["Typ"] == KIND_GOAL:
+    if rec["Typ"] in ASSESSED_KINDS:
         try:
             return model.goal_scale(model.goal(rec["ID"]))
         except KeyError:
@@ -85,7 +85,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
             continue
         groups: list[tuple[str, pd.DataFrame, Scale | None]] = []
         for level in m.levels:
-            g = rows_area[(rows_area["Typ"] == KIND_GOAL) & (rows_area["Nivå"] == level.name)]
+            g = rows_area[rows_area["Typ"].isin(ASSESSED_KINDS) & (rows_area["Nivå"] == level.name)]
             if not g.empty:
                 groups.append((level.name, g, m.scale(level.scale)))
         standalone = rows_area[(rows_area["Typ"] == KIND_INDICATOR) & (rows_area["Överordnat"] == "")]

@@ -22,6 +22,10 @@ KIND_CONTEXT = "Överordnat mål"
 KIND_PROGRAMME = "Handlingsprogram"
 KIND_ACTIVITY = "Aktivitet"
 KIND_UNIT_GOAL = "Nämndmål"
+ASSESSED_KINDS = (KIND_GOAL, KIND_ACTIVITY)  # rows assessed on their level's scale, as goals are
+
+# The goal level of the units' planned activities (added to the model by the plan round)
+ACTIVITY_LEVEL = "aktivitet"
 
 
 @dataclass(frozen=True)

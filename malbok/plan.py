@@ -27,7 +27,15 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
 from .findings import WARNING, Finding, FindingsSummary, UnitStatus
-from .layout import INSTRUCTIONS_SHEET, KIND_ACTIVITY, KIND_INDICATOR, KIND_UNIT_GOAL, META_SHEET, sheet_name
+from .layout import (
+    ACTIVITY_LEVEL,
+    INSTRUCTIONS_SHEET,
+    KIND_ACTIVITY,
+    KIND_INDICATOR,
+    KIND_UNIT_GOAL,
+    META_SHEET,
+    sheet_name,
+)
 from .model import (
     Activity,
     BudgetLine,
@@ -54,7 +62,6 @@ BUDGET_SHEET = "Budget"
 KIND_COUNCIL = "Fullmäktiges mål"
 SPARE_ROWS = 6
 BUDGET_SPARE = 8
-ACTIVITY_LEVEL = "aktivitet"
 ACTIVITY_SCALE = "aktivitetsstatus"
 
 

@@ -28,7 +28,7 @@ from docx.shared import Mm, Pt
 
 from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
-from .layout import KIND_GOAL, KIND_INDICATOR
+from .layout import ASSESSED_KINDS, KIND_INDICATOR
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model
 from .util import InputError, atomic_write_bytes
 
@@ -257,7 +257,7 @@ def _followup_chapter(doc: Any, book: KfBook) -> None:
             sentence = summary_sentence(m, area.name, assessed).split(": ", 1)[-1]
             doc.add_paragraph().add_run(sentence[0].upper() + sentence[1:]).bold = True
         for level in m.levels:
-            goals = rows_area[(rows_area["Typ"] == KIND_GOAL) & (rows_area["Nivå"] == level.name)]
+            goals = rows_area[rows_area["Typ"].isin(ASSESSED_KINDS) & (rows_area["Nivå"] == level.name)]
             if goals.empty:
                 continue
             doc.add_heading(level.name, level=3)

@@ -15,9 +15,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from ._version import __version__
 from .layout import (
+    ACTIVITY_LEVEL,
     COL_INDEX,
     COLUMNS,
     INSTRUCTIONS_SHEET,
+    KIND_ACTIVITY,
     KIND_CONTEXT,
     KIND_GOAL,
     KIND_INDICATOR,
@@ -81,7 +83,7 @@ class WorkbookPlan:
 
     @property
     def goal_count(self) -> int:
-        return sum(1 for s in self.sheets for r in s.rows if r.kind in (KIND_GOAL, KIND_PROGRAMME))
+        return sum(1 for s in self.sheets for r in s.rows if r.kind in (KIND_GOAL, KIND_ACTIVITY, KIND_PROGRAMME))
 
     @property
     def indicator_count(self) -> int:
@@ -127,13 +129,18 @@ def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
     taken: set[str] = set()
     sheets: list[SheetPlan] = []
     ind_scale = model.scale(model.indicator_scale) if model.indicator_scale else None
+    order = {g.id: i for i, g in enumerate(model.goals)}
     for scope in unit_scope(model, period, unit_code):
         area = model.area(scope.area_id)
         rows: list[Row] = []
+        # each goal once: a goal the unit assesses is not repeated as the context of the goals under it,
+        # and it stands before them (parents first, children grouped under their parent)
+        items = sorted(scope.goals, key=lambda it: [*(order[p.id] for p in it.context), order[it.goal.id]])
+        assessed = {it.goal.id for it in items}
         shown_context: set[str] = set()
-        for item in scope.goals:
+        for item in items:
             for depth, parent in enumerate(item.context):
-                if parent.id in shown_context:
+                if parent.id in shown_context or parent.id in assessed:
                     continue
                 shown_context.add(parent.id)
                 rows.append(Row(parent.id, KIND_CONTEXT, model.level(parent.level).name, parent.text, depth=depth))
@@ -141,7 +148,7 @@ def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
             level = model.level(g.level)
             owns = unit_code in g.reporters
             rows.append(Row(
-                g.id, KIND_GOAL, level.name, g.text, scale=model.scale(level.scale),
+                g.id, KIND_ACTIVITY if g.level == ACTIVITY_LEVEL else KIND_GOAL, level.name, g.text, scale=model.scale(level.scale),
                 inputs=("assessment", "comment", "actions") if owns else ("comment",),
                 depth=len(item.context),
                 values={"target_now": g.decided_follow_up and f"Uppföljning: {g.decided_follow_up}" or ""},
@@ -356,9 +363,12 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
     r += 1
     for sp in plan.sheets:
         goals = sum(1 for x in sp.rows if x.kind in (KIND_GOAL, KIND_PROGRAMME))
+        acts = sum(1 for x in sp.rows if x.kind == KIND_ACTIVITY)
         inds = sum(1 for x in sp.rows if x.kind == KIND_INDICATOR)
         ws.write_url(r, 0, f"internal:'{sp.name}'!A1", string=sp.name)
-        ws.write_string(r, 1, f"{goals} mål, {inds} indikatorer")
+        parts = [f"{goals} mål", *([f"{acts} {'aktivitet' if acts == 1 else 'aktiviteter'}"] if acts else []),
+                 f"{inds} {'indikator' if inds == 1 else 'indikatorer'}"]
+        ws.write_string(r, 1, ", ".join(parts))
         r += 1
     r += 1
     ws.write_string(r, 0, "Bedömningsskalor", fmt.h2)
@@ -416,7 +426,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
     r = HEADER_ROW
     for row in sp.rows:
         r += 1
-        style = fmt.goal if row.kind in (KIND_GOAL, KIND_PROGRAMME) else fmt.context if row.kind == KIND_CONTEXT else fmt.cell
+        style = fmt.goal if row.kind in (KIND_GOAL, KIND_ACTIVITY, KIND_PROGRAMME) else fmt.context if row.kind == KIND_CONTEXT else fmt.cell
         indent = "   " * row.depth if row.kind == KIND_INDICATOR else ""
         ws.write_string(r, COL_INDEX["id"], row.id, style)
         ws.write_string(r, COL_INDEX["kind"], row.kind, style)

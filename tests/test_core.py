@@ -20,3 +20,53 @@ def test_negative_rank_is_refused_not_judged(hallsberg, tmp_path):
     assert "placering" in hits[0].message
     row = cons.data[(cons.data["Enhet"] == "BIN") & (cons.data["ID"] == "LL7")].iloc[0]
     assert row["Förslag"] != "Uppfyllt" and "-3" not in row["Förslagsskäl"]
+
+
+def _ids_twice(plan) -> list[tuple[str, str]]:
+    """(sheet, ID) of every ID that stands on more than one row of a sheet."""
+    out = []
+    for sp in plan.sheets:
+        ids = [r.id for r in sp.rows]
+        out += [(sp.name, i) for i in sorted({i for i in ids if ids.count(i) > 1})]
+    return out
+
+
+def test_no_goal_twice_on_a_sheet(hallefors, soderhamn, hallsberg):
+    """A goal the unit assesses is not repeated as the locked context of the goals under it, and stands before them."""
+    from malbok.layout import KIND_CONTEXT
+    from malbok.model import Goal
+    from malbok.periods import periods_of_year
+    from malbok.workbook import plan_workbook
+
+    # Hällefors with its resultatmål under the unit's own inriktningsmål: a model of goals only
+    under = ("RM1.5", "RM1.6", "RM1.11")  # followed up in December, like the inriktningsmål at the bokslut
+    goals = [g.model_copy(update={"parent": "IM1.1", "follow_up": ["bokslut"]}) if g.id in under else g for g in hallefors.goals]
+    nested = hallefors.changed(goals=goals)
+    checked = 0
+    for model in (hallsberg, hallefors, nested, soderhamn):
+        for period in periods_of_year(model, model.mandate.start):
+            for u in model.units:
+                plan = plan_workbook(model, period, u.code)
+                assert _ids_twice(plan) == [], (model.id, period.id, u.code)
+                checked += 1
+    ks = plan_workbook(nested, next(p for p in periods_of_year(nested, 2011) if p.occasion.id == "bokslut"), "KS")
+    rows = [(r.id, r.kind) for sp in ks.sheets for r in sp.rows]
+    assert ("IM1.1", KIND_CONTEXT) not in rows
+    assert rows.index(("IM1.1", "Mål")) < rows.index(("RM1.5", "Mål")) < rows.index(("RM1.11", "Mål"))
+    assert checked > 50
+    assert isinstance(goals[0], Goal)
+
+
+def test_delar_from_a_plan_has_each_goal_once_and_activities_as_activities(soderhamn):
+    from malbok.model import Activity, Plan, PlanGoal
+    from malbok.periods import parse_period
+    from malbok.plan import apply_plans
+    from malbok.workbook import plan_workbook
+
+    plan = Plan.model_validate({"enhet": "KS", "år": 2014, "mål": [PlanGoal(id="KS-M1", överordnat="IM-OMS", text="Nöjdare brukare")],
+                                "aktiviteter": [Activity(id="KS-A1", mål="KS-M1", text="Utbilda personalen")]})
+    model = apply_plans(soderhamn.changed(plans=[plan]), 2014)
+    wb = plan_workbook(model, parse_period(model, "2014-delar"), "KS")
+    assert _ids_twice(wb) == []
+    kinds = {r.id: r.kind for sp in wb.sheets for r in sp.rows}
+    assert kinds["KS-M1"] == "Mål" and kinds["KS-A1"] == "Aktivitet" and kinds["IM-OMS"] == "Mål"
