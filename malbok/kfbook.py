@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from ._version import __version__
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS, STATUS_COLOURS
-from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, META_SHEET
+from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, META_SHEET
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
@@ -111,6 +111,16 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                     counts.append(("Ej bedömd", not_assessed, "#D9D9D9"))
             b.chart = counts
             blocks.append(b)
+    programmes = programme_results(m, data)
+    for res in programmes:  # in Översikt: how the units assess each programme
+        b = Block(f"Handlingsprogram – {res.name}", ["ID", "Handlingsprogram", "Bedömning", "Antal enheter", "Enheter"], [],
+                  widths=[9, 70, 22, 22, 18])
+        for label, n in res.counts():
+            who = ", ".join(r["Enhet"] for r in res.rows if (r["Bedömning"] or "Ingen bedömning") == label)
+            b.rows.append([res.id, res.name, label, n, who])
+            colour = res.scale.colour_of(label) if res.scale is not None else None
+            b.colours[(len(b.rows) - 1, 2)] = colour or "#D9D9D9"
+        blocks.append(b)
     reached = _summary_sentences(cons)
     sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", f"{kommun(m.municipality.name)} · {' '.join(reached)}".strip(), blocks))
 
@@ -138,6 +148,8 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                         b.colours[(len(b.rows) - 1, col)] = colour
         sheets.append(SheetContent(sheet_name(area.name, taken), area.name, f"{p.name} · alla mål och indikatorer per enhet", [b]))
     del area_names
+    if programmes:
+        sheets.append(_programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken)))
 
     u = cons.units
     ub = Block("Enheter", list(UNIT_COLUMNS), [[_cell(v) for v in r] for r in u.itertuples(index=False)], widths=[8, 32, 34, 16, 8, 8, 12, 7, 10])
@@ -154,6 +166,65 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(DATA_COLUMNS), [[_cell(v) for v in r] for r in d.itertuples(index=False)],
                                                           widths=[11, 9, 24, 22, 9, 10, 14, 10, 50, 9, 10, 9, 22, 16, 16, 30, 40, 30, 26, 7, 12])], table=True))
     return sheets
+
+
+@dataclass
+class ProgrammeResult:
+    """One handlingsprogram at the period: each participating unit's assessment, comment and actions."""
+
+    id: str
+    name: str
+    goals: str  # the goals it serves, in words
+    scale: Scale | None
+    rows: list[dict[str, Any]]  # Enhet, Enhetsnamn, Bedömning, Kommentar, Åtgärder, Fil
+
+    def counts(self) -> list[tuple[str, int]]:
+        """(label, how many units gave it) in the scale's order, then those without an assessment."""
+        labels = [lab.label for lab in self.scale.labels] if self.scale is not None else []
+        given = [r["Bedömning"] for r in self.rows]
+        out = [(lab, given.count(lab)) for lab in labels if given.count(lab)]
+        out += [(lab, given.count(lab)) for lab in dict.fromkeys(given) if lab and lab not in labels]
+        missing = given.count("")
+        if missing:
+            out.append(("Ingen bedömning", missing))
+        return out
+
+
+def programme_results(model: Model, data: pd.DataFrame) -> list[ProgrammeResult]:
+    """The handlingsprogram followed up at the period, in model order, from the units' rows of ``Data``."""
+    from .workbook import programme_scale
+
+    rows = data[(data["Typ"] == KIND_PROGRAMME) & (data["Sammanställning"] == "enhet")]
+    out = []
+    for prog in model.programmes:
+        own = rows[rows["ID"] == prog.id]
+        if own.empty:
+            continue
+        goals = []
+        for gid in prog.goals:
+            try:
+                goals.append(f"{gid} {model.goal(gid).text}")
+            except KeyError:
+                goals.append(gid)
+        out.append(ProgrammeResult(prog.id, prog.name, "; ".join(goals), programme_scale(model),
+                                   [{k: r[k] for k in ("Enhet", "Enhetsnamn", "Bedömning", "Kommentar", "Åtgärder", "Fil")}
+                                    for r in own.to_dict("records")]))
+    return out
+
+
+def _programme_sheet(results: list[ProgrammeResult], period_name: str, name: str) -> SheetContent:
+    blocks = []
+    for res in results:
+        b = Block(f"{res.id}: {res.name}", ["Enhet", "Namn", "Bedömning", "Kommentar", "Åtgärder"], [],
+                  widths=[8, 32, 24, 60, 44])
+        for r in res.rows:
+            b.rows.append([r["Enhet"], r["Enhetsnamn"], r["Bedömning"] or ("Ej bedömd" if r["Fil"] else "Ingen uppföljning inlämnad"),
+                           r["Kommentar"], r["Åtgärder"]])
+            colour = res.scale.colour_of(r["Bedömning"]) if res.scale is not None and r["Bedömning"] else "#D9D9D9"
+            if colour:
+                b.colours[(len(b.rows) - 1, 2)] = colour
+        blocks.append(b)
+    return SheetContent(name, "Handlingsprogram", f"{period_name} · varje deltagande nämnds och bolags uppföljning", blocks)
 
 
 def _summary_sentences(cons: Consolidation) -> list[str]:

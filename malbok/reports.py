@@ -271,6 +271,32 @@ def _followup_chapter(doc: Any, book: KfBook) -> None:
             doc.add_heading("Indikatorer – utfall", level=3)
             _indicator_table(doc, m, inds, units)
         _analyses(doc, m, rows_area, units)
+    _programmes(doc, m, data)
+
+
+def _programmes(doc: Any, m: Model, data: pd.DataFrame) -> None:
+    """Each handlingsprogram followed up at the period: every participating unit's assessment and comment."""
+    from .kfbook import programme_results
+
+    results = programme_results(m, data)
+    if not results:
+        return
+    doc.add_heading("Handlingsprogram", level=2)
+    for res in results:
+        doc.add_heading(res.name, level=3)
+        prog = next((p for p in m.programmes if p.id == res.id), None)
+        if prog is not None and prog.text:
+            doc.add_paragraph(prog.text)
+        if res.goals:
+            doc.add_paragraph(f"Programmet hör till målen: {res.goals}.")
+        body, colours = [], {}
+        for r in res.rows:
+            label = r["Bedömning"] or (NOT_ASSESSED if r["Fil"] else "Ingen uppföljning inlämnad")
+            text = "; ".join(x for x in (r["Kommentar"], f"Åtgärder: {r['Åtgärder']}" if r["Åtgärder"] else "") if x)
+            body.append([r["Enhetsnamn"] or r["Enhet"], label, text or "–"])
+            colour = res.scale.colour_of(r["Bedömning"]) if res.scale is not None and r["Bedömning"] else None
+            colours[(len(body) - 1, 1)] = colour or GREY
+        add_table(doc, ["Nämnd/bolag", "Bedömning", "Kommentar"], body, [40, 34, 86], colours)
 
 
 def _paragraphs(doc: Any, text: str | None) -> None:

@@ -160,13 +160,20 @@ def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
         sheets.append(SheetPlan(sheet_name(area.name, taken), area.name, area.text, rows))
     progs = [p for p in programme_due(model, period) if unit_code in p.units]
     if progs:
-        scale = model.scale(model.levels[0].scale) if model.levels else ind_scale
+        scale = programme_scale(model)
         rows = [Row(p.id, KIND_PROGRAMME, "Handlingsprogram", p.name, scale=scale,
                     inputs=("assessment", "comment", "actions"), values={"target_now": ", ".join(p.goals)})
                 for p in progs]
         sheets.append(SheetPlan(sheet_name("Handlingsprogram", taken), "Handlingsprogram",
                                 "Handlingsprogrammen följs upp av de nämnder och bolag som deltar.", rows))
     return WorkbookPlan(model, period, unit_code, sheets)
+
+
+def programme_scale(model: Model) -> Scale | None:
+    """The scale a handlingsprogram is assessed on: the first goal level's (else the indicator scale)."""
+    if model.levels:
+        return model.scale(model.levels[0].scale)
+    return model.scale(model.indicator_scale) if model.indicator_scale else None
 
 
 def file_name(model: Model, period: Period, unit_code: str, suffix: str = ".xlsx") -> str:

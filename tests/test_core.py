@@ -70,3 +70,35 @@ def test_delar_from_a_plan_has_each_goal_once_and_activities_as_activities(soder
     assert _ids_twice(wb) == []
     kinds = {r.id: r.kind for sp in wb.sheets for r in sp.rows}
     assert kinds["KS-M1"] == "Mål" and kinds["KS-A1"] == "Aktivitet" and kinds["IM-OMS"] == "Mål"
+
+
+def test_programme_results_reach_kf_and_word(soderhamn, tmp_path):
+    """Handlingsprogram rows that every unit fills in reach KF.xlsx (their own sheet and Översikt) and the Word chapter."""
+    import docx
+    import openpyxl
+
+    from malbok import report
+    from malbok.kfbook import write_kf
+
+    period = "2014-apr"
+    made = [g for g in generate(soderhamn, period, tmp_path / "ut") if g.path is not None]
+    assert {g.unit for g in made} >= {"KS", "BUN"}
+    comments = {}
+    for g in made:
+        comments[g.unit] = f"Programmet följs enligt plan hos {g.unit}, med fler samverkansmöten"
+        type_in(g.path, [("Handlingsprogram", "HP1", "Bedömning", "Uppfyllt" if g.unit == "KS" else "Delvis uppfyllt"),
+                         ("Handlingsprogram", "HP1", "Kommentar", comments[g.unit])])
+    cons = consolidate(soderhamn, [tmp_path / "ut"], period)
+    kf = write_kf(cons, tmp_path / "KF.xlsx")
+    wb = openpyxl.load_workbook(kf)
+    assert "Handlingsprogram" in wb.sheetnames
+    texts = {c.value for row in wb["Handlingsprogram"].iter_rows() for c in row if isinstance(c.value, str)}
+    assert set(comments.values()) <= texts and "Kommunstyrelsen" in texts
+    overview = [[c.value for c in row] for row in wb["Översikt"].iter_rows()]
+    assert any(r[:4] == ["HP1", "Handlingsprogram (exempel)", "Uppfyllt", 1] for r in overview)
+    out = report(kf, tmp_path / "KF.docx")
+    doc = docx.Document(str(out))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Handlingsprogram" in headings and "Handlingsprogram (exempel)" in headings
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert set(comments.values()) <= cells and "Kommunstyrelsen" in cells
