@@ -66,6 +66,7 @@ class Code(StrEnum):
     OVER_FRAME = "over-ram"
     EMPTY_PLAN = "tom-plan"
     FRAME_MISSING = "ram-saknas"
+    UNUSED_CELL = "ej-anvand-cell"
 
 
 class UnitStatus(StrEnum):
@@ -134,6 +135,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.OVER_FRAME: CodeInfo("Budgeten är över ramen", ERROR),
     Code.EMPTY_PLAN: CodeInfo("Tom verksamhetsplan", WARNING),
     Code.FRAME_MISSING: CodeInfo("Budgetram saknas", WARNING),
+    Code.UNUSED_CELL: CodeInfo("Värdet används inte för radens typ", WARNING),
 }
 
 # code text -> title, for readers that only have the text

@@ -397,6 +397,7 @@ class PlanIndicator(_Base):
     text: str = Field(alias="text", min_length=1)
     measure: Measure = Field(Measure.NUMBER, alias="måttenhet")
     target: str = Field("", alias="målvärde", description="Målvärdet som nämnden skrev det")
+    comment: str = Field("", alias="kommentar")
 
 
 class BudgetLine(_Base):

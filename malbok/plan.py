@@ -65,12 +65,16 @@ BUDGET_SPARE = 8
 ACTIVITY_SCALE = "aktivitetsstatus"
 
 
+_ALL_PLAN_KINDS = frozenset((KIND_UNIT_GOAL, KIND_ACTIVITY, KIND_INDICATOR))
+
+
 @dataclass(frozen=True)
 class PlanColumn:
     key: str
     header: str
     width: float
     help: str = ""
+    input_for: frozenset[str] = _ALL_PLAN_KINDS  # the kinds of row that read the column: others get a finding
 
 
 PLAN_COLUMNS: tuple[PlanColumn, ...] = (
@@ -79,14 +83,17 @@ PLAN_COLUMNS: tuple[PlanColumn, ...] = (
     PlanColumn("link", "Kopplat till", 12, "Tomt = målet ovanför: för ett nämndmål fullmäktiges mål ovanför, för en aktivitet eller "
                "indikator nämndmålet närmast ovanför. Skriv ett annat mål-id för att koppla till det målet."),
     PlanColumn("text", "Text", 60, "Målet, aktiviteten eller indikatorn."),
-    PlanColumn("owner", "Ansvarig", 18, "Vem som ansvarar för aktiviteten."),
-    PlanColumn("start", "Start", 11, "Datum ÅÅÅÅ-MM-DD."),
-    PlanColumn("end", "Slut", 11, "Datum ÅÅÅÅ-MM-DD."),
-    PlanColumn("measure", "Måttenhet", 11, "För indikatorer: procent, antal, kr, index …"),
-    PlanColumn("target", "Målvärde", 18, "För indikatorer: målvärdet för året."),
+    PlanColumn("owner", "Ansvarig", 18, "Vem som ansvarar för aktiviteten.", frozenset((KIND_ACTIVITY,))),
+    PlanColumn("start", "Start", 11, "Datum ÅÅÅÅ-MM-DD (aktiviteter).", frozenset((KIND_ACTIVITY,))),
+    PlanColumn("end", "Slut", 11, "Datum ÅÅÅÅ-MM-DD (aktiviteter).", frozenset((KIND_ACTIVITY,))),
+    PlanColumn("measure", "Måttenhet", 11, "För indikatorer: procent, antal, kr, index …", frozenset((KIND_INDICATOR,))),
+    PlanColumn("target", "Målvärde", 18, "För nämndmål och indikatorer: målvärdet för året.",
+               frozenset((KIND_UNIT_GOAL, KIND_INDICATOR))),
     PlanColumn("comment", "Kommentar", 40, ""),
 )
 PLAN_COL = {c.key: i for i, c in enumerate(PLAN_COLUMNS)}
+PLAN_HEADERS = {c.key: c.header for c in PLAN_COLUMNS}
+PLAN_INPUT_FOR = {c.key: c.input_for for c in PLAN_COLUMNS}
 PLAN_KINDS = (KIND_UNIT_GOAL, KIND_ACTIVITY, KIND_INDICATOR)
 BUDGET_HEADERS = ("Verksamhet", "Kommentar", "Belopp (tkr)")
 MEASURES = {m.value: m for m in Measure} | {"%": Measure.PERCENT, "st": Measure.COUNT, "tal": Measure.NUMBER}
@@ -433,15 +440,22 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
                 current, last_goal = rid, None
                 continue
             text = _text(cell("text", row))
+            typed = [c.key for c in PLAN_COLUMNS if c.key not in ("id", "kind", "text") and _text(cell(c.key, row))]
             if not text:
-                if kind:
-                    ret.add(sheet, xl_rowcol_to_cell(r, cols["text"]), rid, "text-saknas", f"raden har typen {kind} men ingen text; den läses inte", WARNING)
+                if kind or typed:  # something was typed: say it is not read, never drop it silently
+                    what = f"typen {kind}" if kind else "värden (" + ", ".join(PLAN_HEADERS[k] for k in typed) + ")"
+                    ret.add(sheet, xl_rowcol_to_cell(r, cols["text"]), rid, "text-saknas", f"raden har {what} men ingen text; den läses inte", WARNING)
                 continue
             a1 = lambda key, r=r, cols=cols: xl_rowcol_to_cell(r, cols[key]) if key in cols else ""  # noqa: E731
             if kind not in PLAN_KINDS:
                 ret.add(sheet, a1("kind"), rid, "okand-typ",
                         f"typen '{kind}' finns inte; välj Nämndmål, Aktivitet eller Indikator" if kind else "typ saknas; välj Nämndmål, Aktivitet eller Indikator")
                 continue
+            for key in typed:
+                if kind not in PLAN_INPUT_FOR[key]:
+                    ret.add(sheet, a1(key), rid, "ej-anvand-cell",
+                            f"{PLAN_HEADERS[key]} ”{_text(cell(key, row))[:60]}” används inte för typen {kind} och läses inte; "
+                            f"det gäller bara {' och '.join(k.lower() for k in PLAN_KINDS if k in PLAN_INPUT_FOR[key])}")
             if not rid or rid in used or rid in council:
                 counters[kind] += 1
                 rid = f"{unit}-{prefix[kind]}{counters[kind]}"
@@ -485,16 +499,24 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
                 measure = MEASURES.get(raw, Measure.NUMBER)
                 if raw and raw not in MEASURES:
                     ret.add(sheet, a1("measure"), rid, "okand-mattenhet", f"måttenheten '{raw}' är okänd; läses som tal", WARNING)
-                plan.indicators.append(PlanIndicator(id=rid, mål=goal, text=text, måttenhet=measure, målvärde=_text(cell("target", row))))
+                plan.indicators.append(PlanIndicator(id=rid, mål=goal, text=text, måttenhet=measure, målvärde=_text(cell("target", row)),
+                                                     kommentar=comment))
     if BUDGET_SHEET in names:
-        _read_budget(ret, plan, sheet_rows(wb, BUDGET_SHEET))
+        try:
+            budget_rows = sheet_rows(wb, BUDGET_SHEET)
+        except Exception as e:  # noqa: BLE001 - a damaged sheet is this file's problem, not the run's
+            ret.add(BUDGET_SHEET, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
+        else:
+            unit_model = next((u for u in model.units if u.code == unit), None)
+            _read_budget(ret, plan, budget_rows, set(unit_model.activities) if unit_model else set())
     else:
         ret.add(BUDGET_SHEET, "", "", "blad-saknas", "bladet Budget saknas; budgeten kan inte läsas")
     ret.plan = plan
     return ret
 
 
-def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]]) -> None:
+def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: set[str]) -> None:
+    """The Budget sheet's frame and lines; ``prefilled`` are the verksamheter the writer put there."""
     header = next((i for i, r in enumerate(rows[:20]) if [_text(x) for x in r[:3]] == list(BUDGET_HEADERS)), None)
     for r in rows[:header or 10]:
         if r and _text(r[0]) == "Ram (tkr)" and len(r) > 2:
@@ -509,9 +531,12 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]]) -> None:
         if name == "Summa":
             ret.cells["budget:sum"] = (BUDGET_SHEET, xl_rowcol_to_cell(r, 2))
             break
-        if raw is None or raw == "":
-            continue
         cell = xl_rowcol_to_cell(r, 2)
+        if raw is None or raw == "":
+            if comment or (name and name not in prefilled):  # typed without an amount: kept, with no amount
+                plan.budget.append(BudgetLine(verksamhet=name or "(utan verksamhet)", belopp_tkr=None, kommentar=comment))
+                ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
+            continue
         p = parse_number(raw)
         amount = None if p.error else p.value
         if amount is None:  # kept as typed, listed, and left out of the sum: never counted as 0
@@ -653,7 +678,7 @@ def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, A
         """The activities and indicators whose goal passes ``linked``, in the order they were typed."""
         out = [rec(KIND_ACTIVITY, a.id, a.goal, a.text, Ansvarig=a.owner, Start=a.start.isoformat() if a.start else "",
                    Slut=a.end.isoformat() if a.end else "", Kommentar=a.comment) for a in plan.activities if linked(a.goal)]
-        out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, Måttenhet=i.measure.value, Målvärde=i.target)
+        out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, Måttenhet=i.measure.value, Målvärde=i.target, Kommentar=i.comment)
                 for i in plan.indicators if linked(i.goal)]
         return sorted(out, key=lambda r: _typed_order(ret, r["ID"]))
 
