@@ -259,3 +259,23 @@ def kolada_show(model: Model | str | Path, store: str | Path | None = None) -> l
     from .kolada import rows
 
     return rows(_model(model), _kolada_store(model, store))
+
+
+def kolada_judge(model: Model | str | Path, year: int, store: str | Path | None = None) -> dict[str, list[Any]]:
+    """The rank targets that apply in ``year``, judged from Kolada's computed ranks in the store (offline).
+
+    Indicator id -> ``[(RankTarget, Suggestion)]``, for the indicators with a Kolada id
+    and a rank target; the reason reads "2016: plats 3 av 11; de 25 % bästa är plats 1–3".
+    """
+    from .kolada import connect, judge_indicator
+
+    m = _model(model)
+    path = _kolada_store(model, store)
+    if not path.exists():
+        return {}
+    conn = connect(path)
+    try:
+        out = {ind.id: judge_indicator(conn, m, ind, year) for ind in m.indicators if ind.kolada}
+    finally:
+        conn.close()
+    return {k: v for k, v in out.items() if v}

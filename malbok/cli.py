@@ -481,6 +481,8 @@ def kolada_fetch(
     if rep.retries:
         out.print(f"{_count(len(rep.retries), 'anrop', 'anrop')} fick göras om "
                   f"({', '.join(sorted({r.reason for r in rep.retries}))}).", markup=False)
+    for note in rep.notes:
+        out.print(f"Obs: {note}", markup=False)
     for p in rep.problems:
         err.print(f"Problem: {p}", markup=False)
     out.print(f"Värdena finns i {rep.store}.", markup=False)

@@ -480,6 +480,7 @@ class FetchReport:
     unchanged_values: int = 0
     revisions: list[Revision] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, but the fetch is complete
     retries: list[Retry] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)
     incremental: list[str] = field(default_factory=list)  # parts asked only for changes (from_date)
@@ -562,6 +563,10 @@ def fetch(model: Model, years: list[int], store: str | Path, base_url: str | Non
                         f"Nyckeltalet {k} finns inte i Kolada (det kan ha utgått eller bytt id); kontrollera fältet "
                         f"kolada för {_indicators(kpi_map[k])}. Tidigare hämtade värden finns kvar.")
             rep.titles = {m["id"]: str(m.get("title") or "") for m in meta}
+            for m in meta:
+                if str(m.get("municipality_type") or "").upper() == "L":
+                    rep.notes.append(f"Nyckeltalet {m['id']} gäller regioner (typ L), inte kommuner; "
+                                     f"{_indicators(kpi_map[m['id']])} får ingen placering bland kommunerna.")
         tick("Hämtar kommunlistan")
         munis = attempt("Kommunlistan", cl.municipalities) or []
         live = [k for k in kpis if k not in retired]
@@ -647,31 +652,36 @@ def _write(conn: sqlite3.Connection, rep: FetchReport, started: str, meta: list[
                              "ON CONFLICT(id) DO UPDATE SET title=excluded.title, type=excluded.type, "
                              "fetched_at=excluded.fetched_at",
                              (str(m["id"]), str(m.get("title") or ""), str(m["type"]), now))
+        existing: dict[tuple[str, str, int, str], tuple[float | None, str]] = {}
+        for k in sorted({d.kpi for d in data}):
+            for mun, year, gender, value, status in conn.execute(
+                    "SELECT municipality, year, gender, value, status FROM kolada_value WHERE kpi=?", (k,)):
+                existing[(k, mun, year, gender)] = (value, status)
+        inserts, touches, updates, revisions = [], [], [], []
         seen: set[tuple[str, str, int, str]] = set()
         for d in data:
             key = (d.kpi, d.municipality, d.year, d.gender)
             if key in seen:  # the municipality's value comes in both of its parts
                 continue
             seen.add(key)
-            old = conn.execute("SELECT value, status FROM kolada_value WHERE kpi=? AND municipality=? AND year=? "
-                               "AND gender=?", key).fetchone()
+            old = existing.get(key)
             if old is None:
-                conn.execute("INSERT INTO kolada_value (source, kpi, municipality, year, gender, value, count, status, "
-                             "fetched_at, changed_at, fetch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             (SOURCE, *key, d.value, d.count, d.status, now, now, fid))
-                rep.new_values += 1
+                inserts.append((SOURCE, *key, d.value, d.count, d.status, now, now, fid))
             elif _same(old[0], d.value) and old[1] == d.status:
-                conn.execute("UPDATE kolada_value SET fetched_at=?, count=? WHERE kpi=? AND municipality=? AND year=? "
-                             "AND gender=?", (now, d.count, *key))
-                rep.unchanged_values += 1
+                touches.append((now, d.count, *key))
             else:
-                conn.execute("UPDATE kolada_value SET value=?, count=?, status=?, fetched_at=?, changed_at=?, fetch_id=? "
-                             "WHERE kpi=? AND municipality=? AND year=? AND gender=?",
-                             (d.value, d.count, d.status, now, now, fid, *key))
-                conn.execute("INSERT INTO kolada_revision (fetch_id, kpi, municipality, year, gender, old_value, "
-                             "new_value, old_status, new_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             (fid, *key, old[0], d.value, old[1], d.status))
+                updates.append((d.value, d.count, d.status, now, now, fid, *key))
+                revisions.append((fid, *key, old[0], d.value, old[1], d.status))
                 rep.revisions.append(Revision(*key, old[0], d.value, old[1], d.status))
+        conn.executemany("INSERT INTO kolada_value (source, kpi, municipality, year, gender, value, count, status, "
+                         "fetched_at, changed_at, fetch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+        conn.executemany("UPDATE kolada_value SET fetched_at=?, count=? WHERE kpi=? AND municipality=? AND year=? "
+                         "AND gender=?", touches)
+        conn.executemany("UPDATE kolada_value SET value=?, count=?, status=?, fetched_at=?, changed_at=?, fetch_id=? "
+                         "WHERE kpi=? AND municipality=? AND year=? AND gender=?", updates)
+        conn.executemany("INSERT INTO kolada_revision (fetch_id, kpi, municipality, year, gender, old_value, "
+                         "new_value, old_status, new_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", revisions)
+        rep.new_values, rep.unchanged_values = len(inserts), len(touches)
         for kpi, scope in done:
             for y in rep.years:
                 conn.execute("INSERT INTO kolada_coverage (kpi, scope, year, fetched_at) VALUES (?, ?, ?, ?) "

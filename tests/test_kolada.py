@@ -317,3 +317,41 @@ def test_cli_reports_revisions_and_bad_input(model_file, server, tmp_path):
     res = runner.invoke(app, ["kolada", "show", str(model_file), "--historik", str(tmp_path / "ingen.sqlite")])
     assert res.exit_code == 0 and "Inget hämtat från Kolada ännu" in res.stdout
     assert not (tmp_path / "ingen.sqlite").exists()
+
+
+def test_290_municipalities_end_to_end(model_file):
+    """A Kolada-sized year: 290 municipalities and 21 regions over several pages; Hallsberg 139th."""
+    from .kolada_server import KPIS, KoladaData
+
+    data = KoladaData(dict(KPIS))
+    ids = ["1861"] + [f"{2000 + i}" for i in range(289)]
+    data.municipalities = [{"id": i, "title": f"Kommun {i}", "type": "K"} for i in ids]
+    data.municipalities += [{"id": f"00{r:02d}", "title": f"Region {r}", "type": "L"} for r in range(1, 22)]
+    for k, mid in enumerate(ids[1:]):  # 138 better than Hallsberg (two of them tied), 151 worse
+        data.add("N15428", mid, 2016, 100.0 - k * 0.1 if k < 136 else (86.05 if k < 138 else 50.0 - k * 0.1))
+    data.add("N15428", "1861", 2016, 86.0)
+    for r in range(1, 22):
+        data.add("N15428", f"00{r:02d}", 2016, 99.9)
+    with KoladaServer(data) as srv:
+        rep = fetch(model_file, srv, "2016", per_page=100)
+        assert srv.requests_to("N15428/year/2016?per_page=100&page=4") == 1  # 311 records, 4 pages
+    assert rep.ok, rep.problems
+    judged = api.kolada_judge(model_file, 2016)
+    [(_t, s)] = judged["HK6"]
+    assert s.reason == "2016: plats 139 av 290; de 25 % bästa är plats 1–73"
+    assert s.meaning == Meaning.NOT_REACHED  # 2016 < 2018, and no earlier year to compare with
+
+
+def test_nothing_to_fetch_and_region_figures(tmp_path, server):
+    src = (TEMPLATES / "soderhamn.yaml").read_text(encoding="utf-8")
+    (tmp_path / "soderhamn.yaml").write_text(src, encoding="utf-8")
+    res = runner.invoke(app, ["kolada", "fetch", str(tmp_path / "soderhamn.yaml"), "--years", "2016",
+                              "--kolada-url", server.base])
+    assert res.exit_code == 1 and "inga indikatorer med Kolada-id" in res.stderr
+    assert not (tmp_path / "soderhamn.historik.sqlite").exists()
+    server.data.kpis["N00914"] = {**server.data.kpis["N00914"], "municipality_type": "L"}
+    m = tmp_path / "hallsberg.yaml"
+    m.write_text((TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    rep = fetch(m, server)
+    assert rep.ok and rep.notes == ["Nyckeltalet N00914 gäller regioner (typ L), inte kommuner; indikatorn HK2 "
+                                    "får ingen placering bland kommunerna."]
