@@ -73,6 +73,7 @@ PER_PAGE = 5000  # Kolada's largest page
 TOTAL = "T"  # gender: total
 MUNICIPALITY = "K"  # municipality type: kommun (regions are "L")
 ALL = "alla"  # the scope of a fetch over every municipality
+DELETED = "borttaget"  # the status of a value Kolada marks ``isdeleted``
 
 
 # -- the client ---------------------------------------------------------------------
@@ -276,14 +277,25 @@ class Client:
 
 
 def _why(e: object) -> str:
+    """The cause of a network error in Swedish (the system's own text when there is no better word)."""
+    import ssl
+    from http.client import RemoteDisconnected
+
     if isinstance(e, socket.gaierror):
         return "okänd värd eller inget nät"
     if isinstance(e, ConnectionRefusedError):
         return "anslutningen nekades"
+    if isinstance(e, RemoteDisconnected):
+        return "servern stängde anslutningen utan att svara"
     if isinstance(e, ConnectionResetError):
         return "anslutningen återställdes"
-    text = str(getattr(e, "strerror", None) or e or type(e).__name__)
-    return text
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return "serverns certifikat kunde inte verifieras"
+    if isinstance(e, ssl.SSLError):
+        return "fel i den krypterade anslutningen"
+    if isinstance(e, HTTPException):
+        return "ofullständigt svar"
+    return str(getattr(e, "strerror", None) or e or type(e).__name__)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -336,13 +348,15 @@ def flatten(items: list[dict[str, Any]]) -> tuple[list[Datum], int]:
                 bad += 1
                 continue
             raw = v.get("value")
+            status = str(v.get("status") or "")
+            if v.get("isdeleted") is True:  # Kolada withdrew the value: kept as missing, and the change is logged
+                raw, status = None, status or DELETED
             if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw)):
                 bad += 1
                 continue
             count = v.get("count")
             out.append(Datum(kpi, mun, year, v.get("gender") or TOTAL, None if raw is None else float(raw),
-                             count if isinstance(count, int) and not isinstance(count, bool) else None,
-                             str(v.get("status") or "")))
+                             count if isinstance(count, int) and not isinstance(count, bool) else None, status))
     return out, bad
 
 

@@ -47,8 +47,8 @@ class KoladaData:
     records: list[Record] = field(default_factory=list)
 
     def add(self, kpi: str, municipality: str, period: int, value: float | None, status: str = "",
-            updated: str = "2017-01-01", genders: bool = False) -> None:
-        vals = [{"gender": "T", "status": status, "value": value, "count": 1}]
+            updated: str = "2017-01-01", genders: bool = False, deleted: bool = False) -> None:
+        vals = [{"gender": "T", "status": status, "value": value, "count": 1, "isdeleted": deleted}]
         if genders and value is not None:
             vals += [{"gender": "K", "status": status, "value": value + 1, "count": 1},
                      {"gender": "M", "status": status, "value": value - 1, "count": 1}]
