@@ -272,6 +272,42 @@ def test_failures_leave_the_cache_usable(model_file, server):
     assert any("inte är giltig JSON" in p for p in rep.problems)
     rows = {r.indicator: r for r in api.kolada_show(model_file)}
     assert rows["HK6"].position.rank == 3 and rows["HK6"].year == 2016
+    assert rows["HK6"].text() == "Kolada 2016: 86 % · plats 3 av 11 · median 80 %"
+
+
+def test_the_store_is_shared_with_the_history_store(model_file, server):
+    """Another writer's tables stay; a reader does not block a fetch, a brief writer is waited for."""
+    import threading
+
+    store = default_store(model_file)
+    other = sqlite3.connect(store)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("CREATE TABLE submission (id INTEGER PRIMARY KEY, unit TEXT)")
+    other.execute("INSERT INTO submission (unit) VALUES ('BIN')")
+    other.commit()
+    reader = sqlite3.connect(store)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM submission").fetchall()  # a read transaction stays open
+    writer = sqlite3.connect(store, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")  # another process writing its submissions for a moment
+    threading.Timer(0.5, lambda: writer.execute("COMMIT")).start()
+    t0 = time.monotonic()
+    rep = fetch(model_file, server)
+    assert rep.ok and time.monotonic() - t0 >= 0.4
+    reader.rollback()
+    assert other.execute("SELECT unit FROM submission").fetchall() == [("BIN",)]
+    assert other.execute("SELECT COUNT(*) FROM kolada_value").fetchone()[0] == rep.new_values
+    for c in (reader, writer, other):
+        c.close()
+
+
+def test_years_are_parsed_in_swedish():
+    assert parse_years("2012-2016") == [2012, 2013, 2014, 2015, 2016]
+    assert parse_years("2012–2014") == [2012, 2013, 2014]
+    assert parse_years("2016, 2014") == [2014, 2016]
+    for bad in ("", "tjugo", "2016-2012", "1200"):
+        with pytest.raises(InputError):
+            parse_years(bad)
 
 
 def test_offline_is_one_clear_message(model_file, server, tmp_path):
