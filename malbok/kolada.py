@@ -88,6 +88,10 @@ class KoladaOffline(KoladaError):
     """Kolada could not be reached at all (no network, no such host, refused)."""
 
 
+class KoladaNotFound(KoladaError):
+    """Kolada answered 404: no such address, or (for metadata) no such id."""
+
+
 def resolve_url(url: str | None = None) -> str:
     """The API base: ``url``, else ``$MALBOK_KOLADA_URL``, else Kolada's own; it must end in ``/v3/``."""
     base = (url or os.environ.get(ENV_URL) or DEFAULT_URL).strip()
@@ -162,7 +166,7 @@ class Client:
                     self._wait(url, f"{status} {word}", attempt, e.headers.get("Retry-After") if e.headers else None)
                     continue
                 if status == 404:
-                    raise KoladaError(f"Kolada känner inte till adressen {url} (404)") from None
+                    raise KoladaNotFound(f"Kolada känner inte till adressen {url} (404)") from None
                 raise KoladaError(f"Kolada svarade {status} för {url}") from None
             except TimeoutError as e:
                 if last:
@@ -254,7 +258,14 @@ class Client:
         """KPI metadata for ``ids`` (at most 25 per request)."""
         out: list[dict[str, Any]] = []
         for chunk in _chunks(sorted(set(ids))):
-            out += self.all(f"kpi/{','.join(chunk)}")
+            try:
+                out += self.all(f"kpi/{','.join(chunk)}")
+            except KoladaNotFound:  # some id is unknown (a retired KPI): ask one at a time to learn which
+                for kpi in chunk if len(chunk) > 1 else []:
+                    try:
+                        out += self.all(f"kpi/{kpi}")
+                    except KoladaNotFound:
+                        pass
         return out
 
     def municipalities(self) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ class KoladaServer:
         self.log: list[str] = []
         self.max_requests = max_requests
         self.lifetime = lifetime
+        self.unknown_kpi_404 = False  # answer 404 (not an empty list) when a KPI id is unknown
         self._lock = threading.Lock()
         server = self
 
@@ -142,6 +143,8 @@ class KoladaServer:
                 return self._send(h, 400, {"error": "at most 25 ids per segment"})
         if segs[:1] == ["kpi"]:
             ids = segs[1].split(",") if len(segs) > 1 else list(self.data.kpis)
+            if self.unknown_kpi_404 and any(i not in self.data.kpis for i in ids):
+                return self._send(h, 404, {"error": "Not Found"})
             items = [self.data.kpis[i] for i in ids if i in self.data.kpis]
         elif segs[:1] == ["municipality"]:
             items = [m for m in self.data.municipalities if "type" not in query or m["type"] == query["type"]]

@@ -252,14 +252,16 @@ def test_revised_values_are_updated_and_listed(model_file, server):
         assert (pos.rank, pos.n) == (1, 10)  # 1862's withdrawn value no longer counts
 
 
-def test_retired_kpi_is_reported_and_not_asked_for(model_file, server):
+@pytest.mark.parametrize("as_404", [False, True], ids=["tom-lista", "404"])
+def test_retired_kpi_is_reported_and_not_asked_for(model_file, server, as_404):
+    server.unknown_kpi_404 = as_404
     text = model_file.read_text(encoding="utf-8").replace("kolada: N66077", "kolada: N02904")
     model_file.write_text(text, encoding="utf-8")
     rep = fetch(model_file, server)
     assert len(rep.problems) == 1
     assert "Nyckeltalet N02904 finns inte i Kolada" in rep.problems[0] and "indikatorn LL4" in rep.problems[0]
-    assert server.requests_to("data/kpi/N02904") == 0
     assert not any("N02904" in p for p in server.log if "/data/" in p)
+    assert rep.titles.keys() == {"N00914", "N15428"}  # the others' metadata still arrives
 
 
 def test_failures_leave_the_cache_usable(model_file, server):
