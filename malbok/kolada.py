@@ -75,6 +75,7 @@ TOTAL = "T"  # gender: total
 MUNICIPALITY = "K"  # municipality type: kommun (regions are "L")
 ALL = "alla"  # the scope of a fetch over every municipality
 DELETED = "borttaget"  # the status of a value Kolada marks ``isdeleted``
+BUSY_SECONDS = 10.0  # how long a write waits for another writer of the store
 
 
 # -- the client ---------------------------------------------------------------------
@@ -454,10 +455,22 @@ def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
     path = Path(path)
     if not create and not path.exists():
         raise FileNotFoundError(path)
-    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=10000")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.executescript(SCHEMA)
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+    except sqlite3.Error as e:
+        raise InputError(f"historikfilen {path} kunde inte öppnas ({e}); finns mappen?") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(SCHEMA)
+    except sqlite3.OperationalError as e:
+        conn.close()
+        if "locked" in str(e) or "busy" in str(e):
+            raise InputError(f"historikfilen {path} är låst av ett annat program; försök igen om en stund") from None
+        raise InputError(f"historikfilen {path} kunde inte användas ({e})") from None
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        raise InputError(f"{path} är ingen historikfil (inte en SQLite-databas: {e})") from None
     return conn
 
 
@@ -623,7 +636,12 @@ def fetch(model: Model, years: list[int], store: str | Path, base_url: str | Non
                 if bad:
                     rep.problems.append(f"{_entries(bad)} i Koladas svar för {k} kunde inte läsas och hoppades över.")
         rep.requests, rep.retries = cl.requests, list(cl.retries)
-        _write(conn, rep, started, meta, munis, data, done)
+        try:
+            _write(conn, rep, started, meta, munis, data, done)
+        except sqlite3.OperationalError as e:  # locked past the busy timeout, disk full ...: nothing was written
+            rep.fetch_id, rep.new_values, rep.unchanged_values, rep.revisions = None, 0, 0, []
+            rep.problems.append(f"Värdena kunde inte skrivas till historikfilen {rep.store} ({e}); inget ändrades "
+                                "där. Försök igen när inget annat program skriver i filen.")
     finally:
         conn.close()
     return rep

@@ -398,3 +398,32 @@ def test_nothing_to_fetch_and_region_figures(tmp_path, server):
     rep = fetch(m, server)
     assert rep.ok and rep.notes == ["Nyckeltalet N00914 gäller regioner (typ L), inte kommuner; indikatorn HK2 "
                                     "får ingen placering bland kommunerna."]
+
+
+def test_an_unusable_store_is_a_swedish_message(model_file, server, tmp_path):
+    not_db = tmp_path / "KF.xlsx"
+    not_db.write_bytes(b"PK\x03\x04 inte en databas" * 100)
+    res = runner.invoke(app, ["kolada", "show", str(model_file), "--historik", str(not_db)])
+    assert res.exit_code == 1 and "är ingen historikfil" in res.stderr and "Traceback" not in res.output
+    res = runner.invoke(app, ["kolada", "fetch", str(model_file), "--years", "2016", "--kolada-url", server.base,
+                              "--historik", str(tmp_path / "saknas" / "h.sqlite")])
+    assert res.exit_code == 1 and "kunde inte öppnas" in res.stderr
+
+
+def test_a_store_locked_past_the_timeout_keeps_its_values(model_file, server, monkeypatch):
+    import malbok.kolada as k
+
+    fetch(model_file, server)
+    server.data.add("N15428", "1861", 2016, 91.0, updated="2999-01-01")
+    monkeypatch.setattr(k, "BUSY_SECONDS", 0.2)
+    writer = sqlite3.connect(default_store(model_file), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # held for the whole fetch
+    try:
+        rep = fetch(model_file, server)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert not rep.ok and rep.revisions == []
+    assert "kunde inte skrivas till historikfilen" in rep.problems[-1]
+    with connect(default_store(model_file)) as c:
+        assert position(c, "N15428", "1861", 2016).value == 86.0
