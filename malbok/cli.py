@@ -476,8 +476,12 @@ def kolada_fetch(
     if rep.revisions:
         out.print(f"Kolada har ändrat {_count(len(rep.revisions), 'värde', 'värden')} sedan förra hämtningen (gammalt → nytt):",
                   markup=False)
-        for r in rep.revisions:
+        own = sorted(rep.revisions, key=lambda r: (r.municipality != rep.municipality, r.kpi, r.municipality, r.year))
+        for r in own[:40]:  # the municipality's own first
             out.print(f"  {r.text()}", markup=False)
+        if len(own) > 40:
+            out.print(f"  … och {len(own) - 40} till (alla finns i tabellen kolada_revision i {rep.store.name}).",
+                      markup=False)
     if rep.retries:
         out.print(f"{_count(len(rep.retries), 'anrop', 'anrop')} fick göras om "
                   f"({', '.join(sorted({r.reason for r in rep.retries}))}).", markup=False)

@@ -353,6 +353,17 @@ def test_cli_reports_revisions_and_bad_input(model_file, server, tmp_path):
     assert res.exit_code == 0, res.output
     assert "Kolada har ändrat 1 värde sedan förra hämtningen (gammalt → nytt):" in res.stdout
     assert "N00914 1861 2016: 76 → 77,5" in res.stdout
+    for k in range(45):  # many revisions: the municipality's own first, then the first 40
+        server.data.add("N00914", f"{3000 + k}", 2016, 50.0, updated="2999-01-01")
+    assert runner.invoke(app, args).exit_code == 0
+    for k in range(45):
+        server.data.add("N00914", f"{3000 + k}", 2016, 51.0, updated="2999-01-01")
+    server.data.add("N00914", "1861", 2016, 78.0, updated="2999-01-01")
+    res = runner.invoke(app, args)
+    lines = res.stdout.splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith("Kolada har ändrat 46 värden"))
+    assert lines[start + 1] == "  N00914 1861 2016: 77,5 → 78"
+    assert lines[start + 41] == "  … och 6 till (alla finns i tabellen kolada_revision i egen.sqlite)."
     res = runner.invoke(app, ["kolada", "fetch", str(model_file), "--years", "2016", "--kolada-url", "https://x/v2/"])
     assert res.exit_code == 1 and "slutar på /v3/" in res.stderr
     res = runner.invoke(app, ["kolada", "fetch", str(model_file), "--years", "tjugo"])
