@@ -438,3 +438,11 @@ def test_a_store_locked_past_the_timeout_keeps_its_values(model_file, server, mo
     assert "kunde inte skrivas till historikfilen" in rep.problems[-1]
     with connect(default_store(model_file)) as c:
         assert position(c, "N15428", "1861", 2016).value == 86.0
+
+
+def test_cli_slow_answer_is_retried_after_the_timeout(model_file, server):
+    server.faults.append(Fault("municipality/1861", "slow", 1, delay=1.0))
+    res = runner.invoke(app, ["kolada", "fetch", str(model_file), "--years", "2016", "--kolada-url", server.base,
+                              "--timeout", "0.3"])
+    assert res.exit_code == 0, res.output
+    assert "1 anrop fick göras om (inget svar i tid)." in res.stdout
