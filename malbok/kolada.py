@@ -610,11 +610,11 @@ def fetch(model: Model, years: list[int], store: str | Path, base_url: str | Non
         munis = attempt("Kommunlistan", cl.municipalities) or []
         live = [k for k in kpis if k not in retired]
         for chunk in _chunks(live):
-            tick(f"Hämtar {model.municipality.name}s värden")
+            tick(f"Hämtar {_genitive(model.municipality.name)} värden")
             since = _since(coverage, chunk, code, years)
             if since:
                 rep.incremental.append(f"{','.join(chunk)} för {model.municipality.name} från {since}")
-            got = attempt(f"{model.municipality.name}s värden för {', '.join(chunk)}",
+            got = attempt(f"{_genitive(model.municipality.name)} värden för {', '.join(chunk)}",
                           lambda chunk=chunk, since=since: cl.data(chunk, code, years, since))
             if got is not None:
                 rows, bad = flatten(got)
@@ -645,6 +645,11 @@ def fetch(model: Model, years: list[int], store: str | Path, base_url: str | Non
     finally:
         conn.close()
     return rep
+
+
+def _genitive(name: str) -> str:
+    """Swedish genitive of a name: Hallsbergs, Söderhamns, but Borås (a name ending in s, x or z takes nothing)."""
+    return name if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
 
 
 def _indicators(ids: list[str]) -> str:

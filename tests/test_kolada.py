@@ -446,3 +446,10 @@ def test_cli_slow_answer_is_retried_after_the_timeout(model_file, server):
                               "--timeout", "0.3"])
     assert res.exit_code == 0, res.output
     assert "1 anrop fick göras om (inget svar i tid)." in res.stdout
+
+
+def test_swedish_genitive_of_municipality_names():
+    from malbok.kolada import _genitive
+
+    assert [_genitive(n) for n in ("Hallsberg", "Borås", "Hällefors", "Haparanda")] == [
+        "Hallsbergs", "Borås", "Hällefors", "Haparandas"]
