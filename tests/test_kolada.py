@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from malbok import api, load_model
+from malbok import ModelError, api, load_model
 from malbok.cli import app
 from malbok.kolada import (
     ATTRIBUTION,
@@ -453,3 +453,22 @@ def test_swedish_genitive_of_municipality_names():
 
     assert [_genitive(n) for n in ("Hallsberg", "Borås", "Hällefors", "Haparanda")] == [
         "Hallsbergs", "Borås", "Hällefors", "Haparandas"]
+
+
+def test_higher_is_better_survives_the_excel_model_workbook(tmp_path):
+    import openpyxl
+
+    text = (TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8").replace(
+        "    kolada: N66077\n", "    kolada: N66077\n    högre_är_bättre: false\n")
+    (tmp_path / "h.yaml").write_text(text, encoding="utf-8")
+    x = api.convert(tmp_path / "h.yaml", tmp_path / "h.xlsx")
+    by_id = {i.id: i for i in load_model(x).indicators}
+    assert by_id["LL4"].higher_is_better is False and by_id["HK6"].higher_is_better is None
+    wb = openpyxl.load_workbook(x)
+    ws = wb["Indikatorer"]
+    hdr = [c.value for c in ws[1]]
+    ws.cell(row=2, column=hdr.index("högre_är_bättre") + 1, value="kanske")
+    wb.save(x)
+    with pytest.raises(ModelError) as e:
+        load_model(x)
+    assert any("'kanske' ska vara ja eller nej" in m for _, m in e.value.problems)
