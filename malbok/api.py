@@ -216,3 +216,66 @@ def demo(out: str | Path, model: str | Path | None = None, period: str | None = 
     from .demodata import run_demo
 
     return run_demo(Path(out), model, period, progress)
+
+
+def _kolada_store(model: Model | str | Path, store: str | Path | None) -> Path:
+    if store is not None:
+        return Path(store)
+    if isinstance(model, Model):
+        from .util import InputError
+
+        raise InputError("ange historikfilen (--historik), t.ex. --historik hallsberg.historik.sqlite")
+    from .kolada import default_store
+
+    return default_store(model)
+
+
+def kolada_fetch(
+    model: Model | str | Path,
+    years: list[int] | str,
+    kolada_url: str | None = None,
+    store: str | Path | None = None,
+    progress: Any = None,
+    timeout: float | None = None,
+) -> Any:
+    """Fetch the model's Kolada KPIs for ``years``, for the municipality and for every municipality (ranks).
+
+    The values go into the history store (default: ``<model stem>.historik.sqlite``
+    beside the model). ``kolada_url`` (else ``$MALBOK_KOLADA_URL``) is the API base
+    ending in ``/v3/``. Returns a :class:`malbok.kolada.FetchReport`; failures are
+    listed in it (Swedish), never raised, and earlier values stay in the store.
+    """
+    from .kolada import Client, fetch, parse_years
+
+    m = _model(model)
+    client = Client(kolada_url) if timeout is None else Client(kolada_url, timeout=timeout)
+    ys = parse_years(years) if isinstance(years, str) else sorted(set(int(y) for y in years))
+    return fetch(m, ys, _kolada_store(model, store), progress=progress, client=client)
+
+
+def kolada_show(model: Model | str | Path, store: str | Path | None = None) -> list[Any]:
+    """Every indicator with a Kolada id: Kolada's title, latest year and value, rank and n, from the store
+    (offline). Returns :class:`malbok.kolada.Row` records."""
+    from .kolada import rows
+
+    return rows(_model(model), _kolada_store(model, store))
+
+
+def kolada_judge(model: Model | str | Path, year: int, store: str | Path | None = None) -> dict[str, list[Any]]:
+    """The rank targets that apply in ``year``, judged from Kolada's computed ranks in the store (offline).
+
+    Indicator id -> ``[(RankTarget, Suggestion)]``, for the indicators with a Kolada id
+    and a rank target; the reason reads "2016: plats 3 av 11; de 25 % bästa är plats 1–3".
+    """
+    from .kolada import connect, judge_indicator
+
+    m = _model(model)
+    path = _kolada_store(model, store)
+    if not path.exists():
+        return {}
+    conn = connect(path)
+    try:
+        out = {ind.id: judge_indicator(conn, m, ind, year) for ind in m.indicators if ind.kolada}
+    finally:
+        conn.close()
+    return {k: v for k, v in out.items() if v}

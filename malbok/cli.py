@@ -433,6 +433,117 @@ def demo(
     con.print(f"  {res['csv']}  den långa tabellen för ekonomisystem och Excel", markup=False)
 
 
+kolada_app = typer.Typer(help="Koladas nyckeltal: hämta till historikfilen och visa placering bland kommunerna.",
+                         no_args_is_help=True)
+app.add_typer(kolada_app, name="kolada")
+
+
+@kolada_app.command("fetch")
+@user_errors
+def kolada_fetch(
+    model: Path = typer.Argument(..., help="Styrmodellen, .yaml eller .xlsx"),
+    years: str = typer.Option(..., "--years", help="År att hämta, t.ex. 2012-2016 eller 2014,2016"),
+    kolada_url: str = typer.Option(None, "--kolada-url", help="Koladas API-adress som slutar på /v3/ "
+                                   "(standard: $MALBOK_KOLADA_URL, annars https://api.kolada.se/v3/)"),
+    historik: Path = typer.Option(None, "--historik", help="Historikfilen (standard: <modell>.historik.sqlite bredvid modellen)"),
+    timeout: float = typer.Option(None, "--timeout", min=0.1, help="Sekunder att vänta på varje svar (standard 30)"),
+) -> None:
+    """Hämta modellens nyckeltal från Kolada för kommunen och för alla kommuner (för placeringen).
+
+    Slutkod 0 när allt hämtades, 1 när något inte kunde hämtas (tidigare hämtade värden finns kvar).
+    """
+    from .kolada import parse_years, plan_steps
+
+    m = api.validate(model)
+    ys = parse_years(years)
+    with _progress() as prog:
+        task = prog.add_task("Kolada", total=max(plan_steps(m), 1))
+
+        def step(text: str) -> None:
+            prog.update(task, description=text)
+            prog.advance(task)
+
+        rep = api.kolada_fetch(m, ys, kolada_url, historik or _kolada_default(model), step, timeout)
+    span = f"{ys[0]}–{ys[-1]}" if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)) else ", ".join(map(str, ys))
+    n = len(rep.kpis)
+    out.print(f"Kolada ({rep.base_url}), {n} nyckeltal för {m.municipality.name} "
+              f"({m.municipality.code}) och alla kommuner, år {span}: {_count(rep.new_values, 'nytt värde', 'nya värden')}, "
+              f"{_count(rep.unchanged_values, 'oförändrat', 'oförändrade')}, "
+              f"{_count(len(rep.revisions), 'ändrat av Kolada', 'ändrade av Kolada')} · "
+              f"{_count(rep.requests, 'anrop', 'anrop')}.", markup=False)
+    if rep.incremental:
+        out.print("Bara ändringar hämtades (from_date) för: " + "; ".join(rep.incremental) + ".", markup=False)
+    if rep.revisions:
+        out.print(f"Kolada har ändrat {_count(len(rep.revisions), 'värde', 'värden')} sedan förra hämtningen (gammalt → nytt):",
+                  markup=False)
+        own = sorted(rep.revisions, key=lambda r: (r.municipality != rep.municipality, r.kpi, r.municipality, r.year))
+        for r in own[:40]:  # the municipality's own first
+            out.print(f"  {r.text()}", markup=False)
+        if len(own) > 40:
+            out.print(f"  … och {len(own) - 40} till (alla finns i tabellen kolada_revision i {rep.store.name}).",
+                      markup=False)
+    if rep.retries:
+        out.print(f"{_count(len(rep.retries), 'anrop', 'anrop')} fick göras om "
+                  f"({', '.join(sorted({r.reason for r in rep.retries}))}).", markup=False)
+    for note in rep.notes:
+        out.print(f"Obs: {note}", markup=False)
+    for p in rep.problems:
+        err.print(f"Problem: {p}", markup=False)
+    out.print(f"Värdena finns i {rep.store}.", markup=False)
+    _kolada_table(api.kolada_show(m, rep.store))
+    if rep.problems:
+        err.print("Det som inte kunde hämtas nu visas från tidigare hämtningar, om några finns.", markup=False)
+        raise typer.Exit(1)
+
+
+def _kolada_default(model: Path) -> Path:
+    from .kolada import default_store
+
+    return default_store(model)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+@kolada_app.command("show")
+@user_errors
+def kolada_show(
+    model: Path = typer.Argument(..., help="Styrmodellen, .yaml eller .xlsx"),
+    historik: Path = typer.Option(None, "--historik", help="Historikfilen (standard: <modell>.historik.sqlite bredvid modellen)"),
+) -> None:
+    """Visa modellens nyckeltal från Kolada: titel, senaste år och värde, placering och antal kommuner (utan nät)."""
+    m = api.validate(model)
+    store = historik or _kolada_default(model)
+    if not store.exists():
+        out.print(f"Inget hämtat från Kolada ännu ({store} finns inte). "
+                  f"Kör: malbok kolada fetch {model} --years 2012-2016", markup=False)
+    _kolada_table(api.kolada_show(m, store))
+
+
+def _kolada_table(rows: list[Any]) -> None:
+    from rich.table import Table
+
+    from .kolada import ATTRIBUTION
+    from .reports import fmt_number
+
+    if not rows:
+        out.print("Styrmodellen har inga indikatorer med Kolada-id (fältet kolada).", markup=False)
+        return
+    table = Table(title="Nyckeltal från Kolada")
+    for col in ("Indikator", "Nyckeltal", "Koladas titel", "År", "Värde", "Placering", "n", "Median"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        pos = r.position
+        table.add_row(r.indicator, r.kpi, r.title or "– (ej hämtad)", str(r.year) if r.year else "–",
+                      fmt_number(r.value, 1) if r.value is not None else "–",
+                      str(pos.rank) if pos else "–", str(pos.n) if pos else "–",
+                      fmt_number(pos.median, 1) if pos else "–")
+    Console(highlight=False, width=max(out.width, 120)).print(table)
+    out.print(f"{ATTRIBUTION}. Placering bland kommunerna med värde det året; lika värden delar bästa plats (1, 2, 2, 4).",
+              markup=False)
+
+
 @excel_app.command("init")
 @user_errors
 def excel_init(

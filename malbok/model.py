@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -263,7 +264,8 @@ class RankTarget(_Base):
         if self.rank is not None:
             return self.rank
         assert self.best_percent is not None
-        return max(1, int(self.population * self.best_percent / 100))
+        # "bland de p % bästa": rank <= ceil(p/100 * n); rounded first so that 20 % of 290 stays 58
+        return max(1, math.ceil(round(self.population * self.best_percent / 100, 9)))
 
 
 class DirectionTarget(_Base):
@@ -326,6 +328,10 @@ class Indicator(_Base):
     baseline: Baseline | None = Field(None, alias="utgångsvärde")
     targets: list[Target] = Field(default_factory=list, alias="målvärden")
     kolada: str | None = Field(None, alias="kolada", pattern=r"^[A-Z]\d{5}$")
+    higher_is_better: bool | None = Field(
+        None, alias="högre_är_bättre",
+        description="För placeringen bland kommunerna i Kolada: är ett högre värde bättre? Standard: målvärdenas riktning",
+    )
     units: list[str] = Field(default_factory=list, alias="enheter", description="Standard: målets enheter")
     follow_up: list[str] = Field(default_factory=list, alias="uppföljning")
     aggregation: Aggregation = Field(Aggregation.NONE, alias="sammanräkning")

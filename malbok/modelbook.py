@@ -27,7 +27,7 @@ _FIXED_DATE = datetime(2000, 1, 1)
 class Col:
     header: str
     key: str
-    kind: str = "str"  # str, int, float, list, map, years
+    kind: str = "str"  # str, int, float, bool, list, map, years
     width: int = 14
 
 
@@ -57,7 +57,8 @@ TABLES: tuple[Table, ...] = (
         Col("id", "id", width=10), Col("område", "område"), Col("mål", "mål"), Col("namn", "namn", width=40),
         Col("text", "text", width=70), Col("måttenhet", "måttenhet", width=11),
         Col("utgångsvärde", "utgångsvärde.värde", "float", 12), Col("utgångsår", "utgångsvärde.år", "int", 10),
-        Col("kolada", "kolada", width=10), Col("enheter", "enheter", "list"), Col("uppföljning", "uppföljning", "list"),
+        Col("kolada", "kolada", width=10), Col("högre_är_bättre", "högre_är_bättre", "bool", 10),
+        Col("enheter", "enheter", "list"), Col("uppföljning", "uppföljning", "list"),
         Col("sammanräkning", "sammanräkning"), Col("vikter", "vikter", "map"),
         Col("tidigare_utfall", "tidigare_utfall", "years", 20),
         Col("tidigare_bedömningar", "tidigare_bedömningar", "labels", 24),
@@ -114,6 +115,8 @@ def _fmt(kind: str, value: Any) -> Any:
         return "; ".join(f"{k}: {v}" for k, v in sorted(value.items(), key=lambda kv: int(kv[0]))) or None
     if kind == "frames":
         return "; ".join(f"{f['år']}: {_num(f['ram_tkr'])}" for f in value) or None
+    if kind == "bool":
+        return "ja" if value else "nej"
     return value
 
 
@@ -148,6 +151,11 @@ def _parse(kind: str, value: Any) -> Any:
             except ValueError:
                 raise ValueError(f"'{value}' är inte ett tal") from None
         return value
+    if kind == "bool":
+        word = str(value).strip().lower()
+        if isinstance(value, bool) or word in ("ja", "nej", "true", "false", "1", "0", "1.0", "0.0"):
+            return value if isinstance(value, bool) else word in ("ja", "true", "1", "1.0")
+        raise ValueError(f"'{value}' ska vara ja eller nej")
     text = str(value)
     if kind == "list":
         return [p.strip() for p in text.split(",") if p.strip()]
