@@ -28,13 +28,17 @@ from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary, UnitStatus
 from .layout import (
     ACTIVITY_LEVEL,
     ASSESSED_KINDS,
+    HEADERS,
     KIND_ACTIVITY,
     KIND_CONTEXT,
     KIND_GOAL,
     KIND_INDICATOR,
     KIND_PROGRAMME,
     LAYOUT_VERSION,
+    TEXT_LIMIT,
+    TEXT_RULE,
     Expected,
+    outcome_rule,
 )
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
 from .periods import Period, PeriodError, parse_period
@@ -164,16 +168,13 @@ _PERCENT, _NUMBER, _TEXT, _RANK, _COUNT, _SEK = (Measure.PERCENT, Measure.NUMBER
                                                   Measure.COUNT, Measure.SEK)
 
 
+# the plain number's bounds, from its rule: a number typed within them needs no other check (the common case)
+_LOW, _HIGH = outcome_rule(Measure.NUMBER).minimum, outcome_rule(Measure.NUMBER).maximum
+
+
 def _range_error(measure: Measure, value: float) -> str | None:
-    if measure is _PERCENT:
-        return None if 0 <= value <= 100 else "ska ligga mellan 0 och 100 (procent)"
-    if (measure is _COUNT or measure is _SEK) and value < 0:
-        return "får inte vara negativt"
-    if measure is _RANK and (value < 1 or not float(value).is_integer()):
-        return "ska vara en placering, ett heltal 1 eller högre"
-    return None
-
-
+    """What the Utfall (or Placering) cell's rule says is wrong with ``value``: the rule the writer made Excel enforce."""
+    return outcome_rule(measure).check(value)
 
 
 @dataclass
@@ -339,7 +340,7 @@ class _FileCheck:
             raw = rr.raw
             outcome = raw.get("outcome")
             measure = ind.measure
-            if type(outcome) is float and (measure is _NUMBER or measure is _PERCENT and 1 < outcome <= 100):
+            if type(outcome) is float and (measure is _NUMBER and _LOW <= outcome <= _HIGH or measure is _PERCENT and 1 < outcome <= 100):
                 value = judged = outcome  # typed as a number that needs no check: the common case
             else:
                 value = self._number(rr, "outcome", measure, row.id)
@@ -353,12 +354,9 @@ class _FileCheck:
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
             sug = suggest_indicator(ind, judged, year, point, ctx.previous(ind), judged_rank, None)
             meaning = sug.meaning
-            comment, actions = raw.get("comment"), raw.get("actions")
             out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
-                        proposes.get(meaning) or "", sug.reason,
-                        comment.strip() if type(comment) is str else _text(comment),
-                        actions.strip() if type(actions) is str else _text(actions),
-                        name, rr.cell("outcome"), "enhet", meaning))
+                        proposes.get(meaning) or "", sug.reason, self._text(rr, "comment", row.id),
+                        self._text(rr, "actions", row.id), name, rr.cell("outcome"), "enhet", meaning))
         goal_suggestion: dict[int, Suggestion] = {}
         for i, inds in up.goals:
             meaning = combine_goal([out[j][-1] for j in inds])
@@ -371,12 +369,19 @@ class _FileCheck:
                 label = comment = actions = file = ""
             else:
                 label = self._assessment(rr, row, sug) if "assessment" in row.inputs else ""
-                comment, actions, file = rr.raw.get("comment"), rr.raw.get("actions"), name
-                comment = comment.strip() if type(comment) is str else _text(comment)
-                actions = actions.strip() if type(actions) is str else _text(actions)
+                comment, actions, file = self._text(rr, "comment", row.id), self._text(rr, "actions", row.id), name
             proposal, why = ("", "") if proposes is False else (proposes.get(meaning) or "", sug.reason)
             out[i] = (None, None, label, proposal, why, comment, actions, file, "", "enhet", meaning)
         return out, filled
+
+    def _text(self, rr: ReturnRow, key: str, rid: str) -> str:
+        """A text cell as typed (kept whole); a finding when it is longer than the cell's rule allows."""
+        raw = rr.raw.get(key)
+        text = raw.strip() if type(raw) is str else _text(raw)
+        if len(text) > TEXT_LIMIT:
+            self.ret.add(rr.sheet, rr.cell(key), rid, "for-lang-text",
+                         f"{HEADERS[key]} {TEXT_RULE.problem} ({len(text)} tecken); texten finns hel i Data och i CSV-exporten")
+        return text
 
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
         """The number in the row's cell ``key``; sets ``refused`` when it breaks the column's rule (with a finding)."""

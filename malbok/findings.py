@@ -53,6 +53,7 @@ class Code(StrEnum):
     NOT_IN_SCALE = "ej-i-skalan"
     TOO_OPTIMISTIC = "for-optimistisk"
     NUMBER_AS_TEXT = "text-tolkad"
+    TEXT_TOO_LONG = "for-lang-text"
     # the plan round
     TEXT_MISSING = "text-saknas"
     UNKNOWN_KIND = "okand-typ"
@@ -123,6 +124,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.NOT_IN_SCALE: CodeInfo("Bedömningen finns inte i skalan", ERROR),
     Code.TOO_OPTIMISTIC: CodeInfo("Bedömningen är mer positiv än utfallet visar", WARNING),
     Code.NUMBER_AS_TEXT: CodeInfo("Tal skrivet som text", INFO),
+    Code.TEXT_TOO_LONG: CodeInfo("För lång text", WARNING),
     Code.TEXT_MISSING: CodeInfo("Text saknas", WARNING),
     Code.UNKNOWN_KIND: CodeInfo("Okänd radtyp", ERROR),
     Code.NOT_LINKED: CodeInfo("Inte kopplat till fullmäktiges mål", ERROR),

@@ -7,8 +7,11 @@ nämnd that moves, widens or adds columns does not break consolidation.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from .model import MEASURE_SYMBOL, Measure
 
 LAYOUT_VERSION = "1"
 META_SHEET = "_malbok"
@@ -104,3 +107,85 @@ def sheet_name(name: str, taken: set[str]) -> str:
         n += 1
     taken.add(candidate.lower())
     return candidate
+
+
+# -- input rules: what Excel's validation allows, and the same check for the reader ------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An input cell's rule, declared once.
+
+    The writer turns it into Excel data validation (:meth:`validation`), with
+    the input prompt and the error message; the reader calls :meth:`check` on
+    what came back, so whatever Excel refuses, the reader flags too.
+    ``kind`` is XlsxWriter's validation type: ``decimal``, ``integer``,
+    ``length`` (of a text) or ``any``.
+    """
+
+    kind: str
+    minimum: float | None = None
+    maximum: float | None = None
+    title: str = ""
+    prompt: str = ""
+    error_title: str = ""
+    error: str = ""
+    problem: str = ""  # what is wrong, in the reader's finding: 'ska ligga mellan 0 och 100 (procent)'
+
+    def check(self, value: Any) -> str | None:
+        """None when Excel's validation would accept ``value``; else what is wrong, in Swedish."""
+        if self.kind == "any":
+            return None
+        if self.kind == "length":
+            n = len(value) if isinstance(value, str) else len(str(value))
+            return None if self.maximum is None or n <= self.maximum else self.problem
+        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value) or math.isinf(value):
+            return self.problem
+        if self.kind == "integer" and not float(value).is_integer():
+            return self.problem
+        if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
+            return self.problem
+        return None
+
+    def validation(self) -> dict[str, Any]:
+        """XlsxWriter's ``data_validation`` options for the rule."""
+        opts: dict[str, Any] = {"validate": self.kind, "input_title": self.title[:32], "input_message": self.prompt[:255]}
+        if self.kind == "any":
+            return opts
+        if self.minimum is not None and self.maximum is not None:
+            opts.update({"criteria": "between", "minimum": self.minimum, "maximum": self.maximum})
+        elif self.minimum is not None:
+            opts.update({"criteria": ">=", "value": self.minimum})
+        elif self.maximum is not None:
+            opts.update({"criteria": "<=", "value": self.maximum})
+        opts.update({"error_title": self.error_title[:32], "error_message": self.error[:255]})
+        return opts
+
+
+TEXT_LIMIT = 32000  # characters a text cell may hold (Excel's own limit is 32 767)
+TEXT_RULE = Rule("length", maximum=TEXT_LIMIT, error_title="För lång text", error="Texten får vara högst 32 000 tecken.",
+                 problem="är längre än 32 000 tecken, vad Excel tillåter i cellen")
+RANK_RULE = Rule("integer", minimum=1, title="Placering", prompt="Kommunens placering i riket, 1 = bäst.",
+                 error_title="Ogiltig placering", error="Skriv placeringen som ett heltal, 1 eller högre.",
+                 problem="ska vara en placering, ett heltal 1 eller högre")
+
+
+def outcome_rule(measure: Measure) -> Rule:
+    """The rule of an indicator's Utfall cell, by its unit of measure."""
+    return _OUTCOME_RULES.get(measure, _NUMBER_RULE)
+
+
+_NUMBER_RULE = Rule("decimal", -1e12, 1e12, "Utfall", "Skriv utfallet som ett tal.", "Ogiltigt utfall",
+                    "Utfallet ska vara ett tal.", "ska vara ett tal mellan −1 000 000 000 000 och 1 000 000 000 000")
+_OUTCOME_RULES: dict[Measure, Rule] = {
+    Measure.TEXT: Rule("any", title="Utfall", prompt="Skriv utfallet."),
+    Measure.RANK: Rule("integer", minimum=1, title="Utfall (placering)", prompt="Placering i riket som heltal, 1 = bäst.",
+                       error_title="Ogiltig placering", error="Skriv placeringen som ett heltal, 1 eller högre.",
+                       problem="ska vara en placering, ett heltal 1 eller högre"),
+    Measure.PERCENT: Rule("decimal", 0, 100, "Utfall i procent", "Skriv ett tal mellan 0 och 100, t.ex. 85 eller 85,5.",
+                          "Ogiltigt utfall", "Utfallet ska vara ett tal mellan 0 och 100 (procent).",
+                          "ska ligga mellan 0 och 100 (procent)"),
+    **{m: Rule("decimal", minimum=0, title="Utfall", prompt=f"Skriv ett tal ({MEASURE_SYMBOL[m]}), 0 eller mer.",
+               error_title="Ogiltigt utfall", error="Utfallet ska vara ett tal, 0 eller mer.", problem="får inte vara negativt")
+       for m in (Measure.COUNT, Measure.SEK)},
+}

@@ -27,9 +27,12 @@ from .layout import (
     LAYOUT_VERSION,
     META_SHEET,
     MODEL_SHEET,
+    RANK_RULE,
     REGISTRY_HEADER,
     ROWS_SHEET,
+    TEXT_RULE,
     Expected,
+    outcome_rule,
     sheet_name,
 )
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
@@ -543,34 +546,12 @@ def _validations(ws: Worksheet, m: Model, validations: dict, list_ranges: dict[s
                 "error_message": ("Välj en bedömning i listan: " + ", ".join(labels))[:255],
             })
         elif key == "outcome":
-            measure = Measure(vkey) if vkey else Measure.NUMBER
-            if measure == Measure.TEXT:
-                opts.update({"validate": "any", "input_title": "Utfall", "input_message": "Skriv utfallet."})
-            elif measure == Measure.RANK:
-                opts.update({"validate": "integer", "criteria": ">=", "value": 1,
-                             "input_title": "Utfall (placering)", "input_message": "Placering i riket som heltal, 1 = bäst.",
-                             "error_title": "Ogiltig placering", "error_message": "Skriv placeringen som ett heltal, 1 eller högre."})
-            elif measure == Measure.PERCENT:
-                opts.update({"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                             "input_title": "Utfall i procent", "input_message": "Skriv ett tal mellan 0 och 100, t.ex. 85 eller 85,5.",
-                             "error_title": "Ogiltigt utfall", "error_message": "Utfallet ska vara ett tal mellan 0 och 100 (procent)."})
-            elif measure in (Measure.COUNT, Measure.SEK):
-                opts.update({"validate": "decimal", "criteria": ">=", "value": 0,
-                             "input_title": "Utfall", "input_message": f"Skriv ett tal ({MEASURE_SYMBOL[measure]}), 0 eller mer.",
-                             "error_title": "Ogiltigt utfall", "error_message": "Utfallet ska vara ett tal, 0 eller mer."})
-            else:
-                opts.update({"validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12,
-                             "input_title": "Utfall", "input_message": "Skriv utfallet som ett tal.",
-                             "error_title": "Ogiltigt utfall", "error_message": "Utfallet ska vara ett tal."})
+            opts.update(outcome_rule(Measure(vkey) if vkey else Measure.NUMBER).validation())
         elif key == "rank":
-            opts.update({"validate": "integer", "criteria": ">=", "value": 1,
-                         "input_title": "Placering", "input_message": "Kommunens placering i riket, 1 = bäst.",
-                         "error_title": "Ogiltig placering", "error_message": "Skriv placeringen som ett heltal, 1 eller högre."})
+            opts.update(RANK_RULE.validation())
         else:
             col = COLUMNS[c0]
-            opts.update({"validate": "length", "criteria": "<=", "value": 32000,
-                         "input_title": col.help_title, "input_message": col.help_text[:255],
-                         "error_title": "För lång text", "error_message": "Texten får vara högst 32 000 tecken."})
+            opts.update({**TEXT_RULE.validation(), "input_title": col.help_title, "input_message": col.help_text[:255]})
         ws.data_validation(r0, c0, r0, c0, opts)
 
 
