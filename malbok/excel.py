@@ -177,7 +177,7 @@ def konsolidera(book: Any = None) -> str:
     try:
         s = read_settings(book)
         model = api.validate(s.model)
-        cons = api.consolidate(model, [s.returns], s.period, out=None, prefer=s.prefer)
+        cons = api.consolidate(model, [s.returns], s.period, out=None, prefer=list(s.prefer))
         written_files = []
         if cons.consolidated_units:
             if s.kf is not None:
@@ -450,8 +450,8 @@ def _label(meaning: Any, labels: Any) -> str:
 
 @xw.func
 @xw.arg("etiketter", ndim=1)
-def MALBOK_BEDOMNING(utfall: float, utgangsvarde: float, malvarde: float, basar: int, malar: int, ar: int,
-                     manad: int = 12, etiketter: Any = None) -> str:  # noqa: N802 - Excel function name
+def MALBOK_BEDOMNING(utfall: float | None, utgangsvarde: float | str | None, malvarde: float | None, basar: int | str | None,
+                     malar: int | None, ar: int | None, manad: int = 12, etiketter: Any = None) -> str:  # noqa: N802 - Excel function name
     """malboks förslag till bedömning: utfallet mot den raka målbanan från utgångsvärdet till målvärdet.
 
     Samma regel som konsolideringen. ``etiketter``: skalans tre etiketter

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any
@@ -615,7 +616,7 @@ def fetch(model: Model, years: list[int], store: str | Path, base_url: str | Non
             if since:
                 rep.incremental.append(f"{','.join(chunk)} för {model.municipality.name} från {since}")
             got = attempt(f"{_genitive(model.municipality.name)} värden för {', '.join(chunk)}",
-                          lambda chunk=chunk, since=since: cl.data(chunk, code, years, since))
+                          partial(cl.data, chunk, code, years, since))
             if got is not None:
                 rows, bad = flatten(got)
                 data += rows
@@ -628,7 +629,7 @@ def fetch(model: Model, years: list[int], store: str | Path, base_url: str | Non
             since = _since(coverage, [k], ALL, years)
             if since:
                 rep.incremental.append(f"{k} för alla kommuner från {since}")
-            got = attempt(f"{k} för alla kommuner", lambda k=k, since=since: cl.data([k], None, years, since))
+            got = attempt(f"{k} för alla kommuner", partial(cl.data, [k], None, years, since))
             if got is not None:
                 rows, bad = flatten(got)
                 data += rows

@@ -197,7 +197,7 @@ _ERR_SV = {
 }
 
 
-def _pydantic_sv(err: dict[str, Any]) -> str:
+def _pydantic_sv(err: Any) -> str:  # pydantic_core.ErrorDetails
     typ = err["type"]
     loc = err["loc"]
     last = loc[-1] if loc else ""

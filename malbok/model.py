@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -680,7 +681,8 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
     dupes(model.indicators, "id", "indikatorer", "indikatorn")
     dupes(model.programmes, "id", "handlingsprogram", "handlingsprogrammet")
     all_ids: dict[str, str] = {}
-    for coll, items in (("mål", model.goals), ("indikatorer", model.indicators)):
+    collections: tuple[tuple[str, Sequence[Goal | Indicator]], ...] = (("mål", model.goals), ("indikatorer", model.indicators))
+    for coll, items in collections:
         for i, item in enumerate(items):
             if item.id in all_ids and all_ids[item.id] != coll:
                 problems.append(((coll, i, "id"), f"id '{item.id}' används redan av ett {all_ids[item.id]}-objekt"))
@@ -736,9 +738,9 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
             problems.append((("mål", i, "enheter"), f"målet '{g.id}' har ingen ansvarig enhet"))
         if g.level in level_ids and model.level(g.level).scale in scale_ids:
             sc = model.scale(model.level(g.level).scale)
-            for year, lab in g.assessments.items():
-                if sc.step(lab) is None and sc.meaning_of(lab) is None:
-                    problems.append((("mål", i, "tidigare_bedömningar", year), f"etiketten '{lab}' finns inte i skalan '{sc.id}' ({', '.join(x.label for x in sc.labels)})"))
+            for year, given in g.assessments.items():
+                if sc.step(given) is None and sc.meaning_of(given) is None:
+                    problems.append((("mål", i, "tidigare_bedömningar", year), f"etiketten '{given}' finns inte i skalan '{sc.id}' ({', '.join(x.label for x in sc.labels)})"))
         if g.from_year and g.to_year and g.to_year < g.from_year:
             problems.append((("mål", i, "till_år"), "till_år ligger före från_år"))
     # cycles in the goal tree
@@ -763,11 +765,11 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
             problems.append((("indikatorer", i, "område"), f"indikatorns område '{ind.area}' skiljer sig från målets ('{goals[ind.goal].area}')"))
         if ind.goal is None and ind.area is not None and model.indicator_scale is None:
             problems.append((("indikatorer", i, "område"), "indikatorer direkt under ett område kräver 'indikatorskala' i modellen"))
-        if ind.assessments and model.indicator_scale in scale_ids:
-            sc = model.scale(model.indicator_scale)  # type: ignore[arg-type]
-            for year, lab in ind.assessments.items():
-                if sc.meaning_of(lab) is None:
-                    problems.append((("indikatorer", i, "tidigare_bedömningar", year), f"etiketten '{lab}' finns inte i skalan '{sc.id}' ({', '.join(x.label for x in sc.labels)})"))
+        if ind.assessments and model.indicator_scale is not None and model.indicator_scale in scale_ids:
+            sc = model.scale(model.indicator_scale)
+            for year, given in ind.assessments.items():
+                if sc.meaning_of(given) is None:
+                    problems.append((("indikatorer", i, "tidigare_bedömningar", year), f"etiketten '{given}' finns inte i skalan '{sc.id}' ({', '.join(x.label for x in sc.labels)})"))
         check_units(("indikatorer", i, "enheter"), ind.units)
         check_occ(("indikatorer", i, "uppföljning"), ind.follow_up)
         for code in ind.weights:
@@ -780,13 +782,13 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
             problems.append((("indikatorer", i, "enheter"), f"indikatorn '{ind.id}' har ingen ansvarig enhet"))
         last_year = None
         for j, t in enumerate(ind.targets):
-            year = getattr(t, "year", None)
-            if year is not None and ind.baseline is not None and year < ind.baseline.year:
-                problems.append((("indikatorer", i, "målvärden", j, "år"), f"målåret {year} ligger före utgångsvärdets år {ind.baseline.year}"))
-            if year is not None and last_year is not None and year < last_year:
+            target_year = getattr(t, "year", None)
+            if target_year is not None and ind.baseline is not None and target_year < ind.baseline.year:
+                problems.append((("indikatorer", i, "målvärden", j, "år"), f"målåret {target_year} ligger före utgångsvärdets år {ind.baseline.year}"))
+            if target_year is not None and last_year is not None and target_year < last_year:
                 problems.append((("indikatorer", i, "målvärden", j, "år"), "delmålen ska stå i årsordning"))
-            if year is not None:
-                last_year = year
+            if target_year is not None:
+                last_year = target_year
             if isinstance(t, RankTarget) and (t.best_percent is None) == (t.rank is None):
                 problems.append((("indikatorer", i, "målvärden", j), "ett rangmål anger antingen bland_bästa_procent eller placering"))
             if isinstance(t, ValueTarget | LevelTarget) and ind.measure == Measure.PERCENT and not 0 <= t.value <= 100:
@@ -812,15 +814,19 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
         for j, pg in enumerate(pl.goals):
             if pg.parent is not None and pg.parent not in goals:
                 problems.append((("planer", i, "mål", j, "överordnat"), f"okänt mål '{pg.parent}'"))
-        for kind, items in (("mål", pl.goals), ("aktiviteter", pl.activities), ("indikatorer", pl.indicators)):
-            for j, item in enumerate(items):
-                if item.id in plan_ids or item.id in goals:
-                    problems.append((("planer", i, kind, j, "id"), f"id '{item.id}' finns redan"))
-                plan_ids.add(item.id)
-        for kind, items in (("aktiviteter", pl.activities), ("indikatorer", pl.indicators)):
-            for j, item in enumerate(items):
-                if item.goal is not None and item.goal not in own and item.goal not in goals:
-                    problems.append((("planer", i, kind, j, "mål"), f"okänt mål '{item.goal}'"))
+        planned: tuple[tuple[str, Sequence[PlanGoal | Activity | PlanIndicator]], ...] = (
+            ("mål", pl.goals), ("aktiviteter", pl.activities), ("indikatorer", pl.indicators))
+        for kind, planned_items in planned:
+            for j, planned_item in enumerate(planned_items):
+                if planned_item.id in plan_ids or planned_item.id in goals:
+                    problems.append((("planer", i, kind, j, "id"), f"id '{planned_item.id}' finns redan"))
+                plan_ids.add(planned_item.id)
+        linked: tuple[tuple[str, Sequence[Activity | PlanIndicator]], ...] = (
+            ("aktiviteter", pl.activities), ("indikatorer", pl.indicators))
+        for kind, linked_items in linked:
+            for j, linked_item in enumerate(linked_items):
+                if linked_item.goal is not None and linked_item.goal not in own and linked_item.goal not in goals:
+                    problems.append((("planer", i, kind, j, "mål"), f"okänt mål '{linked_item.goal}'"))
     return problems
 
 

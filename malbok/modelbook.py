@@ -346,7 +346,7 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
                 continue
             item: dict[str, Any] = {}
             first_col = min(colmap) if colmap else 0
-            item_places = {(): where(sheet, r, first_col)}
+            item_places: dict[tuple[str, ...], str] = {(): where(sheet, r, first_col)}
             for c, col in colmap.items():
                 value = row[c] if c < len(row) else None
                 item_places[tuple(col.key.split("."))] = where(sheet, r, c)

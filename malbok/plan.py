@@ -15,10 +15,12 @@ writer and the reader; rows are found by header text, not position.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +44,12 @@ from .model import (
     Goal,
     GoalLevel,
     Indicator,
-    Label,
     Meaning,
     Measure,
     Model,
     Plan,
     PlanGoal,
     PlanIndicator,
-    ReportTarget,
     Scale,
 )
 from .returns import ReturnedFile
@@ -119,18 +119,18 @@ def plan_level(model: Model) -> GoalLevel:
         if "nämnd" in lv.name.lower() or "namnd" in lv.id:
             return lv
     scale = model.levels[0].scale if model.levels else model.scales[0].id
-    return GoalLevel(id="namndmal", namn="Nämndmål", skala=scale, tidshorisont="1 år")
+    return GoalLevel.model_validate({"id": "namndmal", "namn": "Nämndmål", "skala": scale, "tidshorisont": "1 år"})
 
 
 def activity_scale(model: Model) -> Scale:
     if model.activity_scale:
         return model.scale(model.activity_scale)
-    return Scale(id=ACTIVITY_SCALE, namn="Aktiviteternas status", etiketter=[
-        Label(etikett="Genomförd", betydelse=Meaning.REACHED, färg="#00B050"),
-        Label(etikett="Pågår enligt plan", betydelse=Meaning.ON_THE_WAY, färg="#92D050"),
-        Label(etikett="Försenad", betydelse=Meaning.NOT_REACHED, färg="#FF0000"),
-        Label(etikett="Ej påbörjad", betydelse=Meaning.NOT_ASSESSED, färg="#BFBFBF"),
-    ])
+    return Scale.model_validate({"id": ACTIVITY_SCALE, "namn": "Aktiviteternas status", "etiketter": [
+        {"etikett": "Genomförd", "betydelse": Meaning.REACHED, "färg": "#00B050"},
+        {"etikett": "Pågår enligt plan", "betydelse": Meaning.ON_THE_WAY, "färg": "#92D050"},
+        {"etikett": "Försenad", "betydelse": Meaning.NOT_REACHED, "färg": "#FF0000"},
+        {"etikett": "Ej påbörjad", "betydelse": Meaning.NOT_ASSESSED, "färg": "#BFBFBF"},
+    ]})
 
 
 # --------------------------------------------------------------------------- writing
@@ -493,7 +493,8 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
                     ret.add(sheet, a1("end"), rid, "slutdatum-saknas", f"aktiviteten ”{text[:60]}” saknar slutdatum", WARNING)
                 if start and end and end < start:
                     ret.add(sheet, a1("end"), rid, "slut-fore-start", f"slutdatum {end} ligger före start {start}")
-                plan.activities.append(Activity(id=rid, mål=goal, text=text, ansvarig=owner, start=start, slut=end, kommentar=comment))
+                plan.activities.append(Activity.model_validate({"id": rid, "mål": goal, "text": text, "ansvarig": owner,
+                                                                "start": start, "slut": end, "kommentar": comment}))
             else:
                 raw = _text(cell("measure", row)).lower()
                 measure = MEASURES.get(raw, Measure.NUMBER)
@@ -518,10 +519,9 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
 def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: set[str]) -> None:
     """The Budget sheet's frame and lines; ``prefilled`` are the verksamheter the writer put there."""
     header = next((i for i, r in enumerate(rows[:20]) if [_text(x) for x in r[:3]] == list(BUDGET_HEADERS)), None)
-    for r in rows[:header or 10]:
-        if r and _text(r[0]) == "Ram (tkr)" and len(r) > 2:
-            p = parse_number(r[2])
-            ret.frame = p.value
+    for head in rows[:header or 10]:
+        if head and _text(head[0]) == "Ram (tkr)" and len(head) > 2:
+            ret.frame = parse_number(head[2]).value
     if header is None:
         ret.add(BUDGET_SHEET, "A6", "", "kolumn-saknas", "rubrikraden Verksamhet – Kommentar – Belopp (tkr) hittades inte")
         return
@@ -534,7 +534,8 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
         cell = xl_rowcol_to_cell(r, 2)
         if raw is None or raw == "":
             if comment or (name and name not in prefilled):  # typed without an amount: kept, with no amount
-                plan.budget.append(BudgetLine(verksamhet=name or "(utan verksamhet)", belopp_tkr=None, kommentar=comment))
+                plan.budget.append(BudgetLine.model_validate({"verksamhet": name or "(utan verksamhet)", "belopp_tkr": None,
+                                                              "kommentar": comment}))
                 ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
             continue
         p = parse_number(raw)
@@ -546,8 +547,8 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
             shown = f"{amount:g} tkr" if amount is not None else f"'{_text(raw)}'"
             ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, 0), "", "verksamhet-saknas", f"beloppet {shown} saknar verksamhet", WARNING)
             name = "(utan verksamhet)"
-        plan.budget.append(BudgetLine(verksamhet=name, belopp_tkr=amount, angivet="" if amount is not None else _text(raw),
-                                      kommentar=comment))
+        plan.budget.append(BudgetLine.model_validate({"verksamhet": name, "belopp_tkr": amount, "kommentar": comment,
+                                                      "angivet": "" if amount is not None else _text(raw)}))
         ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
 
 
@@ -615,8 +616,8 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
     for u in model.units:
         goals = council_goals(model, year, u.code)
         frame = u.frame_for(year)
-        ret = chosen.get(u.code)
-        if ret is None:
+        got = chosen.get(u.code)
+        if got is None:
             if goals or frame is not None or u.activities:
                 st = status.get(u.code, UnitStatus.MISSING)
                 if st == UnitStatus.MISSING:
@@ -624,6 +625,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
                 unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Ram (tkr)": frame, "Budget (tkr)": None,
                                   "Avvikelse (tkr)": None, "Nämndmål": 0, "Aktiviteter": 0, "Fel": 0, "Varningar": 0})
             continue
+        ret = got
         plan = ret.plan
         assert plan is not None
         frame = frame if frame is not None else ret.frame
@@ -658,11 +660,12 @@ def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, A
     unit = model.unit(plan.unit)
 
     def council_of(goal_id: str | None) -> Goal | None:
+        if goal_id is None:
+            return None
         if goal_id in council:
             return council[goal_id]
-        if goal_id in own and own[goal_id].parent in council:
-            return council[own[goal_id].parent]
-        return None
+        parent = own[goal_id].parent if goal_id in own else None
+        return council[parent] if parent is not None and parent in council else None
 
     def rec(kind: str, rid: str, link: str | None, text: str, **extra: Any) -> dict[str, Any]:
         cg = council_of(link) if kind != KIND_UNIT_GOAL else (council.get(link) if link else None)
@@ -685,7 +688,7 @@ def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, A
     out: list[dict[str, Any]] = []
     for g in plan.goals:
         out.append(rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, Målvärde=g.target, Kommentar=g.comment))
-        out += items(lambda goal, g=g: goal == g.id)
+        out += items(partial(operator.eq, g.id))
     out += items(lambda goal: goal not in own)  # under a council goal directly
     for n, b in enumerate(plan.budget, start=1):
         sheet, cell = ret.cells.get(f"budget:{n}", ("", ""))
@@ -918,7 +921,8 @@ def apply_plans(model: Model, year: int) -> Model:
     if ascale.id not in {s.id for s in scales}:
         scales.append(ascale)
     if ACTIVITY_LEVEL not in {x.id for x in levels}:
-        levels.append(GoalLevel(id=ACTIVITY_LEVEL, namn="Aktivitet", skala=ascale.id, tidshorisont="1 år", uppföljning=lvl.follow_up))
+        levels.append(GoalLevel.model_validate({"id": ACTIVITY_LEVEL, "namn": "Aktivitet", "skala": ascale.id, "tidshorisont": "1 år",
+                                                "uppföljning": lvl.follow_up}))
     goals = list(model.goals)
     indicators = list(model.indicators)
     for p in plans:
@@ -928,21 +932,23 @@ def apply_plans(model: Model, year: int) -> Model:
             if g.parent not in council:
                 continue  # an unlinked goal has no area; it is listed in Kontroll of the plan round
             area_of[g.id] = council[g.parent].area
-            goals.append(Goal(id=g.id, nivå=lvl.id, område=council[g.parent].area, överordnat=g.parent, text=g.text,
-                              enheter=[p.unit], från_år=year, till_år=year))
+            goals.append(Goal.model_validate({"id": g.id, "nivå": lvl.id, "område": council[g.parent].area, "överordnat": g.parent,
+                                              "text": g.text, "enheter": [p.unit], "från_år": year, "till_år": year}))
         for a in p.activities:
-            parent = a.goal if (a.goal in area_of or a.goal in council) else None
+            parent = a.goal if a.goal is not None and (a.goal in area_of or a.goal in council) else None
             if parent is None:
                 continue
             area = area_of.get(parent) or council[parent].area
             when = "–".join(d.isoformat() for d in (a.start, a.end) if d)
             extra = "; ".join(x for x in (f"ansvarig: {a.owner}" if a.owner else "", when) if x)
-            goals.append(Goal(id=a.id, nivå=ACTIVITY_LEVEL, område=area, överordnat=parent,
-                              text=a.text + (f" ({extra})" if extra else ""), enheter=[p.unit], från_år=year, till_år=year))
+            goals.append(Goal.model_validate({"id": a.id, "nivå": ACTIVITY_LEVEL, "område": area, "överordnat": parent,
+                                              "text": a.text + (f" ({extra})" if extra else ""), "enheter": [p.unit],
+                                              "från_år": year, "till_år": year}))
         for i in p.indicators:
             if i.goal in area_of or i.goal in council:
-                targets = [ReportTarget(typ="redovisas", text=i.target)] if i.target else []
-                indicators.append(Indicator(id=i.id, text=i.text, mål=i.goal, måttenhet=i.measure, målvärden=targets, enheter=[p.unit]))
+                targets = [{"typ": "redovisas", "text": i.target}] if i.target else []
+                indicators.append(Indicator.model_validate({"id": i.id, "text": i.text, "mål": i.goal, "måttenhet": i.measure,
+                                                            "målvärden": targets, "enheter": [p.unit]}))
         del own
     return model.changed(levels=levels, scales=scales, goals=goals, indicators=indicators)
 
