@@ -15,27 +15,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .errors import Locator, best_place
+from .errors import ModelError as ModelError  # re-exported: malbok.load.ModelError is public
 from .model import Model, Path_, check_model
 
 MAX_MODEL_BYTES = 5 * 1024 * 1024
 MAX_YAML_NODES = 200_000
-
-
-class ModelError(Exception):
-    """The model cannot be used; ``problems`` lists (place, message) pairs."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str]]):
-        self.source = source
-        self.problems = problems
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        lines = [f"{self.source}: {len(self.problems)} fel i styrmodellen" if len(self.problems) != 1 else f"{self.source}: 1 fel i styrmodellen"]
-        lines += [f"  {place}: {msg}" for place, msg in self.problems]
-        return "\n".join(lines)
-
-
-Locator = Callable[[Path_], str]
 
 
 # -- YAML ---------------------------------------------------------------------------
@@ -141,19 +126,6 @@ def _walk_nodes(node: yaml.Node, name: str) -> tuple[Any, dict[Path_, int]]:
     if problems:
         raise ModelError(name, problems)
     return data, lines
-
-
-def best_place(places: dict[Path_, Any], path: Path_) -> Any:
-    """The place of the longest known prefix of ``path``, allowing one unknown element
-    inside it (pydantic inserts a union tag into error locations)."""
-    best_len, best = -1, places.get(())
-    variants = [path] + [path[:i] + path[i + 1:] for i in range(len(path))]
-    for variant in variants:
-        for k in range(len(variant), best_len, -1):
-            if variant[:k] in places:
-                best_len, best = k, places[variant[:k]]
-                break
-    return best
 
 
 def _locator(lines: dict[Path_, Any], fmt: Callable[[Any], str]) -> Locator:

@@ -14,7 +14,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .load import Locator, ModelError, best_place
+from .errors import Locator, ModelError, best_place
 from .model import Model
 from .util import atomic_xlsx
 

@@ -294,7 +294,7 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
 
 
 def _tkr(v: float | None) -> str:
-    from .reports import fmt_number
+    from .targets import fmt_number
 
     return fmt_number(v, 0) if v is not None else ""
 
@@ -817,76 +817,6 @@ def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
         meta.very_hidden()
         write_model_sheet(wb, pc.model)
     return path
-
-
-# --------------------------------------------------------------------------- Word chapter
-
-
-def write_budget_chapter(doc: Any, book: Any) -> None:
-    """The Word chapter for Budget.xlsx: per council goal the units' goals and activities; the budget per unit."""
-    from .reports import add_table, fmt_number
-
-    m, year = book.model, book.year
-    data = book.data
-    doc.add_heading(f"Verksamhetsplaner och budget {year}", level=1)
-    plans = [p for p in m.plans if p.year == year]
-    doc.add_paragraph(f"Sammanställningen bygger på verksamhetsplaner från {len(plans)} nämnder och bolag"
-                      + (f" ({', '.join(unit_name(m, p.unit) for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
-    if m.vision.title:
-        doc.add_heading("Vision", level=2)
-        doc.add_paragraph().add_run(m.vision.title).bold = True
-    for area in m.areas:
-        goals = [g for g in m.goals if g.area == area.id and g.level not in (plan_level(m).id, ACTIVITY_LEVEL)]
-        if not goals:
-            continue
-        doc.add_heading(area.name, level=2)
-        for line in (area.text or "").splitlines():
-            if line.strip():
-                doc.add_paragraph(line.strip())
-        for g in goals:
-            doc.add_heading(f"{m.level(g.level).name}: {g.text}", level=3)
-            rows = data[(data["Fullmäktiges mål"] == g.id) & (data["Typ"] != "Budget")]
-            if rows.empty:
-                doc.add_paragraph("Inga nämndmål eller aktiviteter under målet.")
-                continue
-            body = []
-            for r in rows.to_dict("records"):
-                when = "–".join(x for x in (r["Start"], r["Slut"]) if x)
-                target = f"målvärde: {r['Målvärde']}" if r["Målvärde"] else ""
-                extra = "; ".join(x for x in (r["Ansvarig"], when, target) if x)
-                text = nested_text(r["Typ"], r["Kopplat till"], r["Text"], g.id) + (f" ({extra})" if extra else "")
-                if r["Kommentar"]:
-                    text += f"\n{r['Kommentar']}"
-                body.append([unit_name(m, r["Enhet"]), r["Typ"], text])
-            add_table(doc, ["Nämnd/bolag", "Typ", "Mål / aktivitet"], body, [30, 24, 106])
-    unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
-    if not unlinked.empty:
-        doc.add_heading("Nämndmål utan koppling till fullmäktiges mål", level=2)
-        doc.add_paragraph("Dessa mål behöver kopplas till ett av fullmäktiges mål innan de kan följas upp.")
-        add_table(doc, ["Enhet", "Typ", "Mål"], [[r.Enhet, r.Typ, r.Text] for r in unlinked.itertuples(index=False)], [22, 26, 112])
-    doc.add_heading("Budget per nämnd och bolag", level=2)
-    units = book.tables.get("Enheter")
-    body, colours = [], {}
-    for p in plans:
-        name = m.unit(p.unit).name
-        frame = None
-        if units is not None and not units.empty:
-            hit = units[units["Enhet"] == p.unit]
-            if not hit.empty and hit.iloc[0]["Ram (tkr)"] == hit.iloc[0]["Ram (tkr)"]:
-                frame = float(hit.iloc[0]["Ram (tkr)"])
-        for line in p.budget:
-            if line.amount is None:
-                body.append([name, f"{line.activity} (inget tal: ”{line.typed}”)", "–"])
-                colours[(len(body) - 1, 2)] = "#FFC7CE"
-            else:
-                body.append([name, line.activity, fmt_number(line.amount, 1)])
-        body.append([name, total_words(p), fmt_number(p.total, 1)])
-        if frame is not None:
-            body.append([name, "Ram", fmt_number(frame, 1)])
-            body.append([name, "Avvikelse mot ram", fmt_number(frame - p.total, 1)])
-            if frame - p.total < 0:
-                colours[(len(body) - 1, 2)] = "#FFC7CE"
-    add_table(doc, ["Nämnd/bolag", "Verksamhet", "Belopp (tkr)"], body, [50, 80, 30], colours)
 
 
 # --------------------------------------------------------------------------- the plan feeds the follow-up

@@ -30,6 +30,7 @@ from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
 from .layout import ASSESSED_KINDS, KIND_INDICATOR
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model
+from .targets import fmt_number
 from .util import InputError, atomic_write_bytes
 
 COUNCIL = "Kommunen"
@@ -41,18 +42,6 @@ GREY = "#D9D9D9"
 def swedish_date(d: date) -> str:
     """'31 augusti 2016'."""
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-
-
-def fmt_number(value: float | None, decimals: int = 1) -> str:
-    """Swedish number for reports: '1 234,5' (non-breaking space as thousands separator)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    value = round(float(value), decimals)
-    if value.is_integer():
-        s = f"{int(value):,}"
-    else:
-        s = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
-    return s.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
 
 
 def fmt_measure(value: float | None, measure: Measure) -> str:
@@ -83,8 +72,6 @@ def report(kf: str | Path | KfBook, docx_path: str | Path) -> Path:
         raise InputError(f"{docx_path.name}: rapporten skrivs som Word-fil; ange ett namn som slutar på .docx")
     doc = _new_document(book)
     if book.kind == "budget":
-        from .plan import write_budget_chapter
-
         write_budget_chapter(doc, book)
     else:
         _followup_chapter(doc, book)
@@ -382,6 +369,76 @@ def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) 
             para.add_run(r.Kommentar or "")
             if r.Åtgärder:
                 para.add_run(f" Åtgärder: {r.Åtgärder}")
+
+
+# --------------------------------------------------------------------------- the plan round's Word chapter
+
+
+def write_budget_chapter(doc: Any, book: Any) -> None:
+    """The Word chapter for Budget.xlsx: per council goal the units' goals and activities; the budget per unit."""
+    from .plan import ACTIVITY_LEVEL, KIND_UNIT_GOAL, nested_text, plan_level, total_words, unit_name
+
+    m, year = book.model, book.year
+    data = book.data
+    doc.add_heading(f"Verksamhetsplaner och budget {year}", level=1)
+    plans = [p for p in m.plans if p.year == year]
+    doc.add_paragraph(f"Sammanställningen bygger på verksamhetsplaner från {len(plans)} nämnder och bolag"
+                      + (f" ({', '.join(unit_name(m, p.unit) for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
+    if m.vision.title:
+        doc.add_heading("Vision", level=2)
+        doc.add_paragraph().add_run(m.vision.title).bold = True
+    for area in m.areas:
+        goals = [g for g in m.goals if g.area == area.id and g.level not in (plan_level(m).id, ACTIVITY_LEVEL)]
+        if not goals:
+            continue
+        doc.add_heading(area.name, level=2)
+        for line in (area.text or "").splitlines():
+            if line.strip():
+                doc.add_paragraph(line.strip())
+        for g in goals:
+            doc.add_heading(f"{m.level(g.level).name}: {g.text}", level=3)
+            rows = data[(data["Fullmäktiges mål"] == g.id) & (data["Typ"] != "Budget")]
+            if rows.empty:
+                doc.add_paragraph("Inga nämndmål eller aktiviteter under målet.")
+                continue
+            body = []
+            for r in rows.to_dict("records"):
+                when = "–".join(x for x in (r["Start"], r["Slut"]) if x)
+                target = f"målvärde: {r['Målvärde']}" if r["Målvärde"] else ""
+                extra = "; ".join(x for x in (r["Ansvarig"], when, target) if x)
+                text = nested_text(r["Typ"], r["Kopplat till"], r["Text"], g.id) + (f" ({extra})" if extra else "")
+                if r["Kommentar"]:
+                    text += f"\n{r['Kommentar']}"
+                body.append([unit_name(m, r["Enhet"]), r["Typ"], text])
+            add_table(doc, ["Nämnd/bolag", "Typ", "Mål / aktivitet"], body, [30, 24, 106])
+    unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
+    if not unlinked.empty:
+        doc.add_heading("Nämndmål utan koppling till fullmäktiges mål", level=2)
+        doc.add_paragraph("Dessa mål behöver kopplas till ett av fullmäktiges mål innan de kan följas upp.")
+        add_table(doc, ["Enhet", "Typ", "Mål"], [[r.Enhet, r.Typ, r.Text] for r in unlinked.itertuples(index=False)], [22, 26, 112])
+    doc.add_heading("Budget per nämnd och bolag", level=2)
+    units = book.tables.get("Enheter")
+    body, colours = [], {}
+    for p in plans:
+        name = m.unit(p.unit).name
+        frame = None
+        if units is not None and not units.empty:
+            hit = units[units["Enhet"] == p.unit]
+            if not hit.empty and hit.iloc[0]["Ram (tkr)"] == hit.iloc[0]["Ram (tkr)"]:
+                frame = float(hit.iloc[0]["Ram (tkr)"])
+        for line in p.budget:
+            if line.amount is None:
+                body.append([name, f"{line.activity} (inget tal: ”{line.typed}”)", "–"])
+                colours[(len(body) - 1, 2)] = "#FFC7CE"
+            else:
+                body.append([name, line.activity, fmt_number(line.amount, 1)])
+        body.append([name, total_words(p), fmt_number(p.total, 1)])
+        if frame is not None:
+            body.append([name, "Ram", fmt_number(frame, 1)])
+            body.append([name, "Avvikelse mot ram", fmt_number(frame - p.total, 1)])
+            if frame - p.total < 0:
+                colours[(len(body) - 1, 2)] = "#FFC7CE"
+    add_table(doc, ["Nämnd/bolag", "Verksamhet", "Belopp (tkr)"], body, [50, 80, 30], colours)
 
 
 # --------------------------------------------------------------------------- export

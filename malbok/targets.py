@@ -38,17 +38,22 @@ from .model import (
 
 
 def fmt_number(value: float | None, decimals: int = 1) -> str:
-    """Swedish number: decimal comma, thin grouping with a non-breaking space."""
+    """A number as Swedish writes it, the one formatter for workbooks, KF.xlsx, Word and the terminal:
+    decimal comma, thousands grouped with a non-breaking space, the minus sign '−', at most ``decimals``
+    decimals and no trailing zeros ('1\u00a0234,5', '−3,2', '85'); '' for None and NaN."""
     if value is None:
         return ""
     v = float(value)
+    if v != v:  # NaN
+        return ""
     if v.is_integer():
-        return str(int(v)) if -999 < v < 999 else f"{int(v):,}".replace(",", "\u00a0")
-    if -999 < v < 999:  # no grouping needed (the common case, so kept short)
+        s = str(int(v)) if -999 < v < 999 else f"{int(v):,}".replace(",", "\u00a0")
+    elif -999 < v < 999:  # no grouping needed (the common case, so kept short)
         s = f"{v:.{decimals}f}"
-        return (s.rstrip("0").rstrip(".") if "." in s else s).replace(".", ",")
-    s = f"{v:,.{decimals}f}".rstrip("0").rstrip(".")
-    return s.replace(",", "\u00a0").replace(".", ",")
+        s = (s.rstrip("0").rstrip(".") if "." in s else s).replace(".", ",")
+    else:
+        s = f"{v:,.{decimals}f}".rstrip("0").rstrip(".").replace(",", "\u00a0").replace(".", ",")
+    return "\u2212" + s[1:] if s.startswith("-") else s
 
 
 def fmt_value(value: float | None, measure: Measure) -> str:

@@ -12,9 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-
-class InputError(ValueError):
-    """The user's own unusable input (a file, a setting); the message is Swedish and names the place."""
+from .errors import InputError as InputError  # where it was defined before: older imports keep working
 
 
 @contextmanager
