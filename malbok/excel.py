@@ -21,6 +21,7 @@ from typing import Any
 
 import xlwings as xw
 
+from .findings import counted
 from .load import ModelError
 from .model import MEANING_RANK
 from .util import InputError
@@ -196,7 +197,8 @@ def konsolidera(book: Any = None) -> str:
         _set_setting(book, "written", ";".join(names))
         took = time.perf_counter() - started
         status = (f"Konsoliderat {datetime.now():%Y-%m-%d %H:%M} ({took:.1f} s): {cons.files_summary()}, "
-                  f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.errors)} fel, {len(cons.warnings)} varningar"
+                  f"{counted(len(cons.consolidated_units), 'enhet konsoliderad', 'enheter konsoliderade')}, {len(cons.errors)} fel, "
+                  f"{counted(len(cons.warnings), 'varning', 'varningar')}"
                   + (f"; saknas: {', '.join(cons.missing_units)}" if cons.missing_units else "")
                   + (f"; skrev {', '.join(written_files)}" if written_files else "") + ".")
         if not cons.consolidated_units:

@@ -184,6 +184,11 @@ class Finding:
         return ", ".join(p for p in parts if p)
 
 
+def counted(n: int, singular: str, plural: str) -> str:
+    """'1 varning', '3 varningar', '0 varningar': the number with the word in the right form."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
 FINDING_COLUMNS = ("Allvar", "Fil", "Enhet", "Blad", "Cell", "ID", "Kod", "Rubrik", "Meddelande")
 
 
@@ -201,10 +206,14 @@ class FindingsSummary:
     files_given: int
 
     def files_summary(self) -> str:
-        """'4 filer lästa', or '6 filer, 4 kunde läsas' when some files could not be read at all."""
+        """'4 filer lästa', '1 fil läst', or '6 filer, 4 kunde läsas' when some files could not be read at all."""
         if self.files_given > self.files_read:
-            return f"{self.files_given} filer, {self.files_read} kunde läsas"
-        return f"{self.files_read} filer lästa"
+            return f"{counted(self.files_given, 'fil', 'filer')}, {self.files_read} kunde läsas"
+        return f"{counted(self.files_read, 'fil', 'filer')} {'läst' if self.files_read == 1 else 'lästa'}"
+
+    def findings_summary(self) -> str:
+        """'2 fel · 1 varning'."""
+        return f"{len(self.errors)} fel · {counted(len(self.warnings), 'varning', 'varningar')}"
 
     @property
     def errors(self) -> list[Finding]:

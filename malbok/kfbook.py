@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
-from .findings import FINDING_COLUMNS, STATUS_COLOURS
+from .findings import FINDING_COLUMNS, STATUS_COLOURS, counted
 from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, META_SHEET
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
@@ -157,10 +157,10 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
         colour = STATUS_COLOURS.get(r.Status)
         if colour:
             ub.colours[(i, 3)] = colour
-    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {len(cons.missing_units)} enheter saknas", [ub]))
+    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub]))
     f = cons.findings_frame()
     sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade filer",
-                               f"{len(cons.errors)} fel · {len(cons.warnings)} varningar", [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
+                               cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
                                                                                                widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
     d = data[list(DATA_COLUMNS)]
     sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(DATA_COLUMNS), [[_cell(v) for v in r] for r in d.itertuples(index=False)],

@@ -97,9 +97,11 @@ def sheet_name(name: str, taken: set[str]) -> str:
     """A valid, unique Excel sheet name (≤ 31 characters, none of []:*?/\\)."""
     clean = "".join(" " if ch in _FORBIDDEN else ch for ch in name)
     clean = " ".join(clean.split()).strip("'") or "Område"
-    base = clean if len(clean) <= 31 else clean[:30].rsplit(" ", 1)[0].rstrip(" ,-&") + "…"
-    if len(base) < 12:  # no useful word boundary: cut hard
-        base = clean[:30].rstrip() + "…"
+    base = clean
+    if len(clean) > 31:  # shortened only when it does not fit, at a word boundary where there is a useful one
+        base = clean[:30].rsplit(" ", 1)[0].rstrip(" ,-&") + "…"
+        if len(base) < 12:
+            base = clean[:30].rstrip() + "…"
     candidate, n = base, 2
     while candidate.lower() in taken or candidate.lower() in _RESERVED:
         suffix = f" ({n})"

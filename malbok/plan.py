@@ -771,7 +771,7 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     from .findings import FINDING_COLUMNS
 
     f = pc.findings_frame()
-    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade planer", f"{len(pc.errors)} fel · {len(pc.warnings)} varningar",
+    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade planer", pc.findings_summary(),
                                [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
                                       widths=[9, 30, 8, 12, 9, 10, 18, 30, 90])], table=True))
     sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(PLAN_DATA_COLUMNS),

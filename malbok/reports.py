@@ -26,6 +26,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from .findings import counted
 from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
 from .layout import ASSESSED_KINDS, KIND_INDICATOR
@@ -220,7 +221,7 @@ def _followup_chapter(doc: Any, book: KfBook) -> None:
     all_units = sorted(set(units["Enhet"]))
     doc.add_paragraph(
         f"Uppföljningen avser perioden till och med {swedish_date(date(p.year, p.occasion.month, last_day))}. "
-        f"Den bygger på underlag från {len(received)} av {len(all_units)} nämnder och bolag"
+        f"Den bygger på underlag från {len(received)} av {counted(len(all_units), 'nämnd eller bolag', 'nämnder och bolag')}"
         + (f" ({', '.join(received)})" if received else "") + ". "
         "Bedömningarna är nämndernas egna; där flera nämnder ansvarar för ett mål redovisas den försiktigaste bedömningen. "
         "malboks förslag bygger på utfallen mot målvärdena i styrmodellen."
@@ -382,7 +383,7 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
     data = book.data
     doc.add_heading(f"Verksamhetsplaner och budget {year}", level=1)
     plans = [p for p in m.plans if p.year == year]
-    doc.add_paragraph(f"Sammanställningen bygger på verksamhetsplaner från {len(plans)} nämnder och bolag"
+    doc.add_paragraph(f"Sammanställningen bygger på verksamhetsplaner från {counted(len(plans), 'nämnd eller bolag', 'nämnder och bolag')}"
                       + (f" ({', '.join(unit_name(m, p.unit) for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
     if m.vision.title:
         doc.add_heading("Vision", level=2)

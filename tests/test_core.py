@@ -102,3 +102,20 @@ def test_programme_results_reach_kf_and_word(soderhamn, tmp_path):
     assert "Handlingsprogram" in headings and "Handlingsprogram (exempel)" in headings
     cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
     assert set(comments.values()) <= cells and "Kommunstyrelsen" in cells
+
+
+def test_sheet_names_whole_when_they_fit():
+    from malbok.layout import sheet_name
+
+    taken: set[str] = set()
+    assert sheet_name("God service", taken) == "God service"
+    assert sheet_name("Hållbar kommun", taken) == "Hållbar kommun"
+    assert sheet_name("God service", taken) == "God service (2)"
+    long = sheet_name("Kommunen som prioriterar hållbar tillväxt och utveckling", taken)
+    assert len(long) <= 31 and long.endswith("…") and " " in long
+
+
+def test_counts_in_the_right_form():
+    from malbok.findings import counted
+
+    assert [counted(n, "varning", "varningar") for n in (0, 1, 2)] == ["0 varningar", "1 varning", "2 varningar"]
