@@ -296,13 +296,14 @@ def _inflate(data: bytes, info: zipfile.ZipInfo | Entry, cap: int) -> bytes:
     return out
 
 
-def _stored_zip(parts: list[tuple[str, bytes]]) -> bytes:
-    """A zip of ``parts``, uncompressed (calamine reads it without inflating anything)."""
+def _stored_zip(parts: list[tuple[str, bytes, int | None]]) -> bytes:
+    """A zip of ``parts`` (name, bytes, their CRC-32 when known), uncompressed: calamine reads it
+    without inflating anything."""
     out = bytearray()
     central = bytearray()
-    for name, body in parts:
+    for name, body, known in parts:
         n = name.encode("utf-8")
-        crc = zlib.crc32(body)
+        crc = zlib.crc32(body) if known is None else known
         offset = len(out)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 0, 0, 0x21, crc, len(body), len(body), len(n), 0)
         out += n
@@ -435,18 +436,21 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
     wb_rels = part(wb_rels_name, "arbetsbokens register")
     assert wb_rels is not None
     rels = _relationships(wb_rels, base)
-    parts: list[tuple[str, bytes]] = [("_rels/.rels", root_rels), (office, workbook), (wb_rels_name, wb_rels)]
+    crc = lambda name: by_name[name].CRC  # noqa: E731 - of a part inflated and checked as it is
+    parts: list[tuple[str, bytes, int | None]] = [("_rels/.rels", root_rels, crc("_rels/.rels")), (office, workbook, crc(office)),
+                                                  (wb_rels_name, wb_rels, crc(wb_rels_name))]
     for kind, path in rels.values():
         if kind in ("sharedStrings", "styles"):
             body = part(path, "texterna" if kind == "sharedStrings" else "formaten", required=False)
             if body is not None:
+                known: int | None = crc(path)
                 if kind == "sharedStrings":
-                    body = _without_counts(body)
+                    body, known = _without_counts(body), None
                 elif _ENTITY.search(body) or b"<!DOCTYPE" in body:
                     book.problems.append(Problem("trasig-fil", "", "", f"XML-innehållet i delen {path} (formaten) är skadat "
                                                  "(en okänd entitet); tal och datum kan ha fått fel format. Be enheten spara om "
                                                  "filen i Excel", "varning"))
-                parts.append((path, body))
+                parts.append((path, body, known))
     macros = [k for k, _p in rels.values() if k in ("xlMacrosheet", "xlIntlMacrosheet", "vbaProject", "dialogsheet")]
     if macros or "xl/vbaProject.bin" in by_name:
         book.problems.append(Problem("makron", "", "", "arbetsboken innehåller makron (" + (
@@ -480,19 +484,20 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
             book.broken[name] = f"bladets del {path} {p.reason}"
             continue
         total += len(body)
+        measured = body
         if b"sheetData" in body:
             try:
-                body = _measure_sheet(book, name, body, limits)
+                measured = _measure_sheet(book, name, body, limits)
             except SheetUnreadable as e:
                 book.broken[name] = str(e)
                 continue
-        parts.append((path, body))
+        parts.append((path, measured, info.CRC if measured is body else None))
     if not_cells:
         kept, at = [], 0
         for start, end in not_cells:
             kept.append(workbook[at:start])
             at = end
-        parts[1] = (office, b"".join(kept) + workbook[at:])
+        parts[1] = (office, b"".join(kept) + workbook[at:], None)
     try:
         book.calamine = CalamineWorkbook.from_filelike(io.BytesIO(_stored_zip(parts)))
         names = list(book.calamine.sheet_names)
@@ -549,9 +554,6 @@ def _without_counts(sst: bytes) -> bytes:
 
 # -- the cells of a sheet ---------------------------------------------------------------------
 
-_FAR = re.compile(rb'r="(?:[A-Z]{2}|[A-Z]?[0-9]{5})')  # a column beyond Z or a row beyond 9 999 (a literal first: fast)
-_WITHOUT_REF = re.compile(rb'<(?:c|row)(?: (?!r=")|[>/])')  # a cell or row whose reference is not its first attribute
-_LETTER_IN_VALUE = re.compile(rb"<v>[^<]*[A-Za-z#]")  # NaN, inf, 1e400, an error's text, a formula's text result
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(?:row\b([^>]*)>|c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>))", re.S)
 _REF = re.compile(rb"([A-Z]{1,4})([0-9]{1,9})$")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)<", re.S)
@@ -568,13 +570,23 @@ def _column_number(letters: bytes) -> int:
 
 def _fast_ok(xml: bytes, limits: Limits) -> bool:
     """True when a byte search proves the sheet small and plain: every cell and row has its reference first,
-    none beyond Z or row 9 999, no error value, formula, NaN or infinity (the sheets malbok writes and Excel saves)."""
-    if limits.fast_rows != 9_999 or limits.fast_columns != 26:
-        far = re.compile(rb'r="(?:[A-Z]{2}|[A-Z]?[0-9]{%d})' % (len(str(limits.fast_rows)) + 1))
+    none beyond Z or row 9 999, no error value, formula, NaN or infinity, no prefixed elements (the sheets
+    malbok writes and Excel saves). Anything else is measured cell by cell."""
+    if limits.fast_rows != RETURN_LIMITS.fast_rows or limits.fast_columns != RETURN_LIMITS.fast_columns:
+        digits = len(str(limits.fast_rows)) - 1
+        pattern = _PLAIN.pattern.replace(b"{0,3}", b"{0,%d}" % digits)
+        plain = _FAST_PATTERNS.get(pattern) or _FAST_PATTERNS.setdefault(pattern, re.compile(pattern))
     else:
-        far = _FAR
-    return not (b"<sheetData" not in xml or b'="e"' in xml or b"<f>" in xml or b"<f " in xml or far.search(xml)
-                or _LETTER_IN_VALUE.search(xml) or _WITHOUT_REF.search(xml))
+        plain = _PLAIN
+    return b"<sheetData" in xml and b't="e"' not in xml and plain.search(xml) is None
+
+
+# at a '<': a prefixed cell, row, value or formula; a cell or row whose first attribute is not a short
+# reference; a formula; or a value with a letter (NaN, inf, 1e400, an error's or a formula's text).
+# One pass, with a literal first (measured: 2 times faster than separate searches)
+_PLAIN = re.compile(rb'<(?:[\w.-]+:(?:c|row|v|f|is)[\s>/]|c(?! r="[A-Z][1-9][0-9]{0,3}")[ >/]|row(?! r="[1-9][0-9]{0,3}")[ >/]'
+                    rb'|f[ >]|v>[^<]*[A-Za-z#])')
+_FAST_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
 
 
 def _short(text: str, n: int = 40) -> str:

@@ -332,12 +332,11 @@ def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[
     if not identity:
         ret.add(META_SHEET, "", "", "identitet-andrad", "identitetsbladet är tomt; be enheten skicka den arbetsbok som skickades ut")
         return False
-    wrong = [(k, identity[k]) for k in ("år", "layoutversion") if k in identity and not identity[k].isdigit()]
+    wrong = [f"år {_shown(identity['år'])} är inget årtal"] if "år" in identity and not identity["år"].isdigit() else []
     if "layoutversion" not in identity:
-        wrong.append(("layoutversion", "(saknas)"))
+        wrong.append("layoutversion saknas")
     if wrong:
-        said = ", ".join(f"{k} {_shown(v)}" for k, v in wrong)
-        ret.add(META_SHEET, "", "", "identitet-andrad", f"identitetsbladet är ändrat ({said} är inget heltal); "
+        ret.add(META_SHEET, "", "", "identitet-andrad", f"identitetsbladet är ändrat ({', '.join(wrong)}); "
                                                         "be enheten skicka den arbetsbok som skickades ut")
         return False
     ret.identity.update(identity)

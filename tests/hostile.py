@@ -496,6 +496,7 @@ KINDS: list[Kind] = [
     Kind("inte-zip", "named", lambda *_a: "det här är ingen arbetsbok".encode()),
     Kind("fel-period", "named", _wrong_period),
     Kind("identitet-layout-x", "named", lambda d, *_a: _identity(d, {"layoutversion": "x"})),
+    Kind("identitet-år-inget-tal", "named", lambda d, *_a: _identity(d, {"omgång": "plan", "år": "tjugo"})),
     Kind("okänd-enhet", "named", lambda d, *_a: _identity(d, {"enhet": "ZZ"})),
     Kind("annan-modell", "named", lambda d, *_a: _identity(d, {"modell": "någon-annan"})),
     Kind("6000-delar", "named", _many_parts),
