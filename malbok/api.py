@@ -133,6 +133,49 @@ def with_plans(model: Model, plan: str | Path | None, year: int) -> Model:
     return apply_plans(load_plans(plan, model), year)
 
 
+def check_output(out: str | Path | None, returns: Any, others: Any = ()) -> None:
+    """Refuse, before anything is read, an output that would overwrite an input.
+
+    ``out`` may not be one of the returned files, lie inside a folder of
+    returns (where it would be mixed up with them, and read as one next time),
+    or be one of ``others`` (the model, the plan, a ``--prefer`` file).
+    Raises :class:`~malbok.util.InputError` with a Swedish message.
+    """
+    import os
+
+    from .util import InputError
+
+    if out is None:
+        return
+    target = Path(out).resolve()
+    items = [returns] if isinstance(returns, str | Path) else list(returns or [])
+
+    def same(p: Path) -> bool:
+        try:
+            return p.resolve() == target or (target.exists() and p.exists() and os.path.samefile(p, target))
+        except OSError:
+            return False
+
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            folder = p.resolve()
+            if target == folder or target.is_relative_to(folder):
+                raise InputError(f"--out {out} ligger i mappen med inlämnade arbetsböcker ({p}); malbok skriver aldrig bland "
+                                 f"nämndernas filer. Välj en fil utanför mappen, t.ex. {folder.parent / target.name}")
+            for f in (x for x in folder.iterdir() if x.is_symlink()):
+                if same(f):
+                    raise InputError(f"--out {out} är samma fil som {f.name} i mappen med inlämnade arbetsböcker; "
+                                     "den skulle skrivas över. Välj ett annat namn")
+        elif same(p):
+            raise InputError(f"--out {out} är en av de inlämnade arbetsböckerna ({p.name}); den skulle skrivas över. "
+                             "Välj ett annat namn, t.ex. KF.xlsx")
+    for other in others or ():
+        if other is not None and same(Path(other)):
+            raise InputError(f"--out {out} är samma fil som {Path(other).name}, som malbok läser; den skulle skrivas över. "
+                             "Välj ett annat namn")
+
+
 def inspect(path: str | Path) -> Any:
     """Read a unit workbook back: its identity, rows (ID, kind, filled or empty) and findings.
 
@@ -169,6 +212,7 @@ def consolidate(
     many). ``round="plan"``: the plan workbooks of ``year``, writing Budget.xlsx
     to ``out`` if given.
     """
+    check_output(out, returns, [model if not isinstance(model, Model) else None, plan, *(prefer or [])])
     m = _model(model)
     if _round(round) == PLAN_ROUND:
         from .plan import consolidate_plan, write_budget

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from rich.tree import Tree
 
 from . import api
 from .load import ModelError
+from .messages import os_error_text, visible
 from .model import MEASURE_SYMBOL, Model
 from .targets import target_text
 from .util import InputError
@@ -40,24 +42,46 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = _stop_on_sigterm()
         try:
             return fn(*args, **kwargs)
         except ModelError as e:
-            err.print(f"[red]Fel:[/red] {e.source}: {len(e.problems)} fel i styrmodellen", markup=True)
+            err.print(f"[red]Fel:[/red] {_esc(visible(str(e.source)))}: {len(e.problems)} fel i styrmodellen", markup=True)
             for place, msg in e.problems:
-                err.print(f"  {place}: {msg}", markup=False)
+                err.print(f"  {visible(str(place))}: {visible(str(msg))}", markup=False)
             raise typer.Exit(1) from None
         except InputError as e:
-            err.print(f"Fel: {e}", markup=False)
+            err.print(f"Fel: {visible(str(e))}", markup=False)
             raise typer.Exit(1) from None
         except OSError as e:
-            err.print(f"Fel: {e.strerror or e} ({e.filename or ''})", markup=False)
+            err.print(f"Fel: {os_error_text(e)}", markup=False)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             err.print("Avbrutet. Det som redan var klart finns kvar; ingen fil är halvskriven.", markup=False)
-            raise typer.Exit(130) from None
+            raise typer.Exit(143 if isinstance(e, _Terminated) else 130) from None
+        finally:
+            if previous is not _NOT_INSTALLED:
+                signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
     return wrapper
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl+C is: the temporary files are removed on the way out."""
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM stop the command as Ctrl+C does; the previous handler (``_NOT_INSTALLED`` outside the main thread)."""
+    def stop(_signum: int, _frame: Any) -> None:
+        raise _Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        return _NOT_INSTALLED
+
+
+_NOT_INSTALLED = object()
 
 
 @app.command()
@@ -259,7 +283,7 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
     if ret.identity:
         out.print("Identitet:", markup=False)
         for k, v in ret.identity.items():
-            out.print(f"  {k}: {v}", markup=False)
+            out.print(f"  {visible(k)}: {visible(v)}", markup=False)
     if ret.rows:
         table = Table(title=f"Rader i {fil.name}")
         for col in ("Blad", "Rad", "ID", "Typ", "Status"):
@@ -271,10 +295,10 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
             status = "ifylld" if needed and len(filled) == len(needed) else "delvis ifylld" if filled else "tom"
             if not needed:
                 status = "ifylld" if rr.filled("comment") else "tom"
-            table.add_row(rr.sheet, str(rr.row), rr.id, rr.kind, status)
+            table.add_row(visible(rr.sheet), str(rr.row), visible(rr.id), visible(rr.kind), status)
         Console(highlight=False, width=max(out.width, 100)).print(table)
     for f in ret.findings:
-        err.print(f"{f.severity}: {f.place()}: {f.message}", markup=False)
+        err.print(f"{f.severity}: {visible(f.place())}: {visible(f.message)}", markup=False)
     if not ret.readable:
         raise typer.Exit(1)
 
@@ -286,7 +310,7 @@ def _inspect_plan(ret: Any) -> None:
 
     out.print("Identitet:", markup=False)
     for k, v in ret.identity.items():
-        out.print(f"  {k}: {v}", markup=False)
+        out.print(f"  {visible(k)}: {visible(v)}", markup=False)
     plan = ret.plan
     table = Table(title=f"Verksamhetsplan {plan.year} i {ret.name}")
     for col in ("Plats", "ID", "Typ", "Kopplat till", "Text"):
@@ -295,12 +319,12 @@ def _inspect_plan(ret: Any) -> None:
         for it in items:
             sheet, cell = ret.cells.get(it.id, ("", ""))
             link = getattr(it, "parent", None) if kind == "Nämndmål" else getattr(it, "goal", None)
-            table.add_row(f"{sheet}!{cell}", it.id, kind, link or "–", it.text)
+            table.add_row(visible(f"{sheet}!{cell}"), visible(it.id), kind, visible(link or "–"), visible(it.text))
     Console(highlight=False, width=max(out.width, 110)).print(table)
     out.print(f"Budget: {len(plan.budget)} rader, summa {fmt_number(plan.total, 1)} tkr"
               + (f", ram {fmt_number(ret.frame, 1)} tkr" if ret.frame is not None else "") + ".", markup=False)
     for f in ret.findings:
-        err.print(f"{f.severity}: {f.place()}: {f.message}", markup=False)
+        err.print(f"{f.severity}: {visible(f.place())}: {visible(f.message)}", markup=False)
 
 
 @app.command()
@@ -322,6 +346,7 @@ def consolidate(
 
     Slutkod 0 när filen skrevs, 1 med --strict när fel hittades, 2 när inget kunde konsolideras.
     """
+    api.check_output(out, returns, [model, plan, *(prefer or [])])
     m = api.validate(model)
     is_plan = api._round(round_) == api.PLAN_ROUND
     if not is_plan and period is None:
@@ -359,7 +384,7 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
         for col in ("Allvar", "Plats", "ID", "Meddelande"):
             table.add_column(col, overflow="fold")
         for f in (errors + warnings)[:40]:
-            table.add_row(f.severity, f.place(), f.row_id, f.message)
+            table.add_row(f.severity, visible(f.place()), visible(f.row_id), visible(f.message))
         con.print(table)
     con.print(
         f"{cons.files_summary()} · {len(cons.consolidated_units)} enheter konsoliderade · "

@@ -42,7 +42,7 @@ from .layout import (
 )
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
 from .periods import Period, PeriodError, parse_period
-from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return, read_values
+from .returns import Return, ReturnRow, cell_is_percent, file_registry, nfc, read_return, read_values
 from .targets import (
     Suggestion,
     combine_goal,
@@ -121,22 +121,36 @@ class Consolidation(FindingsSummary):
         return len(self.files)
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# collected too, so that each gets its own finding (save as .xlsx) instead of being skipped without a word
+OTHER_SUFFIXES = (".xls", ".xlsb", ".ods", ".fods", ".numbers")
+
+
 def collect_paths(returns: Iterable[str | Path] | str | Path) -> tuple[list[Path], list[Finding]]:
-    """Expand folders into their .xlsx/.xlsm files (sorted; Excel lock files skipped)."""
+    """Expand folders into their workbook files (sorted; Excel and LibreOffice lock files skipped).
+
+    Nothing is opened here: what is not a regular file (a FIFO, a device, a dangling link) is
+    collected like the rest, and the reader names it without opening it.
+    """
     items = [returns] if isinstance(returns, str | Path) else list(returns)
     paths: list[Path] = []
     findings: list[Finding] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(
-                x for x in p.iterdir()
-                if x.is_file() and x.suffix.lower() in (".xlsx", ".xlsm") and not x.name.startswith(("~$", ".~lock", "."))
-            )
+            try:
+                entries = sorted(p.iterdir())
+            except OSError as e:
+                from .messages import os_error_text
+
+                findings.append(Finding(p.name or str(p), "", "", "", "tom-mapp", f"mappen '{p}' kan inte läsas: {os_error_text(e)}", ERROR))
+                continue
+            found = [x for x in entries
+                     if x.suffix.lower() in WORKBOOK_SUFFIXES + OTHER_SUFFIXES and not x.name.startswith(("~$", ".~lock", "."))]
             if not found:
                 findings.append(Finding(p.name or str(p), "", "", "", "tom-mapp", f"mappen '{p}' innehåller inga arbetsböcker (.xlsx/.xlsm)", ERROR))
             paths += found
-        elif p.exists():
+        elif p.exists() or p.is_symlink():
             paths.append(p)
         else:
             findings.append(Finding(p.name, "", "", "", "ej-arbetsbok", f"filen '{p}' finns inte", ERROR))
@@ -151,13 +165,13 @@ def _label_in_scale(scale: Scale, raw: Any) -> str | None:
     for lab in scale.labels:  # chosen from the list: exactly a label
         if lab.label == raw:
             return lab.label
-    text = " ".join(str(raw).split())
+    text = nfc(" ".join(str(raw).split()))  # typed, perhaps with an å spelled as a + ring (NFD)
     for lab in scale.labels:
-        if lab.label == text:
+        if nfc(lab.label) == text:
             return lab.label
     low = text.casefold()
     for lab in scale.labels:
-        if lab.label.casefold() == low:
+        if nfc(lab.label).casefold() == low:
             return lab.label
     return None
 
@@ -380,7 +394,8 @@ class _FileCheck:
         text = raw.strip() if type(raw) is str else _text(raw)
         if len(text) > TEXT_LIMIT:
             self.ret.add(rr.sheet, rr.cell(key), rid, "for-lang-text",
-                         f"{HEADERS[key]} {TEXT_RULE.problem} ({len(text)} tecken); texten finns hel i Data och i CSV-exporten")
+                         f"{HEADERS[key]} {TEXT_RULE.problem} ({len(text)} tecken); texten läses hel och finns hel i "
+                         "CSV- och Parquet-exporten (malbok export)")
         return text
 
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
@@ -393,6 +408,9 @@ class _FileCheck:
             value, from_text, percent_sign = raw, False, False
         else:
             parsed = parse_number(raw)
+            if parsed.ambiguous:
+                self.ret.add(rr.sheet, rr.cell(key), rid, "tvetydigt-tal", f"{_what(key)}: {parsed.ambiguous}",
+                             WARNING if parsed.value is not None else ERROR)
             if parsed.error:
                 self.ret.add(rr.sheet, rr.cell(key), rid, "ej-tal", f"{_what(key)}: {parsed.error}", ERROR)
                 return None
@@ -639,53 +657,89 @@ class _Run:
 
 def _check_files(run: _Run, files: list[Path], progress: Callable[[str], None] | None,
                  processes: int | None = None) -> list[_Checked]:
-    """:meth:`_Run.read` for every file, in order.
+    """:meth:`_Run.read` for every file, in order; no file can end the run.
 
-    Many files are shared among worker processes, one per core: each reads and
-    checks whole files and sends back what :func:`consolidate` keeps of them
-    (identity, findings and what they give of the Data records). Measured
-    on 2 shared cores, 1 000 files took 0.63–0.89 of the time of reading them
-    here, one at a time; threads did not pay, since the checks hold Python's
-    lock. The workers are forked from
-    this process, so they know the model and the units' rows without sending
-    them; that is only done on Linux and while no other thread runs here. If a
-    worker dies, the files it did not finish are read here.
+    The files are read in worker processes forked from this one (so they know
+    the model and the units' rows without sending them): a native abort of
+    the reader (which Python cannot catch) ends only that worker. Many files
+    are shared among workers, one per core: measured on 2 shared cores, 1 000
+    files took 0.63–0.89 of the time of reading them one at a time; threads
+    did not pay, since the checks hold Python's lock. When a worker dies, the
+    files it may have been reading are each read again in a fresh process of
+    their own, and a file whose process dies too becomes a finding; the files
+    no worker had started are read by new workers. This process never reads a
+    file that made a worker die. Forking is only done on Linux and while no
+    other thread runs here; otherwise the files are read here, one at a time,
+    relying on the bounded reading alone (:mod:`malbok.bounded`).
     """
-    out: list[_Checked] = []
-    workers = _processes(len(files), processes)
-    if workers > 1:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_start_worker, initargs=(run,))
-        try:
-            for c in pool.map(_read_in_worker, files, chunksize=_CHUNK):
-                out.append(c)
-                if progress is not None:
-                    progress(c.ret.name)
-        except BrokenProcessPool:
-            pass
-        finally:  # when stopped (Ctrl+C, say), the files not yet started are not read
-            pool.shutdown(cancel_futures=True)
-    for f in files[len(out):]:
-        out.append(run.read(f))
+    def done(c: _Checked) -> None:
         if progress is not None:
-            progress(f.name)
-    return out
+            progress(c.ret.name)
+
+    workers = _processes(len(files), processes)
+    if workers == 0:
+        out = []
+        for f in files:
+            out.append(_read_one(run, f))
+            done(out[-1])
+        return out
+    results: dict[int, _Checked] = {}
+    todo = list(range(len(files)))
+    chunk = _CHUNK if len(files) >= workers * _CHUNK else max(1, len(files) // workers)
+    while todo:
+        failed = _read_in_pool(run, files, todo, min(workers, len(todo)), chunk, results, done)
+        if not failed:
+            break
+        in_flight = 2 * workers + 1  # chunks a pool may have started (each worker, and its queue of workers + 1)
+        for i in [i for c in failed[:in_flight] for i in c]:
+            results[i] = _read_isolated(run, files[i])
+            done(results[i])
+        todo = [i for c in failed[in_flight:] for i in c]
+    return [results[i] for i in range(len(files))]
+
+
+def _read_in_pool(run: _Run, files: list[Path], todo: list[int], workers: int, chunk: int,
+                  results: dict[int, _Checked], done: Callable[[_Checked], None]) -> list[list[int]]:
+    """Read ``files[i]`` for ``i`` in ``todo`` in a pool of forked workers; the chunks of indexes not read
+    because a worker died, in order."""
+    chunks = [todo[k:k + chunk] for k in range(0, len(todo), chunk)]
+    failed: list[list[int]] = []
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(run,))
+    try:
+        futures = [pool.submit(_read_chunk, [files[i] for i in c]) for c in chunks]
+        for c, fut in zip(chunks, futures, strict=True):
+            try:
+                checked = fut.result()
+            except BrokenProcessPool:
+                failed.append(c)
+                continue
+            for i, one in zip(c, checked, strict=True):
+                results[i] = one
+                done(one)
+    finally:  # when stopped (Ctrl+C, say), the files not yet started are not read
+        pool.shutdown(cancel_futures=True)
+    return failed
 
 
 _CHUNK = 16  # files a worker takes at a time
-_PER_PROCESS = 16  # fewer files per process than this are read here: starting a worker costs about as much
+READ_TIMEOUT = 120.0  # seconds for one file read on its own, after a worker died; then it is a finding
 
 
 def _processes(files: int, requested: int | None) -> int:
-    """How many processes read ``files`` files: ``requested``, or one per core when each gets enough files."""
+    """How many worker processes read ``files`` files: ``requested``, or one per core when each gets
+    enough files (at least one); 0 when workers cannot be forked here (the files are read in this process)."""
+    can_fork = (sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+                and threading.active_count() == 1)
+    if not can_fork or files < 1:
+        return 0
     if requested is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         requested = min(cores, files // _PER_PROCESS)
-    if requested < 2 or files < 2:
-        return 1
-    can_fork = (sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
-                and threading.active_count() == 1)
-    return min(requested, files) if can_fork else 1
+    return max(1, min(requested, files))
+
+
+_PER_PROCESS = 16  # fewer files per process than this: one worker reads them all (starting one costs about as much)
 
 
 _worker_run: _Run | None = None
@@ -696,11 +750,84 @@ def _start_worker(run: _Run) -> None:
     global _worker_run
     _worker_run = run
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _read_chunk(paths: list[Path]) -> list[_Checked]:
+    return [_read_in_worker(p) for p in paths]
 
 
 def _read_in_worker(path: Path) -> _Checked:
     assert _worker_run is not None
-    return _worker_run.read(path)
+    return _read_one(_worker_run, path)
+
+
+def _read_one(run: _Run, path: Path) -> _Checked:
+    """:meth:`_Run.read`, with any error of malbok's own while reading this file made a finding of the file."""
+    try:
+        return run.read(path)
+    except Exception as e:  # noqa: BLE001 - a bug, but it must not take the other files down with it
+        ret = Return(path)
+        ret.add("", "", "", "lasaren-kraschade", f"filen kunde inte läsas på grund av ett fel i malbok ({type(e).__name__}); "
+                                                 "övriga filer har lästs. Rapportera gärna felet och skicka med filen")
+        return _Checked(ret)
+
+
+def _read_isolated(run: _Run, path: Path, timeout: float = READ_TIMEOUT) -> _Checked:
+    """Read one file in a fresh forked process; a finding when that process dies or takes too long."""
+    import pickle
+    import select
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, send the result, and leave without running the parent's clean-up
+        code = 1
+        try:
+            os.close(r)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            payload = pickle.dumps(_read_one(run, path), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(w, view):]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    parts: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                timed_out = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            part = os.read(r, 1 << 20)
+            if not part:
+                break
+            parts.append(part)
+    finally:
+        os.close(r)
+        _, status = os.waitpid(pid, 0)
+    if not timed_out and os.waitstatus_to_exitcode(status) == 0 and parts:
+        return pickle.loads(b"".join(parts))  # noqa: S301 - from our own child
+    ret = Return(path)
+    code = os.waitstatus_to_exitcode(status)
+    if timed_out:
+        why = f"läsningen tog mer än {timeout:.0f} sekunder och avbröts"
+    elif code < 0:
+        why = f"läsaren avbröts av operativsystemet (signal {-code}{_SIGNAL_WORDS.get(-code, '')})"
+    else:
+        why = "läsaren avslutades utan resultat"
+    ret.add("", "", "", "lasaren-kraschade", f"filen kunde inte läsas: {why}; övriga filer har lästs. Öppna filen i Excel, "
+                                             "spara den som Excel-arbetsbok (.xlsx) och skicka den igen")
+    return _Checked(ret)
+
+
+_SIGNAL_WORDS = {int(signal.SIGABRT): ", avbrott", int(signal.SIGSEGV): ", minnesfel", int(signal.SIGKILL): ", dödad, ofta för att minnet tog slut",
+                 int(signal.SIGBUS): ", minnesfel"}
 
 
 def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path]) -> tuple[dict[str, Any], dict[str, UnitStatus]]:

@@ -38,6 +38,13 @@ class Code(StrEnum):
     DUPLICATE_DIFFERENT = "dubblett-olika"
     DUPLICATE_CHOSEN = "dubblett-vald"
     MISSING = "saknas"
+    NOT_REGULAR = "ej-vanlig-fil"
+    OTHER_FORMAT = "annat-format"
+    TOO_LARGE = "for-stor"
+    READER_CRASHED = "lasaren-kraschade"
+    CONSOLIDATION_FILE = "sammanstallning"
+    IDENTITY_CHANGED = "identitet-andrad"
+    MACROS = "makron"
     # sheets, columns and rows
     SHEET_MISSING = "blad-saknas"
     COLUMN_MISSING = "kolumn-saknas"
@@ -53,6 +60,11 @@ class Code(StrEnum):
     NOT_IN_SCALE = "ej-i-skalan"
     TOO_OPTIMISTIC = "for-optimistisk"
     NUMBER_AS_TEXT = "text-tolkad"
+    OUTSIDE_TABLE = "utanfor-tabellen"
+    ERROR_VALUE = "felvarde"
+    FORMULA_WITHOUT_VALUE = "formel-utan-varde"
+    NOT_FINITE = "ej-andligt-tal"
+    AMBIGUOUS_NUMBER = "tvetydigt-tal"
     TEXT_TOO_LONG = "for-lang-text"
     # the plan round
     TEXT_MISSING = "text-saknas"
@@ -111,6 +123,13 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.DUPLICATE_DIFFERENT: CodeInfo("Två olika filer för samma enhet", ERROR),
     Code.DUPLICATE_CHOSEN: CodeInfo("Dubblett avgjord med --prefer", WARNING),
     Code.MISSING: CodeInfo("Enhetens arbetsbok saknas", WARNING),
+    Code.NOT_REGULAR: CodeInfo("Inte en vanlig fil", ERROR),
+    Code.OTHER_FORMAT: CodeInfo("Sparad i ett annat format än .xlsx", ERROR),
+    Code.TOO_LARGE: CodeInfo("För stor eller uppblåst fil", ERROR),
+    Code.READER_CRASHED: CodeInfo("Filen fick läsaren att krascha", ERROR),
+    Code.CONSOLIDATION_FILE: CodeInfo("En sammanställning, inte en inlämnad arbetsbok", WARNING),
+    Code.IDENTITY_CHANGED: CodeInfo("Identitetsbladet är ändrat", ERROR),
+    Code.MACROS: CodeInfo("Arbetsboken innehåller makron", WARNING),
     Code.SHEET_MISSING: CodeInfo("Blad saknas", ERROR),
     Code.COLUMN_MISSING: CodeInfo("Kolumn saknas", ERROR),
     Code.ROW_MISSING: CodeInfo("Rad borttagen", ERROR),
@@ -124,6 +143,11 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.NOT_IN_SCALE: CodeInfo("Bedömningen finns inte i skalan", ERROR),
     Code.TOO_OPTIMISTIC: CodeInfo("Bedömningen är mer positiv än utfallet visar", WARNING),
     Code.NUMBER_AS_TEXT: CodeInfo("Tal skrivet som text", INFO),
+    Code.OUTSIDE_TABLE: CodeInfo("Celler långt utanför tabellen", WARNING),
+    Code.ERROR_VALUE: CodeInfo("Felvärde i cellen", ERROR),
+    Code.FORMULA_WITHOUT_VALUE: CodeInfo("Formel utan sparat värde", ERROR),
+    Code.NOT_FINITE: CodeInfo("Inte ett ändligt tal", ERROR),
+    Code.AMBIGUOUS_NUMBER: CodeInfo("Talet kan läsas på två sätt", WARNING),
     Code.TEXT_TOO_LONG: CodeInfo("För lång text", WARNING),
     Code.TEXT_MISSING: CodeInfo("Text saknas", WARNING),
     Code.UNKNOWN_KIND: CodeInfo("Okänd radtyp", ERROR),

@@ -18,8 +18,9 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
-from .findings import FINDING_COLUMNS, STATUS_COLOURS, counted
+from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, counted
 from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, META_SHEET
+from .messages import visible
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
@@ -60,11 +61,20 @@ def scale_for_row(model: Model, rec: pd.Series) -> Scale | None:
     return None
 
 
+CELL_CHARS = 32_767  # the most a cell in Excel holds
+LONG_TEXT_SHEET = "_langa_texter"  # very hidden: texts longer than a cell, whole, for the CSV and Parquet exports
+_CUT_MARK = " … [avkortad; hela texten finns i CSV- och Parquet-exporten]"
+
+
 def _cell(v: Any) -> Any:
+    """A value as a cell gets it: nothing for None, NaN and ±infinity (never Excel's =1/0 or =NA()),
+    text cut to what a cell holds."""
     if v is None:
         return ""
-    if isinstance(v, float) and math.isnan(v):
+    if isinstance(v, float) and not math.isfinite(v):
         return ""
+    if isinstance(v, str) and len(v) > CELL_CHARS:
+        return v[: CELL_CHARS - len(_CUT_MARK)] + _CUT_MARK
     return v
 
 
@@ -160,7 +170,8 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub]))
     f = cons.findings_frame()
     sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade filer",
-                               cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
+                               cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [
+                                   [_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)],
                                                                                                widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
     d = data[list(DATA_COLUMNS)]
     sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(DATA_COLUMNS), [[_cell(v) for v in r] for r in d.itertuples(index=False)],
@@ -280,18 +291,63 @@ def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
     return head + ", " + (rest[0] if len(rest) == 1 else ", ".join(rest[:-1]) + " och " + rest[-1]) + "."
 
 
+def long_texts(cons: Consolidation) -> list[tuple[int, str, str]]:
+    """(row in Data, column, text) of every text longer than a cell holds; each gets a finding in ``cons``
+    (once), since KF.xlsx shows it cut."""
+    out: list[tuple[int, str, str]] = []
+    data = cons.data
+    for col in data.columns:
+        if pd.api.types.is_numeric_dtype(data[col].dtype):
+            continue
+        lengths = data[col].map(lambda v: len(v) if isinstance(v, str) else 0)
+        for i in lengths.index[lengths > CELL_CHARS]:
+            out.append((int(data.index.get_loc(i)), col, data.at[i, col]))
+    known = {(f.file, f.row_id, f.code) for f in cons.findings}  # the reader may have named the cell already
+    for i, col, text in out:
+        rec = data.iloc[i]
+        if rec["Sammanställning"] != "enhet":
+            continue
+        msg = (f"{col} för {rec['Typ'].lower()} {rec['ID']} har {_grouped(len(text))} tecken; en Excel-cell rymmer "
+               f"{_grouped(CELL_CHARS)}. I KF.xlsx är texten avkortad, i CSV- och Parquet-exporten (malbok export) finns den hel")
+        if (rec["Fil"], rec["ID"], "for-lang-text") not in known:
+            cons.findings.append(Finding(rec["Fil"], rec["Område"], "", rec["ID"], "for-lang-text", msg, WARNING, rec["Enhet"]))
+    return out
+
+
+def _grouped(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
 def write_kf(cons: Consolidation, path: str | Path) -> Path:
-    """Write KF.xlsx atomically; the same consolidation gives the same bytes."""
+    """Write KF.xlsx atomically; the same consolidation gives the same bytes.
+
+    No value is written as a formula (texts are texts; NaN and infinity are left empty), and a text
+    longer than a cell holds is cut in its sheet, kept whole in a very hidden sheet for the exports,
+    and named in Kontroll."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     m, p = cons.model, cons.period
-    with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
+    long = long_texts(cons)
+    with atomic_xlsx(path) as wb:
         wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
                            "company": kommun(m.municipality.name), "created": FIXED_DATE,
                            "comments": f"Sammanställd med malbok {__version__}"})
         render_xlsxwriter(wb, kf_sheets(cons))
         _meta(wb, cons)
+        if long:
+            _long_text_sheet(wb, long)
     return path
+
+
+def _long_text_sheet(wb: xlsxwriter.Workbook, long: list[tuple[int, str, str]]) -> None:
+    """Row in Data (0 = first data row), column, and the text in pieces of at most a cell each."""
+    ws = wb.add_worksheet(LONG_TEXT_SHEET)
+    for r, (i, col, text) in enumerate(long):
+        ws.write_number(r, 0, i)
+        ws.write_string(r, 1, col)
+        for k in range(0, len(text), CELL_CHARS):
+            ws.write_string(r, 2 + k // CELL_CHARS, text[k:k + CELL_CHARS])
+    ws.very_hidden()
 
 
 def _meta(wb: xlsxwriter.Workbook, cons: Consolidation) -> None:
@@ -360,6 +416,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> No
             for i, row in enumerate(b.rows):
                 r += 1
                 for c, v in enumerate(row):
+                    v = _cell(v)
                     f = fill(b.colours[(i, c)]) if (i, c) in b.colours else (num if isinstance(v, int | float) and not isinstance(v, bool) else wrap)
                     if isinstance(v, int | float) and not isinstance(v, bool):
                         ws.write_number(r, c, v, f)
@@ -399,11 +456,7 @@ def _chart(wb: xlsxwriter.Workbook, ws: Any, b: Block, top: int, r: int) -> int:
 
 
 def _xl(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, float) and math.isnan(v):
-        return ""
-    return v
+    return _cell(v)
 
 
 def _ascii(name: str) -> str:

@@ -7,13 +7,11 @@ Tables are found by their header text, not by position.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from .layout import META_SHEET, MODEL_SHEET
 from .model import Model
@@ -62,27 +60,78 @@ def read_table(rows: list[list[Any]], first: str, numeric: tuple[str, ...] = ())
     raise KeyError(first)
 
 
+LONG_TEXT_SHEET = "_langa_texter"  # see malbok.kfbook: texts longer than a cell, whole
+
+
+def _whole_texts(data: pd.DataFrame, rows: list[list[Any]]) -> None:
+    """Put back, in the Data table, the texts KF.xlsx had to cut (kept whole in its very hidden sheet)."""
+    for row in rows:
+        if len(row) < 3 or not isinstance(row[0], float) or not row[0].is_integer() or row[1] not in data.columns:
+            continue
+        i = int(row[0])
+        if 0 <= i < len(data):
+            data.iat[i, data.columns.get_loc(row[1])] = "".join(str(x) for x in row[2:] if x != "")
+
+
+def _open(path: Path, limits: Any = None) -> Any:
+    """The workbook at ``path``, measured and opened within :data:`~malbok.bounded.KF_LIMITS`; Swedish
+    :class:`InputError` when it cannot be."""
+    from .bounded import KF_LIMITS, Unreadable, open_bounded
+
+    limits = limits or KF_LIMITS
+    from .messages import os_error_text
+    from .returns import not_regular
+
+    why = not_regular(path)
+    if why is not None:
+        raise InputError(f"{path.name}: {why}")
+    try:
+        if path.stat().st_size > limits.file_bytes:
+            raise InputError(f"{path.name}: filen är större än {limits.file_bytes // 2**20} MB; den läses inte")
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path.name}: filen kan inte läsas: {os_error_text(e)}") from None
+    if not data.startswith(b"PK"):
+        raise InputError(f"{path.name}: filen är ingen Excel-arbetsbok (.xlsx)")
+    try:
+        return open_bounded(data, limits)
+    except Unreadable as e:
+        raise InputError(f"{path.name}: {e.message}") from None
+
+
+def _model_of(path: Path, wb: Any) -> Model:
+    from .bounded import SheetUnreadable
+
+    if MODEL_SHEET in wb.broken:
+        raise InputError(f"{path.name}: styrmodellen i bladet '{MODEL_SHEET}' kan inte läsas: {wb.broken[MODEL_SHEET]}")
+    try:
+        cells = [r[0] for r in wb.rows(MODEL_SHEET) if r and r[0]]
+    except SheetUnreadable as e:
+        raise InputError(f"{path.name}: styrmodellen i bladet '{MODEL_SHEET}' kan inte läsas: {e}") from None
+    try:
+        return Model.unpack(cells)
+    except Exception:  # noqa: BLE001 - base64, zlib, JSON or the schema: all say the sheet was changed or damaged
+        raise InputError(f"{path.name}: styrmodellen i bladet '{MODEL_SHEET}' är skadad eller ändrad och kan inte läsas; "
+                         "använd filen som malbok skrev") from None
+
+
 def embedded_model(path: str | Path) -> Model:
     """The styrmodell a malbok workbook carries in its very hidden ``_modell`` sheet."""
+    from .bounded import RETURN_LIMITS
+
     path = Path(path)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        return Model.unpack([r[0] for r in sheet_rows(wb, MODEL_SHEET) if r and r[0]])
-    except Exception as e:  # noqa: BLE001
-        raise InputError(f"{path.name}: arbetsboken bär ingen läsbar styrmodell ({str(e)[:160]})") from None
+    wb = _open(path, RETURN_LIMITS)
+    if MODEL_SHEET not in wb.sheet_names:
+        raise InputError(f"{path.name}: arbetsboken bär ingen styrmodell (bladet '{MODEL_SHEET}' saknas)")
+    return _model_of(path, wb)
 
 
 def read_kf(path: str | Path) -> KfBook:
     """Read a KF.xlsx (or Budget.xlsx) written by malbok; Swedish :class:`InputError` otherwise."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise InputError(f"{path.name}: filen finns inte")
-    if not zipfile.is_zipfile(path):
-        raise InputError(f"{path.name}: filen är ingen Excel-arbetsbok (.xlsx)")
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # noqa: BLE001 - calamine raises many kinds
-        raise InputError(f"{path.name}: arbetsboken kan inte läsas ({e})") from None
+    wb = _open(path)
     names = set(wb.sheet_names)
     if META_SHEET not in names or MODEL_SHEET not in names:
         raise InputError(f"{path.name}: inte en sammanställning från malbok (bladet '{META_SHEET}' eller '{MODEL_SHEET}' saknas). "
@@ -91,12 +140,15 @@ def read_kf(path: str | Path) -> KfBook:
     kind = meta.get("malbok", "")
     if kind not in ("kf", "budget"):
         raise InputError(f"{path.name}: bladet '{META_SHEET}' beskriver inte en sammanställning (malbok = '{kind}')")
+    model = _model_of(path, wb)
     try:
-        model = Model.unpack([r[0] for r in sheet_rows(wb, MODEL_SHEET) if r and r[0]])
-    except Exception as e:  # noqa: BLE001
-        raise InputError(f"{path.name}: styrmodellen i bladet '{MODEL_SHEET}' kan inte läsas ({str(e)[:200]})") from None
-    period = parse_period(model, meta["period"]) if meta.get("period") else None
-    year = period.year if period else int(meta.get("år", "0") or 0)
+        period = parse_period(model, meta["period"]) if meta.get("period") else None
+    except Exception:  # noqa: BLE001
+        raise InputError(f"{path.name}: bladet '{META_SHEET}' anger en period som styrmodellen inte har") from None
+    year_text = meta.get("år", "0") or "0"
+    if not year_text.isdigit():
+        raise InputError(f"{path.name}: bladet '{META_SHEET}' är ändrat (år '{year_text[:20]}' är inget årtal)")
+    year = period.year if period else int(year_text)
     tables: dict[str, pd.DataFrame] = {}
     from .consolidation import DATA_COLUMNS
 
@@ -107,6 +159,7 @@ def read_kf(path: str | Path) -> KfBook:
                                     numeric=("Utfall", "Placering", "Belopp (tkr)", "Ram (tkr)"))
     except KeyError:
         raise InputError(f"{path.name}: tabellen i bladet 'Data' saknar sin rubrikrad") from None
+    _whole_texts(tables["Data"], sheet_rows(wb, LONG_TEXT_SHEET) if LONG_TEXT_SHEET in names else [])
     if kind == "kf":
         missing = [c for c in DATA_COLUMNS if c not in tables["Data"].columns]
         if missing:

@@ -443,6 +443,7 @@ class Plan(_Base):
 
 PACKED_MARK = "malbok-modell:zlib+base64"
 PACKED_CHUNK = 30000  # below Excel's 32 767 characters per cell
+MAX_PACKED_BYTES = 32 * 1024 * 1024  # a packed model inflates to at most this (the largest seed is well under 1 MB)
 
 
 class Model(_Base):
@@ -643,7 +644,11 @@ class Model(_Base):
             import base64
             import zlib
 
-            text = zlib.decompress(base64.b64decode("".join(cells[1:]))).decode("utf-8")
+            inflater = zlib.decompressobj()  # bounded: the cells come from a file that may have been tampered with
+            raw = inflater.decompress(base64.b64decode("".join(cells[1:])), MAX_PACKED_BYTES + 1)
+            if len(raw) > MAX_PACKED_BYTES or not inflater.eof:
+                raise ValueError(f"the packed model inflates to more than {MAX_PACKED_BYTES} bytes, or is cut short")
+            text = raw.decode("utf-8")
         else:
             text, extra = "".join(cells), ""
         model = cls.model_validate(json.loads(text))

@@ -384,7 +384,7 @@ def parse_date(raw: Any) -> tuple[date | None, str | None]:
 
 def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     """Read one returned plan workbook; problems become findings, never exceptions."""
-    from .returns import _cause, open_book, read_identity, sheet_rows
+    from .returns import _cause, lost_values, open_book, read_identity, sheet_rows
 
     path = Path(path)
     ret = PlanReturn(path)
@@ -421,6 +421,9 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
         if header is None:
             continue
         cols = {c.key: texts.index(c.header) for c in PLAN_COLUMNS if c.header in texts}
+        if sheet in wb.notes:  # typed cells that have no value to read (a formula without result, an error value)
+            lost_values(ret, sheet, rows, wb.notes[sheet], header, cols.get("id"),
+                        {c: PLAN_HEADERS[k] for k, c in cols.items() if k not in ("id", "kind")})
         missing = [c.header for c in PLAN_COLUMNS if c.key in ("kind", "link", "text") and c.key not in cols]
         if missing:
             ret.add(sheet, xl_rowcol_to_cell(header, 0), "", "kolumn-saknas", f"kolumnerna {', '.join(missing)} saknas eller har bytt rubrik")
@@ -509,15 +512,19 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
             ret.add(BUDGET_SHEET, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
         else:
             unit_model = next((u for u in model.units if u.code == unit), None)
-            _read_budget(ret, plan, budget_rows, set(unit_model.activities) if unit_model else set())
+            _read_budget(ret, plan, budget_rows, set(unit_model.activities) if unit_model else set(),
+                         wb.notes.get(BUDGET_SHEET, []))
     else:
         ret.add(BUDGET_SHEET, "", "", "blad-saknas", "bladet Budget saknas; budgeten kan inte läsas")
     ret.plan = plan
     return ret
 
 
-def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: set[str]) -> None:
-    """The Budget sheet's frame and lines; ``prefilled`` are the verksamheter the writer put there."""
+def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: set[str], notes: list[Any]) -> None:
+    """The Budget sheet's frame and lines; ``prefilled`` are the verksamheter the writer put there, ``notes``
+    the cells with nothing to read (formulas without a result, error values), named when they are lines'."""
+    from .returns import lost_values
+
     header = next((i for i, r in enumerate(rows[:20]) if [_text(x) for x in r[:3]] == list(BUDGET_HEADERS)), None)
     for head in rows[:header or 10]:
         if head and _text(head[0]) == "Ram (tkr)" and len(head) > 2:
@@ -525,6 +532,8 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
     if header is None:
         ret.add(BUDGET_SHEET, "A6", "", "kolumn-saknas", "rubrikraden Verksamhet – Kommentar – Belopp (tkr) hittades inte")
         return
+    end = next((r for r in range(header + 1, len(rows)) if rows[r] and _text(rows[r][0]) == "Summa"), len(rows))
+    lost_values(ret, BUDGET_SHEET, rows, [n for n in notes if n.row < end], header, None, dict(enumerate(BUDGET_HEADERS)))
     for r in range(header + 1, len(rows)):
         row = list(rows[r]) + [None] * 3
         name, comment, raw = _text(row[0]), _text(row[1]), row[2]

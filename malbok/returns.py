@@ -9,19 +9,42 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import stat
+import unicodedata
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .bounded import (
+    RETURN_LIMITS,
+    BoundedBook,
+    Limits,
+    Note,
+    SheetUnreadable,
+    Unreadable,
+    open_bounded,
+    read_part,
+    reader_cause,
+)
 from .findings import WARNING, Finding, default_severity
-from .layout import HEADER_SCAN_ROWS, HEADERS, INPUT_KEYS, META_SHEET, REQUIRED_HEADERS, ROWS_SHEET, Expected
+from .layout import (
+    HEADER_SCAN_ROWS,
+    HEADERS,
+    INPUT_KEYS,
+    INSTRUCTIONS_SHEET,
+    META_SHEET,
+    MODEL_SHEET,
+    REQUIRED_HEADERS,
+    ROWS_SHEET,
+    Expected,
+)
+from .messages import os_error_text, visible
 from .values import cell_text
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -100,32 +123,124 @@ def _file_problem(add: Callable[..., None], data: bytes) -> bool:
         if ENCRYPTION_MARK in data:
             add("", "", "", "krypterad", "filen är lösenordsskyddad (krypterad) och kan inte läsas; be enheten spara den utan lösenord")
         else:
-            add("", "", "", "ej-arbetsbok", "filen är i det gamla .xls-formatet; öppna den i Excel och spara som .xlsx")
+            add("", "", "", "annat-format", "filen är i det gamla .xls-formatet (eller .xlsb); öppna den i Excel och spara som "
+                                            "Excel-arbetsbok (.xlsx)")
         return True
     if not data.startswith(b"PK"):
-        add("", "", "", "ej-arbetsbok", "filen är inte en Excel-arbetsbok (.xlsx/.xlsm)")
+        head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if head.startswith((b"<?xml", b"<html", b"<!doctype", b"<table")) and (b"office:document" in head or b"spreadsheet" in head
+                                                                             or b"<html" in head or b"<table" in head):
+            add("", "", "", "annat-format", "filen är en kalkylbladsfil i XML- eller HTML-form (som .fods, .xml eller en webbsida "
+                                            "sparad som .xls); öppna den och spara som Excel-arbetsbok (.xlsx)")
+        else:
+            add("", "", "", "ej-arbetsbok", "filen är inte en Excel-arbetsbok (.xlsx/.xlsm)")
         return True
     return False
 
 
-def open_book(ret: ReturnedFile) -> tuple[bytes, Any, list[str]] | None:
-    """The file's bytes and its calamine workbook with sheet names (and ``ret.digest`` set);
-    None, with a finding, when it cannot be read."""
-    add = ret.add
+_KINDS = ((stat.S_ISDIR, "en mapp"), (stat.S_ISFIFO, "en namngiven rörledning (FIFO)"), (stat.S_ISSOCK, "ett uttag (socket)"),
+          (stat.S_ISCHR, "en enhetsfil"), (stat.S_ISBLK, "en enhetsfil"))
+
+
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` is not a regular file that can be read (None when it is), without opening it."""
     try:
-        data = ret.path.read_bytes()
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return f"filen är en länk till '{visible(os.readlink(path))}', som inte finns"
+        return "filen finns inte"
     except OSError as e:
-        add("", "", "", "trasig-fil", f"filen kan inte läsas: {e.strerror or e}")
+        return f"filen kan inte läsas: {os_error_text(e)}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((what for test, what in _KINDS if test(mode)), "inte en vanlig fil")
+    return f"det här är {kind}, inte en fil; den öppnas inte"
+
+
+def read_file(ret: ReturnedFile, limits: Limits = RETURN_LIMITS) -> bytes | None:
+    """The file's bytes (and ``ret.digest``), only from a regular file of a sane size; None, with a finding, otherwise."""
+    add = ret.add
+    why = not_regular(ret.path)
+    if why is not None:
+        add("", "", "", "ej-vanlig-fil", why)
+        return None
+    try:  # never blocks, even if the file was swapped for a FIFO since
+        fd = os.open(ret.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                add("", "", "", "ej-vanlig-fil", "det här är inte en vanlig fil; den öppnas inte")
+                return None
+            if st.st_size > limits.file_bytes:
+                add("", "", "", "for-stor", f"filen är {st.st_size // (1024 * 1024)} MB; en arbetsbok får vara högst "
+                                            f"{limits.file_bytes // (1024 * 1024)} MB. Be enheten ta bort bilder eller annat som inte hör dit")
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(limits.file_bytes + 1)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        add("", "", "", "trasig-fil", f"filen kan inte läsas: {os_error_text(e)}")
+        return None
+    if len(data) > limits.file_bytes:
+        add("", "", "", "for-stor", "filen växte medan den lästes; den läses inte")
         return None
     ret.digest = hashlib.sha256(data).hexdigest()
-    if _file_problem(add, data):
+    return data
+
+
+def open_book(ret: ReturnedFile, skip: frozenset[str] = frozenset({MODEL_SHEET})) -> tuple[bytes, BoundedBook, list[str]] | None:
+    """The file's bytes and its workbook, measured and opened (:func:`malbok.bounded.open_bounded`),
+    with its sheet names (and ``ret.digest`` set); None, with a finding, when it cannot be read.
+
+    What the measuring found (cells far outside the table, damaged sheets) is added to ``ret``'s findings.
+    """
+    data = read_file(ret)
+    if data is None:
+        return None
+    if _file_problem(ret.add, data):
         return None
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return data, wb, list(wb.sheet_names)
-    except Exception as e:  # noqa: BLE001 - any failure is this file's problem
-        add("", "", "", "trasig-fil", f"{why_unreadable(data, e)}; be enheten skicka den igen")
+        book = open_bounded(data, RETURN_LIMITS, skip)
+    except Unreadable as e:
+        ret.add("", "", "", e.code, e.message)
         return None
+    _report(ret, book, book.problems, book.broken, book.notes)
+    return data, book, book.sheet_names
+
+
+def _report(ret: ReturnedFile, book: BoundedBook, problems: list[Any], broken: dict[str, str], notes: dict[str, list[Note]]) -> None:
+    """What measuring the file found, as findings of ``ret``."""
+    for p in problems:
+        ret.add(p.sheet, p.cell, "", p.code, p.message, p.severity)
+    for sheet, why in broken.items():
+        ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {why}; be enheten skicka filen igen")
+    for sheet, found in notes.items():
+        if sheet.startswith("_"):  # malbok's own hidden sheets: changed by hand, or damaged
+            for n in found:
+                ret.add(sheet, n.cell, "", _NOTE_CODE[n.kind], f"det dolda bladet {sheet} är ändrat: {_note_words(n)}", WARNING)
+
+
+# sheets a consolidation does not need: measured (and given to calamine) only if something asks for them
+NOT_NEEDED = frozenset({MODEL_SHEET, ROWS_SHEET, INSTRUCTIONS_SHEET})
+
+
+_NOTE_CODE = {"fel": "felvarde", "formel": "formel-utan-varde", "ej-ändligt": "ej-andligt-tal"}
+
+
+def _note_words(n: Note) -> str:
+    if n.kind == "fel":
+        return f"cellen {n.cell} visar felvärdet {n.text}, inget värde"
+    if n.kind == "formel":
+        return (f"cellen {n.cell} har formeln {_shown(n.text)} men inget sparat resultat (filen är sparad av ett program "
+                "som inte räknar); skriv in värdet, eller öppna filen i Excel och spara den")
+    return f"cellen {n.cell} innehåller {_shown(n.text)}, som inte är ett ändligt tal"
+
+
+def _shown(text: str, n: int = 60) -> str:
+    text = visible(text.strip())
+    return f"'{text if len(text) <= n else text[: n - 1] + '…'}'"
 
 
 def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[Expected] | None] | None = None) -> Return:
@@ -137,11 +252,11 @@ def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[
     """
     path = Path(path)
     ret = Return(path)
-    opened = open_book(ret)
+    opened = open_book(ret, NOT_NEEDED)
     if opened is None:
         return ret
-    data, wb, sheet_names = opened
-    return _read_book(ret, sheet_names, lambda name: sheet_rows(wb, name), data, expected_for)
+    _data, book, sheet_names = opened
+    return _read_book(ret, sheet_names, book.rows, expected_for, book)
 
 
 def read_values(name: str, sheets: dict[str, list[list[Any]]],
@@ -155,94 +270,120 @@ def read_values(name: str, sheets: dict[str, list[list[Any]]],
     ret = Return(Path(name), on_disk=False)
     blob = repr(sorted((k, v) for k, v in sheets.items() if not k.startswith("_"))).encode("utf-8")
     ret.digest = hashlib.sha256(blob).hexdigest()
-    return _read_book(ret, list(sheets), lambda n: [list(r) for r in sheets[n]], b"", expected_for)
+    return _read_book(ret, list(sheets), lambda n: [list(r) for r in sheets[n]], expected_for, None)
 
 
-def sheet_rows(wb: CalamineWorkbook, name: str) -> list[list[Any]]:
-    """A sheet's values from A1 as python-calamine reads them (empty cells as '')."""
+def sheet_rows(wb: Any, name: str) -> list[list[Any]]:
+    """A sheet's values from A1 as python-calamine reads them (empty cells as '').
+
+    For a :class:`~malbok.bounded.BoundedBook` a sheet that cannot be read gives no rows (:func:`open_book`
+    has named it already)."""
+    if isinstance(wb, BoundedBook):
+        try:
+            return wb.rows(name)
+        except SheetUnreadable:
+            return []
     return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
-def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]]) -> bool:
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC): an å typed as a+ring is the same å."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def sheet_named(sheet_names: list[str], name: str) -> str | None:
+    """The sheet called ``name``, compared in composed form (NFC); None when there is none."""
+    if name in sheet_names:
+        return name
+    wanted = nfc(name)
+    return next((s for s in sheet_names if nfc(s) == wanted), None)
+
+
+def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]],
+                  book: BoundedBook | None = None) -> bool:
     """Fill ``ret.identity`` from the hidden metadata sheet (key in A, value in B); False, with a finding, when it cannot."""
-    if META_SHEET not in sheet_names:
-        ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok generate (eller har sparats om på ett sätt som tog bort bladet)")
+    meta_name = sheet_named(sheet_names, META_SHEET)
+    broken = book.broken if book is not None else {}
+    if meta_name is None:
+        if broken:
+            ret.add("", "", "", "trasig-fil", "filen är skadad: malboks identitetsblad hittas inte bland bladen som kan läsas; "
+                                              "be enheten skicka filen igen")
+        else:
+            ret.add("", "", "", "okand-arbetsbok", "arbetsboken saknar malboks identitetsblad; den är inte skapad med malbok "
+                                                   "generate (eller har sparats om på ett sätt som tog bort bladet)")
         return False
+    if meta_name in broken:
+        return False  # named when the file was opened
     try:
-        meta = get_rows(META_SHEET)
+        meta = get_rows(meta_name)
     except Exception as e:  # noqa: BLE001
         ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
         return False
+    identity: dict[str, str] = {}
     for row in meta:
         key = cell_text(row[0]) if row else ""
         if key:
-            ret.identity[key] = cell_text(row[1]) if len(row) > 1 else ""
+            identity[key] = cell_text(row[1]) if len(row) > 1 else ""
+    kind = identity.get("malbok", "")
+    if kind in ("kf", "budget"):
+        ret.add("", "", "", "sammanstallning", f"filen är en sammanställning som malbok har skrivit ({'KF.xlsx' if kind == 'kf' else 'Budget.xlsx'}), "
+                                               "inte en inlämnad arbetsbok; den läses inte. Spara sammanställningar utanför mappen med inlämnade filer")
+        return False
+    if not identity:
+        ret.add(META_SHEET, "", "", "identitet-andrad", "identitetsbladet är tomt; be enheten skicka den arbetsbok som skickades ut")
+        return False
+    wrong = [f"år {_shown(identity['år'])} är inget årtal"] if "år" in identity and not identity["år"].isdigit() else []
+    if "layoutversion" not in identity:
+        wrong.append("layoutversion saknas")
+    if wrong:
+        ret.add(META_SHEET, "", "", "identitet-andrad", f"identitetsbladet är ändrat ({', '.join(wrong)}); "
+                                                        "be enheten skicka den arbetsbok som skickades ut")
+        return False
+    ret.identity.update(identity)
     ret.readable = True
     return True
 
 
-def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]], data: bytes,
-               expected_for: Callable[[dict[str, str]], list[Expected] | None] | None) -> Return:
-    if not read_identity(ret, sheet_names, get_rows):
+def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]],
+               expected_for: Callable[[dict[str, str]], list[Expected] | None] | None, book: BoundedBook | None) -> Return:
+    if not read_identity(ret, sheet_names, get_rows, book):
         return ret
     expected = expected_for(ret.identity) if expected_for is not None else None
     if expected is None:
         ret.expected = read_registry(get_rows, sheet_names)
+        if book is not None and (book.late or ROWS_SHEET in book.broken or ROWS_SHEET in book.notes):
+            _report(ret, book, book.late, {k: v for k, v in book.broken.items() if k == ROWS_SHEET},
+                    {k: v for k, v in book.notes.items() if k == ROWS_SHEET})
     else:
         ret.expected = expected
     sheets: dict[str, list[Expected]] = {}
     for exp in ret.expected:
         sheets.setdefault(exp.sheet, []).append(exp)
+    broken = book.broken if book is not None else {}
     for sheet, expected in sheets.items():
-        if sheet not in sheet_names:
+        actual = sheet_named(sheet_names, sheet)
+        if actual is None:
             ret.add(sheet, "", "", "blad-saknas", f"bladet '{sheet}' saknas (borttaget eller omdöpt); {len(expected)} rader kan inte läsas")
             continue
+        if actual in broken:
+            continue  # named when the file was opened
         try:
-            rows = get_rows(sheet)
+            rows = get_rows(actual)
         except Exception as e:  # noqa: BLE001
             ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
             continue
-        _read_sheet(ret, sheet, rows, expected, data)
+        _read_sheet(ret, sheet, rows, expected, book.notes.get(actual, ()) if book is not None else ())
     return ret
 
 
-# what the reader's (English) error texts mean, for the Swedish message
-_CAUSES = (
-    ("cannot detect file format", "filformatet känns inte igen"),
-    ("corrupt deflate", "de komprimerade uppgifterna är skadade"),
-    ("invalid checksum", "kontrollsumman stämmer inte, innehållet har ändrats eller skadats"),
-    ("larger than its declared", "en del är större än filen uppger, innehållet är skadat"),
-    ("xmlerror", "XML-innehållet är skadat"),
-    ("invalid character", "XML-innehållet är skadat"),
-)
-
-
 def _cause(e: BaseException) -> str:
-    """A reader error in Swedish; the reader's own words after it when they are not recognised."""
-    text = f"{type(e).__name__}: {e}".lower()
-    for key, swedish in _CAUSES:
-        if key in text:
-            return swedish
-    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return f"okänt fel i innehållet (teknisk uppgift: {detail[:120]})"
+    """A reader error in Swedish."""
+    return str(e) if isinstance(e, SheetUnreadable) else reader_cause(e)
 
 
 def why_unreadable(data: bytes, e: BaseException) -> str:
-    """The message for a file that starts like a workbook but cannot be opened, in words a
-    controller can pass on: the zip archive is cut short, or which part of it is damaged."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            for info in z.infolist():
-                try:
-                    z.read(info)
-                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
-                    return f"filen är skadad och kan inte läsas: delen {info.filename} är trasig"
-            if "xl/workbook.xml" not in z.namelist():
-                return "filen kan inte läsas: delen xl/workbook.xml saknas, det är ingen Excel-arbetsbok"
-    except zipfile.BadZipFile:
-        return ("filen är avkortad och kan inte läsas: slutet (arkivets innehållsförteckning) saknas, "
-                "ofta efter en nedladdning eller kopiering som inte blev klar")
-    return f"filen är trasig och kan inte läsas: {_cause(e)}"
+    """The message for a file that starts like a workbook but cannot be opened (kept for callers outside)."""
+    return f"filen är trasig och kan inte läsas: {reader_cause(e)}"
 
 
 def read_registry(get_rows: Callable[[str], list[list[Any]]], sheet_names: list[str]) -> list[Expected]:
@@ -250,24 +391,29 @@ def read_registry(get_rows: Callable[[str], list[list[Any]]], sheet_names: list[
     if ROWS_SHEET not in sheet_names:
         return []
     out = []
-    for row in get_rows(ROWS_SHEET)[1:]:
+    try:
+        rows = get_rows(ROWS_SHEET)
+    except Exception:  # noqa: BLE001 - damaged: named when the file was opened
+        return []
+    for row in rows[1:]:
         if not row or not row[0]:
             continue
         try:
             sheet, rid, kind, rownum, scale, inputs = (str(x) if x is not None else "" for x in row[:6])
             out.append(Expected(sheet, rid, kind, int(float(rownum)), scale, tuple(x for x in inputs.split(",") if x)))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             continue
     return out
 
 
 def file_registry(path: Path) -> list[Expected]:
     """The registry of a workbook file (used to say what differs between model versions)."""
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        return read_registry(lambda n: sheet_rows(wb, n), list(wb.sheet_names))
-    except Exception:  # noqa: BLE001
+    ret = ReturnedFile(Path(path))
+    opened = open_book(ret)
+    if opened is None:
         return []
+    book = opened[1]
+    return read_registry(lambda n: sheet_rows(book, n), book.sheet_names)
 
 
 _KEY_OF_HEADER = {h: k for k, h in HEADERS.items()}
@@ -277,7 +423,7 @@ _REQUIRED = [(h, _KEY_OF_HEADER[h]) for h in REQUIRED_HEADERS]
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     wanted = _KEY_OF_HEADER
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        texts = [str(v).strip() if v is not None else "" for v in row]
+        texts = [nfc(str(v).strip()) if v is not None else "" for v in row]
         if "ID" in texts and "Utfall" in texts:
             cols: dict[str, int] = {}
             for c, t in enumerate(texts):
@@ -290,7 +436,7 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], data: bytes) -> None:
+def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], notes: Any = ()) -> None:
     found = _find_header(rows)
     if found is None:
         ret.add(sheet, "", "", "kolumn-saknas", "rubrikraden med ID och Utfall hittades inte; rubrikerna får inte ändras")
@@ -305,6 +451,23 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
     kind_col = cols.get("kind")
     if not _read_in_place(ret, sheet, rows, expected, header_row, id_col, kind_col, present, letters):
         _read_by_id(ret, sheet, rows, expected, header_row, id_col, kind_col, present, letters)
+    if notes:
+        lost_values(ret, sheet, rows, notes, header_row, id_col, {c: HEADERS.get(k, k) for k, c in present})
+
+
+def lost_values(ret: ReturnedFile, sheet: str, rows: list[list[Any]], notes: Any, header_row: int, id_col: int | None,
+                headers: dict[int, str]) -> None:
+    """Input cells that calamine gives as empty although something is there: an error value, a formula
+    without a saved result, NaN or infinity. Each is named; its value is not read.
+
+    ``headers`` are the input columns (index -> header) of the sheet, below ``header_row``; used by the
+    readers of every kind of sheet."""
+    for n in notes:
+        if n.row <= header_row or n.col not in headers:
+            continue
+        row = rows[n.row] if n.row < len(rows) else []
+        rid = _id_text(row[id_col]) if id_col is not None and id_col < len(row) else ""
+        ret.add(sheet, n.cell, rid, _NOTE_CODE[n.kind], f"{headers[n.col]}: {_note_words(n)}; värdet lästes inte")
 
 
 def _id_text(v: Any) -> str:
@@ -403,35 +566,42 @@ _BUILTIN_PERCENT = {9, 10}
 
 
 def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
-    """True when the cell's number format is a percentage format (shows 0,85 as 85 %)."""
+    """True when the cell's number format is a percentage format (shows 0,85 as 85 %).
+
+    Every part is read within :data:`~malbok.bounded.RETURN_LIMITS`; anything odd gives False."""
     from defusedxml import ElementTree as ET
 
-    src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
     try:
-        with zipfile.ZipFile(src) as z:
-            wbx = ET.fromstring(z.read("xl/workbook.xml"))
+        if isinstance(path_or_bytes, bytes):
+            data = path_or_bytes
+        else:
+            data = read_file(ReturnedFile(Path(path_or_bytes))) or b""
+        if not data:
+            return False
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            def part(name: str) -> bytes:
+                return read_part(data, z.getinfo(name), RETURN_LIMITS)
+
+            wbx = ET.fromstring(part("xl/workbook.xml"))
             rid = None
             for s in wbx.iterfind("m:sheets/m:sheet", ns):
-                if s.get("name") == sheet:
+                if nfc(s.get("name") or "") == nfc(sheet):
                     rid = s.get(f"{{{ns['r']}}}id")
             if rid is None:
                 return False
-            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rels = ET.fromstring(part("xl/_rels/workbook.xml.rels"))
             target = next((x.get("Target") for x in rels if x.get("Id") == rid), None)
             if target is None:
                 return False
             target = target.lstrip("/")
-            part = target if target.startswith("xl/") else str(PurePosixPath("xl") / target)
-            style_idx = None
-            for _ev, el in ET.iterparse(z.open(part)):
-                if el.tag.endswith("}c") and el.get("r") == a1:
-                    style_idx = int(el.get("s", "0"))
-                    break
-            if style_idx is None:
+            name = target if target.startswith("xl/") else str(PurePosixPath("xl") / target)
+            found = re.search(rb'<c r="%s"[^>]*?\ss="([0-9]+)"' % re.escape(a1.encode()), part(name))
+            if found is None:
                 return False
-            styles = ET.fromstring(z.read("xl/styles.xml"))
+            style_idx = int(found.group(1))
+            styles = ET.fromstring(part("xl/styles.xml"))
             xfs = styles.find("m:cellXfs", ns)
             if xfs is None or style_idx >= len(xfs):
                 return False
@@ -442,6 +612,6 @@ def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
                 if int(nf.get("numFmtId", "-1")) == fmt_id:
                     code = re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
                     return "%" in code
-    except (KeyError, zipfile.BadZipFile, ValueError, OSError):
+    except Exception:  # noqa: BLE001 - a damaged or hostile file: the value is taken as typed (and warned about)
         return False
     return False

@@ -16,7 +16,13 @@ class Parsed(NamedTuple):
     from_text: bool = False  # typed as text (a warning only when it was ambiguous)
     percent_sign: bool = False
     error: str | None = None  # Swedish reason when not a number
+    ambiguous: str | None = None  # Swedish: the readings of a number Swedes and English write differently
 
+
+_EN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$")  # 1,234.5
+_DOT_THOUSAND = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.234: 1 234 or 1,234?
+_COMMA_THOUSAND = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")  # 1,234: 1,234 or 1 234?
+_COMMAS_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$")  # 1,234,567
 
 def cell_text(v: object) -> str:
     """A cell as text: '' for empty, whole numbers without '.0', surrounding space removed."""
@@ -32,7 +38,9 @@ def parse_number(raw: object) -> Parsed:
     if raw is None:
         return Parsed(None)
     if type(raw) is float:  # the common case first
-        return Parsed(raw)
+        if raw - raw == 0:  # not NaN, not ±infinity
+            return Parsed(raw)
+        return Parsed(None, error=f"'{raw}' är inte ett ändligt tal")
     if isinstance(raw, bool):
         return Parsed(None, error=f"'{'SANT' if raw else 'FALSKT'}' är ett sanningsvärde, inte ett tal")
     if isinstance(raw, int | float):
@@ -48,6 +56,26 @@ def parse_number(raw: object) -> Parsed:
         text = text[:-1].strip()
     text = text.replace("\u2212", "-")
     compact = _SPACES.sub("", text)
+    ambiguous = None
+    if _EN_THOUSANDS.match(compact):
+        english = float(compact.replace(",", ""))
+        swedish = float(compact.replace(".", "").replace(",", "."))
+        return Parsed(None, from_text=True, percent_sign=pct, ambiguous=(
+            f"'{_shown(raw)}' kan läsas som {fmt_sv(english)} (engelskt skrivsätt, komma mellan tusental) eller som "
+            f"{fmt_sv(swedish)} (decimalkomma, punkt mellan tusental); värdet lästes inte. Skriv talet med decimalkomma "
+            f"och utan tusentalstecken, t.ex. {_plain(english)}"))
+    if _DOT_THOUSAND.match(compact):
+        whole, decimal = float(compact.replace(".", "")), float(compact)
+        return Parsed(None, from_text=True, percent_sign=pct, ambiguous=(
+            f"'{_shown(raw)}' kan läsas som {fmt_sv(whole)} (punkt mellan tusental) eller som {fmt_sv(decimal)} "
+            f"(punkt som decimaltecken); värdet lästes inte. Skriv {_plain(whole)} eller {fmt_sv(decimal)}"))
+    if _COMMA_THOUSAND.match(compact):
+        ambiguous = (f"'{_shown(raw)}' lästes som {fmt_sv(float(compact.replace(',', '.')))} (decimalkomma); menade ni "
+                     f"{fmt_sv(float(compact.replace(',', '')))} (engelskt skrivsätt, komma mellan tusental)? Skriv då "
+                     f"{compact.replace(',', '')}")
+    elif _COMMAS_THOUSANDS.match(compact):
+        ambiguous = (f"'{_shown(raw)}' lästes som {fmt_sv(float(compact.replace(',', '')))} (komma mellan tusental, "
+                     "engelskt skrivsätt); skriv tal utan tusentalstecken")
     if "," in compact and "." in compact:
         # 1.234,5 (dots as thousands separators)
         compact = compact.replace(".", "")
@@ -57,17 +85,30 @@ def parse_number(raw: object) -> Parsed:
         compact = compact.replace(",", "")
     compact = compact.replace(",", ".")
     if not _NUMBER.match(compact):
-        shown = str(raw).strip()
-        if len(shown) > 40:
-            shown = shown[:37] + "…"
-        return Parsed(None, from_text=True, error=f"'{shown}' är inte ett tal")
+        return Parsed(None, from_text=True, error=f"'{_shown(raw)}' är inte ett tal")
     try:
-        return Parsed(float(compact), from_text=True, percent_sign=pct)
+        value = float(compact)
     except ValueError:
-        return Parsed(None, from_text=True, error=f"'{raw}' är inte ett tal")
+        return Parsed(None, from_text=True, error=f"'{_shown(raw)}' är inte ett tal")
+    if value - value != 0:
+        return Parsed(None, from_text=True, error=f"'{_shown(raw)}' är inte ett ändligt tal (för stort för ett tal i Excel)")
+    return Parsed(value, from_text=True, percent_sign=pct, ambiguous=ambiguous)
 
 
-def fmt_sv(value: float) -> str:
+def _plain(value: float) -> str:
+    """A number as it should be typed: decimal comma, no grouping."""
+    return fmt_sv(value).replace("\u00a0", "")
+
+
+def _shown(raw: object, n: int = 40) -> str:
+    """What was typed, shortened, with control characters made visible."""
+    from .messages import visible
+
+    shown = visible(str(raw).strip())
+    return shown if len(shown) <= n else shown[: n - 3] + "…"
+
+
+def fmt_sv(value: float, decimals: int = 4) -> str:
     from .targets import fmt_number
 
-    return fmt_number(value, 2)
+    return fmt_number(value, decimals)

@@ -504,14 +504,15 @@ def test_cli_ctrl_c(tmp_path, hallefors, monkeypatch):
     from malbok import consolidation
 
     generate(hallefors, "2011-maj", tmp_path / "r")
-    calls: list[str] = []
+    calls = tmp_path / "lästa"
+    calls.mkdir()
 
-    def stopped(self, path):
-        calls.append(path.name)
+    def stopped(self, path):  # in the worker process that reads the files
+        (calls / path.name).write_text("", encoding="utf-8")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(consolidation._Run, "read", stopped)
     res = runner.invoke(app, ["consolidate", str(TEMPLATES / "hallefors.yaml"), str(tmp_path / "r"), "--period", "2011-maj",
                               "--out", str(tmp_path / "KF.xlsx"), "--processer", "1"])
     assert res.exit_code == 130 and "Avbrutet" in res.output, res.output
-    assert len(calls) == 1 and not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob(".malbok-*"))
+    assert len(list(calls.iterdir())) == 1 and not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob(".malbok-*"))

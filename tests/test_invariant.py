@@ -34,12 +34,12 @@ SETTINGS = settings(max_examples=12, deadline=None, database=None, derandomize=T
 
 # -- how people type -------------------------------------------------------------------------------------
 
-WORDS = st.sampled_from(["bra", "Målet", "nåddes", "inte", "på", "grund", "av", "färre", "öppettider", "85", "%", "bilaga",
+WORDS = st.sampled_from(["bra", "Målet", "nåddes", "inte", "på", "grund", "av", "färre", "öppettider", "85", "%", "=se", "bilaga",
                          "+46", "-", "Åtgärd:", "\t", "ökad", "samverkan", "x", "€", "—", "1/2"])
 FREE_TEXT = st.one_of(
     st.lists(WORDS, min_size=1, max_size=12).map(" ".join),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40),
-    st.just("Rad ett\nRad två\nRad tre"), st.just("a" * 5000),
+    st.just("=se bilaga"), st.just("Rad ett\nRad två\nRad tre"), st.just("a" * 5000),
 ).filter(lambda t: t.strip() != "")
 
 
