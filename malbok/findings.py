@@ -66,6 +66,10 @@ class Code(StrEnum):
     OVER_FRAME = "over-ram"
     EMPTY_PLAN = "tom-plan"
     FRAME_MISSING = "ram-saknas"
+    # importing earlier years into the history store
+    UNKNOWN_PERIOD = "okand-period"
+    DUPLICATE_ROW = "dubblett-rad"
+    EMPTY_IMPORT = "tom-import"
 
 
 class CodeInfo(NamedTuple):
@@ -118,6 +122,9 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.OVER_FRAME: CodeInfo("Budgeten är över ramen", ERROR),
     Code.EMPTY_PLAN: CodeInfo("Tom verksamhetsplan", WARNING),
     Code.FRAME_MISSING: CodeInfo("Budgetram saknas", WARNING),
+    Code.UNKNOWN_PERIOD: CodeInfo("Okänt år eller period", ERROR),
+    Code.DUPLICATE_ROW: CodeInfo("Samma värde två gånger", ERROR),
+    Code.EMPTY_IMPORT: CodeInfo("Inget att importera", ERROR),
 }
 
 # code text -> title, for readers that only have the text

@@ -117,4 +117,9 @@ def read_kf(path: str | Path) -> KfBook:
                 tables[sheet] = read_table(sheet_rows(wb, sheet), first, numeric=("Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Belopp (tkr)"))
             except KeyError:
                 pass
+    if "Trend" in names:  # with a history store: the indicators' earlier years, and the goals' last assessments
+        rows = sheet_rows(wb, "Trend")
+        starts = [i for i, r in enumerate(rows) if r and str(r[0]).strip() == "ID"]
+        for key, i in zip(("Trend", "Trend mål"), starts, strict=False):
+            tables[key] = read_table(rows[i:], "ID")
     return KfBook(path, kind, model, period, year, tables)

@@ -60,7 +60,7 @@ class Row:
         """Every text the sheet shows beside the inputs, made on first use (reading a return needs none)."""
         if self._shown is None:
             ind, values = self.indicator, self.values or {}
-            self._shown = values if ind is None else {**values, **indicator_texts(ind, self.year)}
+            self._shown = values if ind is None else {**indicator_texts(ind, self.year), **values}
         return self._shown
 
 
@@ -104,7 +104,8 @@ def indicator_texts(ind: Indicator, year: int, full: bool = True) -> dict[str, s
              "target_now": target_text(now, ind.measure) if now is not None else ""}
     if full:
         final = final_target(ind)
-        texts["baseline"] = f"{fmt_value(ind.baseline.value, ind.measure)} ({ind.baseline.year})" if ind.baseline else ""
+        base = ind.baseline
+        texts["baseline"] = (f"{fmt_value(base.value, ind.measure)} ({base.year})" if base.value is not None else f"– ({base.year})") if base else ""
         texts["target_final"] = target_text(final, ind.measure) if final is not None and final is not now else ""
         texts["history"] = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
                                      if y < year) if ind.history else ""
@@ -566,15 +567,56 @@ class Generated:
     indicators: int
 
 
+def with_history(plan: WorkbookPlan, history: Any) -> WorkbookPlan:
+    """Each indicator row shows, locked, the unit's outcomes of the previous years from the history
+    store (``Tidigare utfall``: the three latest, the same occasion where there is one, else the
+    year-end; the model's earlier outcomes fill gaps), and the baseline from history when the model
+    gives no baseline value."""
+    unit = plan.unit_code
+    for sp in plan.sheets:
+        for row in sp.rows:
+            ind = row.indicator
+            if ind is None:
+                continue
+            texts = history_texts(ind, history, unit)
+            if texts:
+                row.values = {**(row.values or {}), **texts}
+                row._shown = None
+    return plan
+
+
+def history_texts(ind: Indicator, history: Any, unit: str, years: int = 3) -> dict[str, str]:
+    """The ``history`` and ``baseline`` texts of an indicator row from a :class:`malbok.history.History`."""
+    texts: dict[str, str] = {}
+    period = history.period
+    marked = period.occasion.id != history.year_end  # a year-end value beside a mid-year period says so
+    year_end_name = history.names.get(history.year_end, "")
+    parts = []
+    for e in history.series(ind, unit, years):
+        note = f" ({e.where.lower()})" if marked and e.where and e.where == year_end_name else ""
+        parts.append(f"{e.year}: {fmt_value(e.value, ind.measure)}{note}")
+    if parts:
+        texts["history"] = "; ".join(parts)
+    base = history.baseline(ind, unit)
+    if base is not None:
+        texts["baseline"] = f"{fmt_value(base.value, ind.measure)} ({base.year})"
+    return texts
+
+
 def generate(model: Model, period: Period, out_dir: Path, units: list[str] | None = None,
-             password: str | None = None, progress=None) -> list[Generated]:  # noqa: ANN001
-    """Write one workbook per unit that reports at ``period``; units with nothing get none."""
+             password: str | None = None, progress=None, history: Any = None) -> list[Generated]:  # noqa: ANN001
+    """Write one workbook per unit that reports at ``period``; units with nothing get none.
+
+    ``history`` (a :class:`malbok.history.History`): the rows show the unit's earlier outcomes.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     codes = units or [u.code for u in model.units]
     results: list[Generated] = []
     for code in codes:
         plan = plan_workbook(model, period, code)
+        if history is not None:
+            with_history(plan, history)
         unit = model.unit(code)
         if not plan.sheets:
             results.append(Generated(code, unit.name, None, 0, 0))
