@@ -257,12 +257,12 @@ def history_import(file: str | Path, model: Model | str | Path, history: str | P
     return import_file(file, m, store)
 
 
-def history_show(model: Model | str | Path, ids: list[str] | None = None, history: str | Path | None = None) -> Any:
-    """The history store's values (a tidy pandas table), for some IDs or all, in time order."""
+def history_show(model: Model | str | Path | None, ids: list[str] | None = None, history: str | Path | None = None) -> Any:
+    """The history store's values (a tidy pandas table), for some IDs or all, in time order
+    (the store is ``history``, else the model's)."""
     from .history import table
 
-    m = _model(model)
-    store = _store(model, m, history)
+    store = Path(history) if history is not None else _store(model, _model(model), None) if model is not None else None
     if store is None:
         from .util import InputError
 
@@ -270,7 +270,7 @@ def history_show(model: Model | str | Path, ids: list[str] | None = None, histor
     return table(store, ids)
 
 
-def history_export(model: Model | str | Path, csv: str | Path | None = None, parquet: str | Path | None = None,
+def history_export(model: Model | str | Path | None, csv: str | Path | None = None, parquet: str | Path | None = None,
                    history: str | Path | None = None) -> Any:
     """Write the history store's tidy table as CSV (Swedish Excel) and/or Parquet; return it."""
     from .reports import write_tidy

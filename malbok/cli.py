@@ -413,7 +413,7 @@ def history_import(
 @history_app.command("show")
 @user_errors
 def history_show(
-    model: Path = typer.Argument(..., help="Styrmodellen"),
+    model: Path = typer.Argument(None, help="Styrmodellen (behövs inte med --historik)"),
     ids: list[str] = typer.Option(None, "--id", help="Bara dessa ID (kan upprepas)"),
     historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
 ) -> None:
@@ -441,7 +441,7 @@ def history_show(
 @history_app.command("export")
 @user_errors
 def history_export(
-    model: Path = typer.Argument(..., help="Styrmodellen"),
+    model: Path = typer.Argument(None, help="Styrmodellen (behövs inte med --historik)"),
     csv: Path = typer.Option(None, "--csv", help="CSV för svenskt Excel (UTF-8, semikolon, decimalkomma)"),
     parquet: Path = typer.Option(None, "--parquet", help="Parquet-fil (kräver pyarrow)"),
     historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
@@ -487,7 +487,7 @@ def demo(
 ) -> None:
     """Hela varvet på en exempelmodell: arbetsböcker, ifyllda svar, KF.xlsx, Word-kapitel och CSV."""
     with _progress() as prog:
-        task = prog.add_task("Demo", total=4)
+        task = prog.add_task("Demo", total=8)
 
         def step(text: str) -> None:
             prog.update(task, description=text)
@@ -497,18 +497,30 @@ def demo(
     cons = res["konsolidering"]
     m = res["modell"]
     con = Console(highlight=False, width=max(out.width, 100))
+    before = res.get("föregående")
+    if before is not None:
+        con.print(f"Först {before.name}, sedan ett år senare {res['period'].name}; båda finns i historiken {res['historik']}.", markup=False)
     con.print(f"{m.municipality.name}, {res['period'].name}: {len(res['arbetsböcker'])} arbetsböcker skapade och ifyllda, "
               f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.errors)} fel, {len(cons.warnings)} varningar.", markup=False)
+    again = resubmitted_sentence(cons.resubmitted)
+    if again:
+        con.print(again, markup=False)
+    got, total = res["förslag"]
+    con.print(f"malboks förslag till bedömning: {got} av {total} indikatorrader med bedömbart målvärde "
+              f"(allt utom ”redovisas”).", markup=False)
     from .kfbook import _summary_sentences
 
     for s in _summary_sentences(cons):
         con.print(f"  {s}", markup=False)
     con.print("Titta på:", markup=False)
-    con.print(f"  {out_dir / 'arbetsbocker'}  arbetsböckerna som skickas till nämnderna", markup=False)
+    if before is not None:
+        con.print(f"  {out_dir / before.id}  förra årets runda: arbetsböcker, inlämnade och KF.xlsx", markup=False)
+    con.print(f"  {out_dir / 'arbetsbocker'}  arbetsböckerna som skickas till nämnderna (med förra årets utfall)", markup=False)
     con.print(f"  {out_dir / 'inlamnade'}  samma arbetsböcker ifyllda, som de kommer tillbaka", markup=False)
-    con.print(f"  {res['kf']}  fullmäktiges uppföljning (Översikt, områden, Enheter, Kontroll, Data)", markup=False)
-    con.print(f"  {res['docx']}  Word-kapitlet om måluppfyllelsen", markup=False)
+    con.print(f"  {res['kf']}  fullmäktiges uppföljning (Översikt, områden, Trend, Ändringar, Enheter, Kontroll, Data)", markup=False)
+    con.print(f"  {res['docx']}  Word-kapitlet om måluppfyllelsen, med tidigare år och trend", markup=False)
     con.print(f"  {res['csv']}  den långa tabellen för ekonomisystem och Excel", markup=False)
+    con.print(f"  {res['historik']}  historiken (SQLite): malbok history show --historik {res['historik']}", markup=False)
 
 
 @excel_app.command("init")

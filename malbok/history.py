@@ -89,11 +89,10 @@ CREATE TABLE IF NOT EXISTS värden (
     bedömning TEXT NOT NULL DEFAULT '',
     kommentar TEXT NOT NULL DEFAULT '',
     källa TEXT NOT NULL CHECK (källa IN ('inlämning', 'import', 'kolada')),
-    konsolidering INTEGER REFERENCES konsolideringar(id),
-    import INTEGER REFERENCES importer(id),
+    konsolidering INTEGER,
+    import INTEGER,
     fil TEXT NOT NULL DEFAULT '',
-    cell TEXT NOT NULL DEFAULT '',
-    UNIQUE (modell, period, enhet, typ, id, källa)
+    cell TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS värden_år ON värden(år, id);
 """
@@ -337,7 +336,8 @@ def record(path: str | Path, cons: Any) -> Recorded:
         con.executemany(
             "INSERT INTO inlämningar (konsolidering, modell, period, enhet, fil, sha256, konsoliderad, ny_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(run, model.id, period.id, u, f, digest, now, int(u in resubmitted)) for u, f, digest in subs])
-        con.execute("DELETE FROM värden WHERE modell = ? AND period = ? AND källa = 'inlämning'", (model.id, period.id))
+        con.execute("DELETE FROM värden WHERE år = ? AND period = ? AND modell = ? AND källa = 'inlämning'",
+                    (period.year, period.id, model.id))
         head = (model.id, period.id, period.year, period.occasion.id, period.occasion.month)
         rows = [(*head, unit, rid, kind, _value(v), _value(rank), label or "", comment or "", SOURCE_RETURN, run, None, file, cell)
                 for unit, rid, kind, v, rank, label, comment, file, cell, _area in cols.itertuples(index=False, name=None)]
@@ -510,9 +510,10 @@ def import_file(path: str | Path, model: Model, store: str | Path) -> Imported:
         con.execute("BEGIN IMMEDIATE")
         imp = con.execute("INSERT INTO importer (fil, sha256, modell, importerad, rader) VALUES (?, ?, ?, ?, ?)",
                           (name, digest, model.id, _now(), len(records))).lastrowid
-        con.executemany(
-            _INSERT.replace("INSERT", "INSERT OR REPLACE", 1),
-            [(*r[:12], SOURCE_IMPORT, None, imp, name, r[12]) for r in records])
+        con.executemany(  # importing the same value again replaces it
+            "DELETE FROM värden WHERE år = ? AND id = ? AND period = ? AND enhet = ? AND typ = ? AND modell = ? AND källa = 'import'",
+            [(r[2], r[6], r[1], r[5], r[7], r[0]) for r in records])
+        con.executemany(_INSERT, [(*r[:12], SOURCE_IMPORT, None, imp, name, r[12]) for r in records])
         con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:

@@ -250,8 +250,8 @@ def suggest_change(outcome: float, percent: float, previous: float | Earlier | N
     else:
         change = (outcome - before) / abs(before) * 100
         what = f"förändringen {fmt_number(change)} %"
-    if isinstance(previous, Earlier):
-        what += f" ({fmt_number(outcome)} mot {previous.words()})"
+    if isinstance(previous, Earlier):  # '2,4 mot 2,3 år 2015 (Årsredovisning): förändringen 4,3 % …'
+        what = f"{fmt_number(outcome)} mot {previous.words()}: {what}"
     wanted_up = percent > 0
     if (change >= percent) if wanted_up else (change <= percent):
         return Suggestion(Meaning.REACHED, f"{what} når {fmt_number(percent)} %")

@@ -242,6 +242,8 @@ def test_import_excel_sheet_and_earlier_kf(tmp_path, hallsberg, rounds):
     ws.append(["2014-delar", "KS", "HK2", "78,5 %", ""])
     wb.save(tmp_path / "tidigare.xlsx")
     assert api.history_import(tmp_path / "tidigare.xlsx", hallsberg, store).values == 2
+    assert api.history_import(tmp_path / "tidigare.xlsx", hallsberg, store).values == 2  # again: replaced, not doubled
+    assert len(_dump(store)["värden"]) == 2 and len(_dump(store)["importer"]) == 2
     # an earlier KF.xlsx made by malbok: its Data sheet
     _copy(rounds[YEAR_END], tmp_path / "in")
     cons = api.consolidate(hallsberg, [tmp_path / "in"], YEAR_END, out=tmp_path / "KF2015.xlsx", history=False)
@@ -384,3 +386,20 @@ def test_kf_trend_with_sparklines_opens_in_libreoffice_and_the_chapter_shows_it(
 
     text = "\n".join(c.text for t in docx.Document(docx_path).tables for row in t.rows for c in row.cells)
     assert "Trend" in text and ("↑" in text or "↓" in text) and "2015:" in text
+
+
+def test_demo_runs_two_years_with_a_resubmission_and_a_suggestion_for_every_judgeable_row(tmp_path):
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "1 enhet har lämnat in på nytt" in text
+    import re
+
+    got, total = map(int, re.search(r"förslag till bedömning: (\d+) av (\d+) indikatorrader", text).groups())
+    assert got == total > 50
+    d = tmp_path / "demo"
+    assert (d / YEAR_END / "KF.xlsx").exists() and (d / "historik.sqlite").exists()
+    con = sqlite3.connect(d / "historik.sqlite")
+    assert [r[0] for r in con.execute("SELECT period FROM konsolideringar ORDER BY id")] == [YEAR_END, MID_YEAR, MID_YEAR]
+    con.close()
+    assert {"Trend", "Ändringar"} <= set(openpyxl.load_workbook(d / "KF.xlsx", read_only=True).sheetnames)
