@@ -26,7 +26,7 @@ import pandas as pd
 
 from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary
 from .layout import KIND_CONTEXT, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, LAYOUT_VERSION, Expected
-from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
+from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
 from .periods import Period, PeriodError, parse_period
 from .returns import Return, ReturnRow, cell_is_percent, file_registry, read_return, read_values
 from .targets import (
@@ -148,6 +148,7 @@ class _Ctx:
     history: Any = None  # a malbok.history.History: earlier values per unit and ID, or None
     _previous: dict[tuple[str, str], Any] = field(default_factory=dict)
     _baselines: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _ranks: dict[tuple[str, str], Any] = field(default_factory=dict)
     _scales: dict[str, Scale] = field(default_factory=dict)
     _texts: dict[str, tuple[str, str]] = field(default_factory=dict)
     _labels: dict[int, _Labels] = field(default_factory=dict)
@@ -185,12 +186,22 @@ class _Ctx:
 
     def baseline(self, ind: Indicator, unit: str = COUNCIL) -> Earlier | None:
         """The start of the straight path from the history store, when the model gives no baseline value."""
-        if self.history is None or not needs_baseline(ind):
+        if self.history is None:
             return None
         key = (ind.id, unit)
         found = self._baselines.get(key, _MISSING)
         if found is _MISSING:
-            found = self._baselines[key] = self.history.baseline(ind, unit)
+            found = self._baselines[key] = self.history.baseline(ind, unit) if needs_baseline(ind) else None
+        return found  # type: ignore[return-value]
+
+    def previous_rank(self, ind: Indicator, unit: str = COUNCIL) -> float | None:
+        """The row's comparable previous rank from the history store, for a rank target (None otherwise)."""
+        if self.history is None:
+            return None
+        key = (ind.id, unit)
+        found = self._ranks.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._ranks[key] = self.history.previous_rank(ind, unit) if _has_rank_target(ind) else None
         return found  # type: ignore[return-value]
 
     def parent_of(self, goal_id: str) -> str:
@@ -203,6 +214,10 @@ class _Ctx:
 
 
 _MISSING = object()
+
+
+def _has_rank_target(ind: Indicator) -> bool:
+    return any(type(t) is RankTarget for t in ind.targets)
 
 
 class _Labels:
@@ -330,7 +345,8 @@ class _FileCheck:
             elif not rr.filled("comment"):
                 ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-            sug = suggest_indicator(ind, value, year, point, ctx.previous(ind, code), rank, None, ctx.baseline(ind, code))
+            sug = suggest_indicator(ind, value, year, point, ctx.previous(ind, code), rank, ctx.previous_rank(ind, code),
+                                    ctx.baseline(ind, code))
             meaning = sug.meaning
             comment, actions = raw.get("comment"), raw.get("actions")
             out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
@@ -794,7 +810,8 @@ def _council_rows(ctx: _Ctx, records: list[tuple[Any, ...]]) -> list[tuple[Any, 
         elif len(recs) == 1:
             sug = Suggestion(recs[0][_SUG], recs[0][_WHY])  # one unit: the council's value is that unit's
         else:
-            sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, None, ctx.baseline(ind))
+            sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, ctx.previous_rank(ind),
+                                    ctx.baseline(ind))
         ind_suggestion[ind.id] = sug
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
             ctx.goal_scale(ind.goal) if ind.goal else None)

@@ -29,7 +29,7 @@ from typing import Any
 from ._version import __version__
 from .findings import ERROR, Finding
 from .layout import COL_INDEX, KIND_GOAL, KIND_INDICATOR
-from .model import Indicator, Model, OccasionKind
+from .model import Indicator, Measure, Model, OccasionKind
 from .periods import Period, PeriodError, parse_period
 from .targets import Earlier, comparable_previous, history_baseline
 from .util import InputError
@@ -195,6 +195,18 @@ class History:
     def baseline(self, ind: Indicator, unit: str = COUNCIL) -> Earlier | None:
         """The path's start from history when the model gives no baseline value (:func:`malbok.targets.history_baseline`)."""
         return history_baseline(ind, self.period.year, self.year_end, self.first_year, self.outcomes(unit, ind.id), self.names)
+
+    def previous_rank(self, ind: Indicator, unit: str = COUNCIL) -> float | None:
+        """The row's rank the same occasion last year, else at last year's year-end (for a rank
+        measure, its outcome)."""
+        got = self.values.get((unit, ind.id), {})
+        for occ in (self.period.occasion.id, self.year_end):
+            v = got.get((self.period.year - 1, occ))
+            if v is not None:
+                rank = v[1] if v[1] is not None else v[0] if ind.measure == Measure.RANK else None
+                if rank is not None:
+                    return rank
+        return None
 
     def series(self, ind: Indicator, unit: str = COUNCIL, years: int = 4) -> list[Earlier]:
         """The row's comparable value of each of the ``years`` years before this one (oldest first):

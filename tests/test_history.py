@@ -403,3 +403,15 @@ def test_demo_runs_two_years_with_a_resubmission_and_a_suggestion_for_every_judg
     assert [r[0] for r in con.execute("SELECT period FROM konsolideringar ORDER BY id")] == [YEAR_END, MID_YEAR, MID_YEAR]
     con.close()
     assert {"Trend", "Ändringar"} <= set(openpyxl.load_workbook(d / "KF.xlsx", read_only=True).sheetnames)
+
+
+def test_rank_targets_compare_with_last_years_rank(tmp_path, hallsberg):
+    from malbok.history import History
+    from malbok.targets import suggest_indicator
+
+    p = parse_period(hallsberg, MID_YEAR)
+    hist = History(hallsberg, p, values={("BIN", "LL7"): {(2015, "ar"): (150.0, None, "", "")}})
+    ll7 = next(i for i in hallsberg.indicators if i.id == "LL7")  # a rank measure: best 25 % by 2018
+    assert hist.previous_rank(ll7, "BIN") == 150.0 and hist.previous_rank(ll7, COUNCIL) is None
+    s = suggest_indicator(ll7, 120, p.year, p.point, previous_rank=hist.previous_rank(ll7, "BIN"))
+    assert s.reason == "placeringen förbättrades från 150 till 120" and s.meaning.value == "på_väg"
