@@ -231,12 +231,12 @@ def _store(model: Model | str | Path, m: Model, history: str | Path | bool | Non
     return store_path(None if isinstance(model, Model) else model, None, m)
 
 
-def history_store(model: str | Path, history: str | Path | None = None) -> Path:
+def history_store(model: str | Path, history: str | Path | None = None, loaded: Model | None = None) -> Path:
     """The history store of a model file: ``history`` (``--historik FIL``), else the file the model
-    names (``historik:``), else ``<modell>.historik.sqlite`` beside it."""
+    names (``historik:``), else ``<modell>.historik.sqlite`` beside it (``loaded``: the model, if read already)."""
     from .history import store_path
 
-    found = store_path(model, history, load_model(model))
+    found = store_path(model, history, loaded or load_model(model))
     assert found is not None
     return found
 

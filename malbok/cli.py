@@ -222,7 +222,7 @@ def generate(
     with _progress() as prog:
         task = prog.add_task("Skapar arbetsböcker", total=len(unit or m.units))
         results = api.generate(m, period, out, unit or None, password, lambda _c: prog.advance(task),
-                               round=round_, year=year, plan=plan, history=api.history_store(model, historik))
+                               round=round_, year=year, plan=plan, history=api.history_store(model, historik, m))
     table = Table(title=f"Arbetsböcker i {out}")
     cols = ("Enhet", "Fil", "Fullmäktiges mål", "Ram (tkr)") if is_plan else ("Enhet", "Fil", "Mål", "Indikatorer")
     for col in cols:
@@ -336,7 +336,7 @@ def consolidate(
         task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
         cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=_ticker(prog, task),
                                round=round_, year=year, plan=plan, processes=processes,
-                               history=None if is_plan else api.history_store(model, historik))
+                               history=None if is_plan else api.history_store(model, historik, m))
     if cons.consolidated_units:
         if is_plan:
             from .plan import write_budget
@@ -378,8 +378,13 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
     again = resubmitted_sentence(getattr(cons, "resubmitted", []))
     if again:
         con.print(again, markup=False)
-    sheets = "Översikt, Budget, Enheter, Kontroll och Data" if hasattr(cons, "plans") else (
-        "Översikt, Trend, Ändringar, Enheter, Kontroll och Data" if getattr(cons, "resubmitted", None) else "Översikt, Trend, Enheter, Kontroll och Data")
+    if hasattr(cons, "plans"):
+        sheets = "Översikt, Budget, Enheter, Kontroll och Data"
+    else:
+        from .kfbook import history_sheets
+
+        extra = "".join(f"{s.name}, " for s in history_sheets(cons))
+        sheets = f"Översikt, {extra}Enheter, Kontroll och Data"
     con.print(f"Skrev {out_path} (se bladen {sheets}).", markup=False)
     if errors and strict:
         raise typer.Exit(1)

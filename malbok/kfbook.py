@@ -170,6 +170,9 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
     hist = cons.earlier
     if hist is None:
         return []
+    made = cons.__dict__.get("_history_sheets")
+    if made is not None:  # made once per consolidation (the CLI's summary names them too)
+        return made
     from .history import CHANGE_COLUMNS
     from .targets import TREND_WORDS, fmt_value, trend
 
@@ -207,10 +210,11 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
         if way is not None:
             b.colours[(i, last + 1)] = _TREND_FILL[way]
         b.sparklines.append((i, first, last, last + 2))
-    blocks = [b]
+    blocks = [b] if any(any(v != "" for v in r[first:last]) for r in b.rows) else []  # only with earlier values
     council = data[data["Sammanställning"] == "kommun"]
     assessed = assessed_rows(council)
     if not assessed.empty:
+        seen_before = False
         g = Block("Mål och bedömningar", ["ID", "Mål / indikator", "Enhet", f"Bedömning {p.year - 1}", f"Bedömning {p.name}", "Förändring"], [],
                   widths=[9, 46, 11, 22, 22, 14])
         for _i, rec in assessed.iterrows():
@@ -225,6 +229,7 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
                 if a is not None and c is not None:
                     way = (a > c) - (a < c)
                     change = TREND_WORDS[way]
+            seen_before = seen_before or bool(then_label)
             g.rows.append([rec["ID"], rec["Text"], "Hela kommunen", then_label or "–", now_label or "Ej bedömd", change])
             i = len(g.rows) - 1
             if scale is not None:
@@ -234,9 +239,10 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
                         g.colours[(i, col)] = colour
             if way is not None:
                 g.colours[(i, 5)] = _TREND_FILL[way]
-        blocks.append(g)
+        if seen_before or blocks:
+            blocks.append(g)
     sub = f"{p.name} mot tidigare år ur historiken; pilen visar bättre eller sämre efter indikatorns riktning"
-    out = [SheetContent(TREND_SHEET, "Trend", sub, blocks)]
+    out = [SheetContent(TREND_SHEET, "Trend", sub, blocks)] if blocks else []
     if cons.resubmitted:
         n = len(cons.resubmitted)
         who = f"{n} {'enhet' if n == 1 else 'enheter'} har lämnat in på nytt: {', '.join(cons.resubmitted)}"
@@ -244,6 +250,7 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
         out.append(SheetContent(CHANGES_SHEET, "Ändringar sedan förra konsolideringen",
                                 f"{who} · {len(rows_c)} {'ändrad cell' if len(rows_c) == 1 else 'ändrade celler'}",
                                 [Block("Ändringar", list(CHANGE_COLUMNS), rows_c, widths=[8, 9, 10, 11, 30, 30, 30, 22, 7])], table=True))
+    cons.__dict__["_history_sheets"] = out
     return out
 
 
