@@ -131,7 +131,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except sqlite3.Error as e:
+        raise InputError(f"{path.name}: historikfilen kan inte öppnas ({e}); välj en annan med --historik FIL") from None
     try:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -141,7 +144,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
         if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'värden'").fetchone() is None:
             con.executescript(SCHEMA)  # IF NOT EXISTS: a second process doing the same is harmless
             con.execute("INSERT OR IGNORE INTO historik_info VALUES ('schemaversion', ?)", (SCHEMA_VERSION,))
-    except sqlite3.DatabaseError as e:
+    except sqlite3.Error as e:
         con.close()
         raise InputError(f"{path.name}: historikfilen kan inte öppnas som SQLite ({e})") from None
     return con
@@ -265,6 +268,8 @@ def load(path: str | Path | None, model: Model, period: Period, years: int = 4) 
         rows = con.execute(
             f"SELECT enhet, id, år, tillfälle, utfall, placering, bedömning, kommentar FROM värden "
             f"WHERE år >= ? AND år < ? ORDER BY {_PRECEDENCE}, modell = ?", (lo, period.year, model.id)).fetchall()
+    except sqlite3.Error as e:
+        raise _store_error(Path(path), "läsas", e) from None
     finally:
         con.close()
     values = hist.values
@@ -312,6 +317,10 @@ def _value(v: Any) -> Any:
     if v is None or (isinstance(v, float) and v != v):
         return None
     return v
+
+
+def _store_error(path: Path, what: str, e: sqlite3.Error) -> InputError:
+    return InputError(f"{Path(path).name}: historiken kunde inte {what} ({e}); inget ändrades i den")
 
 
 def record(path: str | Path, cons: Any) -> Recorded:
@@ -362,9 +371,11 @@ def record(path: str | Path, cons: Any) -> Recorded:
         changes = _changes(resubmitted, before, cols) if resubmitted else []
         _pause_for_tests()
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as e:
         if con.in_transaction:
             con.execute("ROLLBACK")
+        if isinstance(e, sqlite3.Error):
+            raise _store_error(path, "sparas", e) from None
         raise
     finally:
         con.close()
@@ -537,9 +548,11 @@ def import_file(path: str | Path, model: Model, store: str | Path) -> Imported:
             [(r[2], r[6], r[1], r[5], r[7], r[0]) for r in records])
         con.executemany(_INSERT, [(*r[:12], SOURCE_IMPORT, None, imp, name, r[12]) for r in records])
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as e:
         if con.in_transaction:
             con.execute("ROLLBACK")
+        if isinstance(e, sqlite3.Error):
+            raise _store_error(store, "sparas", e) from None
         raise
     finally:
         con.close()

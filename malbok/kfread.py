@@ -119,7 +119,9 @@ def read_kf(path: str | Path) -> KfBook:
                 pass
     if "Trend" in names:  # with a history store: the indicators' earlier years, and the goals' last assessments
         rows = sheet_rows(wb, "Trend")
-        starts = [i for i, r in enumerate(rows) if r and str(r[0]).strip() == "ID"]
-        for key, i in zip(("Trend", "Trend mål"), starts, strict=False):
-            tables[key] = read_table(rows[i:], "ID")
+        for i, r in enumerate(rows):
+            if r and str(r[0]).strip() == "ID" and len(r) > 1:  # the block is known by its second header
+                key = {"Indikator": "Trend", "Mål / indikator": "Trend mål"}.get(str(r[1]).strip())
+                if key:
+                    tables[key] = read_table(rows[i:], "ID")
     return KfBook(path, kind, model, period, year, tables)

@@ -415,3 +415,13 @@ def test_rank_targets_compare_with_last_years_rank(tmp_path, hallsberg):
     assert hist.previous_rank(ll7, "BIN") == 150.0 and hist.previous_rank(ll7, COUNCIL) is None
     s = suggest_indicator(ll7, 120, p.year, p.point, previous_rank=hist.previous_rank(ll7, "BIN"))
     assert s.reason == "placeringen förbättrades från 150 till 120" and s.meaning.value == "på_väg"
+
+
+def test_a_file_that_is_not_sqlite_is_a_swedish_error(tmp_path, hallsberg, rounds):
+    from malbok.util import InputError
+
+    store = tmp_path / "h.sqlite"
+    store.write_bytes(b"inte en databas" * 100)
+    _copy(rounds[YEAR_END], tmp_path / "in")
+    with pytest.raises(InputError, match="historikfilen kan inte öppnas"):
+        api.consolidate(hallsberg, [tmp_path / "in"], YEAR_END, history=store)
