@@ -448,6 +448,10 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                 validations.setdefault((key, _validation_key(row, key)), []).append((r, c))
             elif style is not fmt.cell:
                 ws.write_blank(r, c, None, style)
+        said = shown.get(PREVIOUS_COMMENT)
+        if said and "comment" in row.inputs:
+            ws.write_comment(r, COL_INDEX["comment"], f"Förra året skrev ni:\n{said}"[:2000],
+                             {"author": "malbok", "x_scale": 2.5, "y_scale": 2})
         if "assessment" in row.inputs and row.scale is not None:
             by_scale.setdefault(row.scale.id, []).append(xl_rowcol_to_cell(r, COL_INDEX["assessment"]))
         ws.set_row(r, _row_height(row))
@@ -474,7 +478,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
 def _row_height(row: Row) -> float:
     """Row height that shows the wrapped texts (XlsxWriter does not autofit)."""
     lines = 1
-    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.display().items())]
+    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.display().items() if k in COL_INDEX)]
     for key, text in cells:
         width = COLUMNS[COL_INDEX[key]].width
         chars_per_line = max(1.0, width * 1.15)
@@ -567,18 +571,28 @@ class Generated:
     indicators: int
 
 
+PREVIOUS_COMMENT = "previous_comment"  # not a column: a note on the Kommentar cell
+
+
 def with_history(plan: WorkbookPlan, history: Any) -> WorkbookPlan:
     """Each indicator row shows, locked, the unit's outcomes of the previous years from the history
     store (``Tidigare utfall``: the three latest, the same occasion where there is one, else the
     year-end; the model's earlier outcomes fill gaps), and the baseline from history when the model
-    gives no baseline value."""
+    gives no baseline value. A row the unit comments on gets the unit's comment of last year as a
+    note on its Kommentar cell, a starting point that the reader never takes for this year's."""
     unit = plan.unit_code
     for sp in plan.sheets:
         for row in sp.rows:
             ind = row.indicator
+            said = history.comment(row.id, unit) if "comment" in row.inputs else ""
             if ind is None:
+                if said:
+                    row.values = {**(row.values or {}), PREVIOUS_COMMENT: said}
+                    row._shown = None
                 continue
             texts = history_texts(ind, history, unit)
+            if said:
+                texts[PREVIOUS_COMMENT] = said
             if texts:
                 row.values = {**(row.values or {}), **texts}
                 row._shown = None

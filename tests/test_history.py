@@ -360,6 +360,9 @@ def test_workbooks_show_the_units_earlier_outcomes(tmp_path, hallsberg, rounds):
     assert cell.protection.locked
     base = ws[find(ws, "HK8", "Utgångsvärde")]  # no baseline in the model: the year-end 2015 from history
     assert base.value.endswith("(2015)")
+    said = cons.data[(cons.data["ID"] == "HK8") & (cons.data["Enhet"] == "BIN")].iloc[0]["Kommentar"]
+    note = ws[find(ws, "HK8", "Kommentar")]  # last year's comment as a note; the cell itself stays empty
+    assert note.value is None and note.comment is not None and said in note.comment.text
 
 
 def test_kf_trend_with_sparklines_opens_in_libreoffice_and_the_chapter_shows_it(tmp_path, hallsberg, rounds):
