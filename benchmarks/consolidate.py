@@ -11,9 +11,13 @@ not a file comes); the whole consolidation (also the model hash, the
 council-level rows and the tidy table); openpyxl-load ms per file and raw
 zip-inflate ms per file; and their ratios.
 
-    python benchmarks/consolidate.py [--files 1000] [--repeat 3] [--dir DIR]
+    python benchmarks/consolidate.py [--files 1000] [--repeat 3] [--dir DIR] [--historik]
 
 ``--dir`` keeps the built files there and reuses them in the next run.
+``--historik``: with the history store on, as ``malbok consolidate`` runs by
+default: the earlier values are loaded before the files are read, and the
+consolidation is recorded (one transaction) after; the recording's time is
+printed per file, and is part of the whole.
 """
 
 from __future__ import annotations
@@ -68,9 +72,10 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="build the files here, or reuse those built there before")
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # one timed consolidation of these files
     ap.add_argument("--processes", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--historik", action="store_true", help="with the history store on (load before, record after)")
     args = ap.parse_args()
     if args.one:
-        _one(args.one, args.files, args.processes)
+        _one(args.one, args.files, args.processes, args.historik)
         return
     n, repeat = args.files, max(1, args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,7 +121,8 @@ def main() -> None:
         for _ in range(repeat):
             for processes in (0, 1):
                 done = subprocess.run([sys.executable, __file__, "--one", str(out), "--files", str(n),
-                                       "--processes", str(processes)], capture_output=True, text=True, check=True)
+                                       "--processes", str(processes), *(["--historik"] if args.historik else [])],
+                                      capture_output=True, text=True, check=True)
                 runs[processes].append(json.loads(done.stdout.strip().splitlines()[-1]))
         (total_ms, cons_ms, plan_ms, cpu_ms), (total_1, cons_1, _p, cpu_1) = (
             [median(r[key] for r in runs[k]) for key in ("whole", "read", "plans", "cpu")] for k in (0, 1))
@@ -131,6 +137,9 @@ def main() -> None:
           f"(tillsammans {cons_ms + plan_ms:.2f})")
     print(f"malbok consolidate, hela (även modellhash, kommunnivå och tabell): {total_ms:6.2f} ms per fil "
           f"(i en process {total_1:.2f})")
+    if args.historik:
+        print(f"  därav historiken: läsa in {median(r['history_load'] for r in runs[0]):.2f} ms per fil, "
+              f"spara (en transaktion, {last['values']} värden) {median(r['history_record'] for r in runs[0]):.2f} ms per fil")
     print(f"  processortid för hela, alla processer:                 {cpu_ms:6.2f} ms per fil (i en process {cpu_1:.2f})")
     print(f"openpyxl load_workbook (read_only) + alla rader:        {opx_ms:6.2f} ms per fil")
     print(f"rå zip-uppackning av alla delar:                        {zip_ms:6.2f} ms per fil")
@@ -141,19 +150,34 @@ def main() -> None:
     print(f"mål ≤ 3 ms per fil (läsa och kontrollera i consolidate): {'ja' if cons_ms <= 3 else 'nej'}")
 
 
-def _one(out: Path, n: int, processes: int) -> None:
+def _one(out: Path, n: int, processes: int, history: bool = False) -> None:
     """One consolidation of the files in ``out``, in this (fresh) process; its figures as JSON, in ms."""
     model = synthetic_model(units=n, areas=4, rows=40)
     gc.collect()
     cpu0 = _cpu()
     t0 = time.perf_counter()
-    cons = consolidate(model, out, "2024-delar", processes=processes or None)
+    extra: dict = {}
+    if history:
+        from malbok import history as hist
+
+        store = out / "bench.historik.sqlite"
+        period = parse_period(model, "2024-delar")
+        earlier = hist.load(store, model, period)
+        t1 = time.perf_counter()
+        cons = consolidate(model, out, period, processes=processes or None, history=earlier)
+        t2 = time.perf_counter()
+        done = hist.record(store, cons)
+        t3 = time.perf_counter()
+        files = len(cons.files)
+        extra = {"history_load": (t1 - t0) / files * 1000, "history_record": (t3 - t2) / files * 1000, "values": done.values}
+    else:
+        cons = consolidate(model, out, "2024-delar", processes=processes or None)
     whole = time.perf_counter() - t0
     files = len(cons.files)
     print(json.dumps({"whole": whole / files * 1000, "read": cons.timings["läsning och kontroll"] / files * 1000,
                       "plans": cons.timings["enheternas rader"] / len(model.units) * 1000,
                       "cpu": (_cpu() - cpu0) / files * 1000, "units": len(cons.consolidated_units),
-                      "rows": len(cons.data), "errors": len(cons.errors), "warnings": len(cons.warnings)}))
+                      "rows": len(cons.data), "errors": len(cons.errors), "warnings": len(cons.warnings), **extra}))
 
 
 def _cpu() -> float:

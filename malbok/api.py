@@ -93,6 +93,7 @@ def generate(
     round: str = "uppföljning",
     year: int | None = None,
     plan: str | Path | None = None,
+    history: str | Path | bool | None = None,
 ) -> list[Any]:
     """Write one workbook per unit into ``out``.
 
@@ -101,6 +102,8 @@ def generate(
     activities of that year are included. ``round="plan"``: one plan workbook
     per unit for ``year`` (own goals, activities, indicators, budget).
     Returns one record per unit asked for; a unit with nothing to do has ``path=None``.
+    ``history``: the history store whose earlier values the follow-up workbooks show
+    (default as for :func:`consolidate`).
     """
     from .periods import parse_period
 
@@ -120,8 +123,14 @@ def generate(
 
         raise InputError("ange --period, t.ex. --period 2016-delar")
     p = parse_period(m, period)
+    store = _store(model, m, history)
     m = with_plans(m, plan, p.year)
-    return _generate(m, p, Path(out), units or None, password, progress)
+    earlier = None
+    if store is not None:
+        from .history import load
+
+        earlier = load(store, m, p)
+    return _generate(m, p, Path(out), units or None, password, progress, history=earlier)
 
 
 def with_plans(model: Model, plan: str | Path | None, year: int) -> Model:
@@ -203,6 +212,7 @@ def consolidate(
     year: int | None = None,
     plan: str | Path | None = None,
     processes: int | None = None,
+    history: str | Path | bool | None = None,
 ) -> Any:
     """Consolidate returned workbooks (files or folders).
 
@@ -211,6 +221,15 @@ def consolidate(
     how many processes read the files, by default one per core when there are
     many). ``round="plan"``: the plan workbooks of ``year``, writing Budget.xlsx
     to ``out`` if given.
+
+    ``history`` is the history store (SQLite): suggestions compare with its
+    earlier values, and the consolidation is recorded in it (the accepted
+    returns and every value, in one transaction); ``.resubmitted`` and
+    ``.changes`` then say which units sent a changed file for a period
+    consolidated before, and what changed. By default (None) the store is
+    beside the model file when ``model`` is a path (see
+    :func:`malbok.history.store_path`), and there is none for a
+    :class:`Model` object; ``False``: no history.
     """
     check_output(out, returns, [model if not isinstance(model, Model) else None, plan, *(prefer or [])])
     m = _model(model)
@@ -229,12 +248,80 @@ def consolidate(
 
         raise InputError("ange --period, t.ex. --period 2016-delar")
     p = parse_period(m, period)
-    cons = _consolidate(with_plans(m, plan, p.year), returns, p, prefer or (), progress, processes=processes)
+    store = _store(model, m, history)
+    from . import history as _history
+
+    earlier = _history.load(store, m, p) if store is not None else None
+    cons = _consolidate(with_plans(m, plan, p.year), returns, p, prefer or (), progress, processes=processes, history=earlier)
+    if store is not None and cons.consolidated_units:
+        done = _history.record(store, cons)
+        cons.resubmitted, cons.changes = done.resubmitted, done.changes
     if out is not None:
         from .kfbook import write_kf
 
         write_kf(cons, out)
     return cons
+
+
+def _store(model: Model | str | Path, m: Model, history: str | Path | bool | None) -> Path | None:
+    """The history store to use: ``history`` when given, else the model's (beside its file, or the file
+    it names); None for ``False``, and for a Model object that names none."""
+    from .history import store_path
+
+    if history is False:
+        return None
+    if history is not None and history is not True:
+        return Path(history)
+    return store_path(None if isinstance(model, Model) else model, None, m)
+
+
+def history_store(model: str | Path, history: str | Path | None = None, loaded: Model | None = None) -> Path:
+    """The history store of a model file: ``history`` (``--historik FIL``), else the file the model
+    names (``historik:``), else ``<modell>.historik.sqlite`` beside it (``loaded``: the model, if read already)."""
+    from .history import store_path
+
+    found = store_path(model, history, loaded or load_model(model))
+    assert found is not None
+    return found
+
+
+def history_import(file: str | Path, model: Model | str | Path, history: str | Path | None = None) -> Any:
+    """Import earlier years into the history store: a CSV or Excel sheet (``År`` or ``Period``,
+    ``Enhet``, ``ID``, ``Utfall`` …) or a KF.xlsx made by malbok. All or nothing: returns a
+    :class:`malbok.history.Imported` whose ``findings`` name row and column of every bad row;
+    with an error nothing is written."""
+    from .history import import_file
+
+    m = _model(model)
+    store = _store(model, m, history)
+    if store is None:
+        from .util import InputError
+
+        raise InputError("ange historikfilen med --historik FIL (eller styrmodellen som fil)")
+    return import_file(file, m, store)
+
+
+def history_show(model: Model | str | Path | None, ids: list[str] | None = None, history: str | Path | None = None) -> Any:
+    """The history store's values (a tidy pandas table), for some IDs or all, in time order
+    (the store is ``history``, else the model's)."""
+    from .history import table
+
+    store = Path(history) if history is not None else _store(model, _model(model), None) if model is not None else None
+    if store is None:
+        from .util import InputError
+
+        raise InputError("ange historikfilen med --historik FIL (eller styrmodellen som fil)")
+    return table(store, ids)
+
+
+def history_export(model: Model | str | Path | None, csv: str | Path | None = None, parquet: str | Path | None = None,
+                   history: str | Path | None = None) -> Any:
+    """Write the history store's tidy table as CSV (Swedish Excel) and/or Parquet; return it."""
+    from .reports import write_tidy
+
+    data = history_show(model, None, history)
+    write_tidy(data, csv, parquet)
+    return data
 
 
 def report(kf: str | Path, docx: str | Path) -> Path:

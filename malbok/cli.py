@@ -32,6 +32,9 @@ model_app = typer.Typer(help="Arbeta med styrmodellens filer.", no_args_is_help=
 app.add_typer(model_app, name="model")
 excel_app = typer.Typer(help="Excel-arbetsboken med Konsolidera-knappen (xlwings).", no_args_is_help=True)
 app.add_typer(excel_app, name="excel")
+history_app = typer.Typer(help="Historiken: tidigare års utfall (en SQLite-fil bredvid styrmodellen).", no_args_is_help=True)
+app.add_typer(history_app, name="history")
+HISTORY_HELP = "Historikfilen (SQLite); standard: <modell>.historik.sqlite bredvid styrmodellen, eller den modellen anger"
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -231,6 +234,7 @@ def generate(
     round_: str = typer.Option("uppföljning", "--round", help="uppföljning (standard) eller plan"),
     year: int = typer.Option(None, "--year", help="Planåret, med --round plan"),
     plan: Path = typer.Option(None, "--plan", help="Budget.xlsx från planomgången: nämndernas mål och aktiviteter följs upp"),
+    historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
 ) -> None:
     """Skapa en arbetsbok per enhet: uppföljning för en period, eller verksamhetsplan för ett år (--round plan)."""
     from rich.table import Table
@@ -242,7 +246,7 @@ def generate(
     with _progress() as prog:
         task = prog.add_task("Skapar arbetsböcker", total=len(unit or m.units))
         results = api.generate(m, period, out, unit or None, password, lambda _c: prog.advance(task),
-                               round=round_, year=year, plan=plan)
+                               round=round_, year=year, plan=plan, history=api.history_store(model, historik, m))
     table = Table(title=f"Arbetsböcker i {out}")
     cols = ("Enhet", "Fil", "Fullmäktiges mål", "Ram (tkr)") if is_plan else ("Enhet", "Fil", "Mål", "Indikatorer")
     for col in cols:
@@ -341,6 +345,7 @@ def consolidate(
     plan: Path = typer.Option(None, "--plan", help="Budget.xlsx vars mål och aktiviteter arbetsböckerna följer upp"),
     processes: int = typer.Option(None, "--processer", min=1,
                                   help="Antal processer som läser filerna (standard: en per kärna när filerna är många; 1 = en i taget)"),
+    historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
 ) -> None:
     """Konsolidera inlämnade arbetsböcker till fullmäktiges uppföljning (KF.xlsx) eller budgetdokumentet (Budget.xlsx).
 
@@ -355,7 +360,8 @@ def consolidate(
     with _progress(auto_refresh=False) as prog:
         task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
         cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=_ticker(prog, task),
-                               round=round_, year=year, plan=plan, processes=processes)
+                               round=round_, year=year, plan=plan, processes=processes,
+                               history=None if is_plan else api.history_store(model, historik, m))
     if cons.consolidated_units:
         if is_plan:
             from .plan import write_budget
@@ -394,10 +400,87 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
     if not cons.consolidated_units:
         err.print("Inget kunde konsolideras; ingen fil skrevs.", markup=False)
         raise typer.Exit(2)
-    sheets = "Översikt, Budget, Enheter, Kontroll och Data" if hasattr(cons, "plans") else "Översikt, Enheter, Kontroll och Data"
+    again = resubmitted_sentence(getattr(cons, "resubmitted", []))
+    if again:
+        con.print(again, markup=False)
+    if hasattr(cons, "plans"):
+        sheets = "Översikt, Budget, Enheter, Kontroll och Data"
+    else:
+        from .kfbook import history_sheets
+
+        extra = "".join(f"{s.name}, " for s in history_sheets(cons))
+        sheets = f"Översikt, {extra}Enheter, Kontroll och Data"
     con.print(f"Skrev {out_path} (se bladen {sheets}).", markup=False)
     if errors and strict:
         raise typer.Exit(1)
+
+
+def resubmitted_sentence(units: list[str]) -> str:
+    """'2 enheter har lämnat in på nytt (BIN, SN); ändringarna står i bladet Ändringar.' ('' for none)."""
+    if not units:
+        return ""
+    word = "enhet" if len(units) == 1 else "enheter"
+    return f"{len(units)} {word} har lämnat in på nytt ({', '.join(units)}); ändringarna står i bladet Ändringar."
+
+
+@history_app.command("import")
+@user_errors
+def history_import(
+    fil: Path = typer.Argument(..., help="CSV, Excel-blad eller en tidigare KF.xlsx från malbok"),
+    model: Path = typer.Option(..., "--model", help="Styrmodellen som värdena hör till"),
+    historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
+) -> None:
+    """Importera tidigare års utfall till historiken. Allt eller inget: en felaktig rad ger ett fel med rad och kolumn, och inget skrivs."""
+    res = api.history_import(fil, model, historik)
+    for f in res.findings:
+        err.print(f"{f.severity}: {f.place()}: {f.message}", markup=False)
+    if res.errors:
+        err.print(f"{len(res.errors)} fel i {fil.name}; inget importerades.", markup=False)
+        raise typer.Exit(1)
+    out.print(f"Importerade {res.values} {'värde' if res.values == 1 else 'värden'} från {fil.name} till {res.store}.", markup=False)
+
+
+@history_app.command("show")
+@user_errors
+def history_show(
+    model: Path = typer.Argument(None, help="Styrmodellen (behövs inte med --historik)"),
+    ids: list[str] = typer.Option(None, "--id", help="Bara dessa ID (kan upprepas)"),
+    historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
+) -> None:
+    """Visa historikens serier: en rad per indikator och enhet, utfallen per period och en liten kurva."""
+    from rich.table import Table
+
+    from .history import sparkline
+    from .reports import fmt_number
+
+    data = api.history_show(model, ids or None, historik)
+    if data.empty:
+        out.print("Historiken har inga värden" + (f" för {', '.join(ids)}" if ids else "") + ".", markup=False)
+        return
+    periods_shown = list(dict.fromkeys(data.sort_values(["År"], kind="stable")["Period"]))[-6:]  # the six latest
+    table = Table(title=f"Historik ({len(data)} värden)")
+    for col in ("ID", "Enhet", *periods_shown, "Kurva"):
+        table.add_column(col, justify="right" if col in periods_shown else "left")
+    for (rid, unit), rows in data.groupby(["ID", "Enhet"], sort=False):
+        by = {r.Period: (None if r.Utfall != r.Utfall else r.Utfall) for r in rows.itertuples()}
+        table.add_row(rid, unit, *(fmt_number(by[p]) if by.get(p) is not None else "–" for p in periods_shown),
+                      sparkline(list(by.values())))
+    Console(highlight=False, width=max(out.width, 100)).print(table)
+
+
+@history_app.command("export")
+@user_errors
+def history_export(
+    model: Path = typer.Argument(None, help="Styrmodellen (behövs inte med --historik)"),
+    csv: Path = typer.Option(None, "--csv", help="CSV för svenskt Excel (UTF-8, semikolon, decimalkomma)"),
+    parquet: Path = typer.Option(None, "--parquet", help="Parquet-fil (kräver pyarrow)"),
+    historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
+) -> None:
+    """Exportera historiken som en lång tabell (en rad per period, enhet och ID)."""
+    data = api.history_export(model, csv, parquet, historik)
+    for p in (csv, parquet):
+        if p is not None:
+            out.print(f"Skrev {p} ({len(data)} rader).", markup=False)
 
 
 @app.command()
@@ -434,7 +517,7 @@ def demo(
 ) -> None:
     """Hela varvet på en exempelmodell: arbetsböcker, ifyllda svar, KF.xlsx, Word-kapitel och CSV."""
     with _progress() as prog:
-        task = prog.add_task("Demo", total=4)
+        task = prog.add_task("Demo", total=8)
 
         def step(text: str) -> None:
             prog.update(task, description=text)
@@ -444,18 +527,30 @@ def demo(
     cons = res["konsolidering"]
     m = res["modell"]
     con = Console(highlight=False, width=max(out.width, 100))
+    before = res.get("föregående")
+    if before is not None:
+        con.print(f"Först {before.name}, sedan ett år senare {res['period'].name}; båda finns i historiken {res['historik']}.", markup=False)
     con.print(f"{m.municipality.name}, {res['period'].name}: {len(res['arbetsböcker'])} arbetsböcker skapade och ifyllda, "
               f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.errors)} fel, {len(cons.warnings)} varningar.", markup=False)
+    again = resubmitted_sentence(cons.resubmitted)
+    if again:
+        con.print(again, markup=False)
+    got, total = res["förslag"]
+    con.print(f"malboks förslag till bedömning: {got} av {total} indikatorrader med bedömbart målvärde "
+              f"(allt utom ”redovisas”).", markup=False)
     from .kfbook import _summary_sentences
 
     for s in _summary_sentences(cons):
         con.print(f"  {s}", markup=False)
     con.print("Titta på:", markup=False)
-    con.print(f"  {out_dir / 'arbetsbocker'}  arbetsböckerna som skickas till nämnderna", markup=False)
+    if before is not None:
+        con.print(f"  {out_dir / before.id}  förra årets runda: arbetsböcker, inlämnade och KF.xlsx", markup=False)
+    con.print(f"  {out_dir / 'arbetsbocker'}  arbetsböckerna som skickas till nämnderna (med förra årets utfall)", markup=False)
     con.print(f"  {out_dir / 'inlamnade'}  samma arbetsböcker ifyllda, som de kommer tillbaka", markup=False)
-    con.print(f"  {res['kf']}  fullmäktiges uppföljning (Översikt, områden, Enheter, Kontroll, Data)", markup=False)
-    con.print(f"  {res['docx']}  Word-kapitlet om måluppfyllelsen", markup=False)
+    con.print(f"  {res['kf']}  fullmäktiges uppföljning (Översikt, områden, Trend, Ändringar, Enheter, Kontroll, Data)", markup=False)
+    con.print(f"  {res['docx']}  Word-kapitlet om måluppfyllelsen, med tidigare år och trend", markup=False)
     con.print(f"  {res['csv']}  den långa tabellen för ekonomisystem och Excel", markup=False)
+    con.print(f"  {res['historik']}  historiken (SQLite): malbok history show --historik {res['historik']}", markup=False)
 
 
 kolada_app = typer.Typer(help="Koladas nyckeltal: hämta till historikfilen och visa placering bland kommunerna.",

@@ -40,13 +40,15 @@ from .layout import (
     Expected,
     outcome_rule,
 )
-from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, Scale, Unit
+from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
 from .periods import Period, PeriodError, parse_period
 from .returns import Return, ReturnRow, cell_is_percent, file_registry, nfc, read_return, read_values
 from .targets import (
+    Earlier,
     Suggestion,
     combine_goal,
-    previous_outcome,
+    comparable_previous,
+    needs_baseline,
     suggest_indicator,
     uses_previous,
 )
@@ -115,6 +117,12 @@ class Consolidation(FindingsSummary):
     # seconds: "enheternas rader" (what each unit reports, from the model), "läsning och kontroll" (the files),
     # "sammanställning" (council-level rows and the tables)
     timings: dict[str, float] = field(default_factory=dict)
+    # the history store: the accepted returns as (unit, file name, SHA-256), the earlier values used
+    # (a malbok.history.History), and after recording the units that resubmitted and what changed
+    submissions: list[tuple[str, str, str]] = field(default_factory=list)
+    earlier: Any = None
+    resubmitted: list[str] = field(default_factory=list)
+    changes: list[Any] = field(default_factory=list)
 
     @property
     def files_given(self) -> int:
@@ -197,7 +205,10 @@ class _Ctx:
 
     model: Model
     period: Period
-    _previous: dict[str, float | None] = field(default_factory=dict)
+    history: Any = None  # a malbok.history.History: earlier values per unit and ID, or None
+    _previous: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _baselines: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _ranks: dict[tuple[str, str], Any] = field(default_factory=dict)
     _scales: dict[str, Scale] = field(default_factory=dict)
     _texts: dict[str, tuple[str, str]] = field(default_factory=dict)
     _labels: dict[int, _Labels] = field(default_factory=dict)
@@ -217,13 +228,40 @@ class _Ctx:
             found = self._texts[ind.id] = (texts["measure"], texts["target_now"])
         return found
 
-    def previous(self, ind: Indicator) -> float | None:
-        """The indicator's previous outcome, when its suggestion needs it (None otherwise)."""
+    def previous(self, ind: Indicator, unit: str = COUNCIL) -> Earlier | None:
+        """The row's comparable previous outcome, when its suggestion needs it (None otherwise): from the
+        history store, the unit's own for a unit's row and the council's for the council's (see
+        :func:`malbok.targets.comparable_previous`), the model's values filling gaps."""
         if not uses_previous(ind):
             return None
-        found = self._previous.get(ind.id, _MISSING)
+        key = (ind.id, unit)
+        found = self._previous.get(key, _MISSING)
         if found is _MISSING:
-            found = self._previous[ind.id] = previous_outcome(ind, self.period.year)
+            if self.history is not None:
+                found = self.history.previous(ind, unit)
+            else:
+                found = comparable_previous(ind, self.period.year, self.period.occasion.id, "")
+            self._previous[key] = found
+        return found  # type: ignore[return-value]
+
+    def baseline(self, ind: Indicator, unit: str = COUNCIL) -> Earlier | None:
+        """The start of the straight path from the history store, when the model gives no baseline value."""
+        if self.history is None:
+            return None
+        key = (ind.id, unit)
+        found = self._baselines.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._baselines[key] = self.history.baseline(ind, unit) if needs_baseline(ind) else None
+        return found  # type: ignore[return-value]
+
+    def previous_rank(self, ind: Indicator, unit: str = COUNCIL) -> float | None:
+        """The row's comparable previous rank from the history store, for a rank target (None otherwise)."""
+        if self.history is None:
+            return None
+        key = (ind.id, unit)
+        found = self._ranks.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._ranks[key] = self.history.previous_rank(ind, unit) if _has_rank_target(ind) else None
         return found  # type: ignore[return-value]
 
     def parent_of(self, goal_id: str) -> str:
@@ -236,6 +274,10 @@ class _Ctx:
 
 
 _MISSING = object()
+
+
+def _has_rank_target(ind: Indicator) -> bool:
+    return any(type(t) is RankTarget for t in ind.targets)
 
 
 class _Labels:
@@ -332,7 +374,7 @@ class _FileCheck:
     def records(self, up: _UnitPlan, name: str) -> tuple[list[tuple[Any, ...]], int]:
         """Every row's record part, read from the file ``name`` (''  when none came), and how many rows were filled in."""
         ctx, ret = self.ctx, self.ret
-        year, point = ctx.period.year, ctx.period.point
+        year, point, code = ctx.period.year, ctx.period.point, up.unit.code
         get = ret.rows.get
         out: list[tuple[Any, ...]] = []
         later: list[int] = []  # goal and programme rows: their suggestion comes from their indicators
@@ -347,7 +389,7 @@ class _FileCheck:
                 out.append(())
                 continue
             if rr is None:
-                sug = suggest_indicator(ind, None, year, point, ctx.previous(ind), None, None)
+                sug = suggest_indicator(ind, None, year, point, None, None, None)
                 out.append((None, None, "", proposes.get(sug.meaning) or "", sug.reason,  # an indicator's: always a dict
                             "", "", "", "", "enhet", sug.meaning))
                 continue
@@ -366,7 +408,8 @@ class _FileCheck:
             elif not rr.filled("comment"):
                 ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-            sug = suggest_indicator(ind, judged, year, point, ctx.previous(ind), judged_rank, None)
+            sug = suggest_indicator(ind, judged, year, point, ctx.previous(ind, code), judged_rank, ctx.previous_rank(ind, code),
+                                    ctx.baseline(ind, code))
             meaning = sug.meaning
             out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
                         proposes.get(meaning) or "", sug.reason, self._text(rr, "comment", row.id),
@@ -486,6 +529,7 @@ def consolidate(
     progress: Callable[[str], None] | None = None,
     values: dict[str, dict[str, list[list[Any]]]] | None = None,
     processes: int | None = None,
+    history: Any = None,
 ) -> Consolidation:
     """Read every returned workbook, check it, and build the council's follow-up.
 
@@ -494,7 +538,9 @@ def consolidate(
     the same unit. ``values`` are workbooks open in Excel (sheet name -> cell
     values), read like files. ``processes`` is how many processes read the
     files (default: one per core when there are many files; 1 reads them
-    here, one at a time); the result is the same whatever it is.
+    here, one at a time); the result is the same whatever it is. ``history``
+    (a :class:`malbok.history.History`) gives the earlier values that
+    suggestions compare with; without it only the model's are used.
     """
     from .load import load_model
 
@@ -502,7 +548,7 @@ def consolidate(
     period = period if isinstance(period, Period) else parse_period(model, period)
     files, findings = collect_paths(paths)
     prefer_set = {Path(p).resolve() for p in prefer}
-    run = _Run(model, period)
+    run = _Run(model, period, history)
 
     with no_cycle_collection():
         return _consolidate(run, files, findings, prefer_set, progress, values, processes)
@@ -551,6 +597,8 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
                           "Fel": 0, "Varningar": 0})
 
     findings = gather_findings(findings, returns, unit_rows)
+    submissions = [(unit, ret.name, ret.digest) for unit, ret in sorted(chosen.items())
+                   if status.get(unit, "inlämnad") in ("inlämnad", "inlämnad (vald)")]
     checked = time.perf_counter()
 
     records = [rec for up, parts in read for rec in _joined(run.ctx, up, parts)]
@@ -563,7 +611,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     timings = {"enheternas rader": planned - started, "läsning och kontroll": checked - planned,
                "sammanställning": time.perf_counter() - checked}
     return Consolidation(model, run.period, findings, data, units, files_read=sum(1 for r in returns if r.readable), files=files,
-                         timings=timings)
+                         timings=timings, submissions=submissions, earlier=run.ctx.history)
 
 
 @dataclass
@@ -585,9 +633,9 @@ class _Run:
     :func:`consolidate`, which keeps the chosen file's row findings.
     """
 
-    def __init__(self, model: Model, period: Period):
+    def __init__(self, model: Model, period: Period, history: Any = None):
         self.model, self.period = model, period
-        self.ctx = _Ctx(model, period)
+        self.ctx = _Ctx(model, period, history)
         self.units = {u.code: u for u in model.units}
         self.fingerprint = model.fingerprint()
         model.build_lookups()  # model-wide, like the fingerprint: not part of any one file's reading
@@ -936,7 +984,8 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
         elif len(recs) == 1:
             sug = Suggestion(recs[0].meaning, recs[0].reason)  # one unit: the council's value is that unit's
         else:
-            sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, None)
+            sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, ctx.previous_rank(ind),
+                                    ctx.baseline(ind))
         ind_suggestion[ind.id] = sug
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
             ctx.goal_scale(ind.goal) if ind.goal else None)

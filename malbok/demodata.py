@@ -37,8 +37,18 @@ def _rng(key: str) -> float:
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0x100000000
 
 
-def _sample_outcome(model: Model, ind, period: Period, unit: str) -> float | None:  # noqa: ANN001
+def _sample_outcome(model: Model, ind, period: Period, unit: str, history=None) -> float | None:  # noqa: ANN001
     r = _rng(f"{ind.id}/{unit}/{period.id}")
+    earlier = history.previous(ind, unit) if history is not None else None
+    if earlier is not None:  # a year later: near last year's value, a little better or worse
+        if ind.measure == Measure.RANK:
+            return float(max(1, int(earlier.value + (r - 0.6) * 40)))
+        value = earlier.value * (0.94 + r * 0.14)
+        if ind.measure == Measure.PERCENT:
+            value = min(max(value, 0), 100)
+        if ind.measure == Measure.COUNT:
+            return float(round(value))
+        return round(value, 1)
     target = applicable_target(ind, period.year)
     prev = previous_outcome(ind, period.year)
     base = ind.baseline.value if ind.baseline else prev
@@ -62,8 +72,12 @@ def _sample_outcome(model: Model, ind, period: Period, unit: str) -> float | Non
     return round(value, 1)
 
 
-def fill_workbook(path: Path, model: Model, period: Period, unit: str, style: str = "mixed") -> dict[tuple[str, str], object]:
-    """Fill a generated workbook as staff would; return what was typed per (sheet, cell)."""
+def fill_workbook(path: Path, model: Model, period: Period, unit: str, style: str = "mixed",
+                  history=None) -> dict[tuple[str, str], object]:  # noqa: ANN001
+    """Fill a generated workbook as staff would; return what was typed per (sheet, cell).
+
+    With ``history`` (a :class:`malbok.history.History`) the outcomes stay near the unit's earlier ones.
+    """
     from openpyxl import load_workbook
 
     wb = load_workbook(path)
@@ -97,7 +111,7 @@ def fill_workbook(path: Path, model: Model, period: Period, unit: str, style: st
 
             if kind == KIND_INDICATOR and rid in inds:
                 ind = inds[rid]
-                value = _sample_outcome(model, ind, period, unit)
+                value = _sample_outcome(model, ind, period, unit, history)
                 if value is not None:
                     # staff type numbers in many ways; the reader must take them all
                     if style == "mixed" and n % 4 == 1 and ind.measure == Measure.PERCENT:
@@ -110,7 +124,11 @@ def fill_workbook(path: Path, model: Model, period: Period, unit: str, style: st
                         put("outcome", value)
                 if any(isinstance(t, RankTarget) for t in ind.targets) and ind.measure != Measure.RANK:
                     put("rank", int(20 + _rng(rid + "rank") * 120))
-                sug = suggest_indicator(ind, value, period.year, period.point, previous_outcome(ind, period.year))
+                if history is not None:
+                    sug = suggest_indicator(ind, value, period.year, period.point, history.previous(ind, unit),
+                                            baseline=history.baseline(ind, unit))
+                else:
+                    sug = suggest_indicator(ind, value, period.year, period.point, previous_outcome(ind, period.year))
                 good = sug.meaning is None or sug.meaning.value in ("uppfyllt", "på_väg")
                 put("comment", (COMMENTS_GOOD if good else COMMENTS_BAD)[int(_rng(rid) * 10) % (2 if not good else 3)].format(x="nå målet"))
                 if ind.goal is None and model.indicator_scale:
@@ -162,34 +180,101 @@ def default_period(model: Model) -> str:
 
 
 def run_demo(out: Path, model_path: str | Path | None = None, period: str | None = None, progress=None) -> dict:  # noqa: ANN001
-    """Generate, fill as staff would, consolidate and report, all into ``out``."""
+    """Two rounds a year apart, all into ``out``: last year's year-end (``<period>/``), then ``period``
+    (the delårsrapport of the mandate's second year by default) with workbooks that show last year's
+    outcomes, believable changes, and one unit that sends a corrected file; then the reports.
+
+    Both rounds are recorded in ``out/historik.sqlite``, which the suggestions, trends and the
+    ``Ändringar`` sheet come from.
+    """
     import shutil
 
     from .api import consolidate, export, generate, report
+    from .history import load, year_end
     from .load import load_model
     from .periods import parse_period
 
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     model = load_model(model_path or bundled_model())
     period = period or default_period(model)
     p = parse_period(model, period)
-    sent, returned = out / "arbetsbocker", out / "inlamnade"
-    for d in (sent, returned):
-        if d.exists():
-            shutil.rmtree(d)
+    store = out / "historik.sqlite"
+    for old in (store, out / "historik.sqlite-wal", out / "historik.sqlite-shm"):
+        old.unlink(missing_ok=True)
     step = progress or (lambda _t: None)
-    step("Skapar arbetsböcker")
-    made = [g for g in generate(model, period, sent) if g.path]
-    returned.mkdir(parents=True, exist_ok=True)
-    step("Fyller i som nämnderna")
-    for g in made:
-        target = returned / g.path.name
-        shutil.copyfile(g.path, target)
-        fill_workbook(target, model, p, g.unit)
-    step("Konsoliderar")
-    cons = consolidate(model, [returned], period, out=out / "KF.xlsx")
+    earlier = parse_period(model, f"{p.year - 1}-{year_end(model)}")
+    made0: list = []
+    for q, where in ((earlier, out / earlier.id), (p, out)):
+        sent, returned = where / "arbetsbocker", where / "inlamnade"
+        for d in (sent, returned):
+            if d.exists():
+                shutil.rmtree(d)
+        step(f"Skapar arbetsböcker för {q.name}")
+        made = [g for g in generate(model, q.id, sent, history=store) if g.path]  # they show last year's outcomes
+        returned.mkdir(parents=True, exist_ok=True)
+        hist = load(store, model, q)
+        step("Fyller i som nämnderna")
+        for g in made:
+            target = returned / g.path.name
+            shutil.copyfile(g.path, target)
+            fill_workbook(target, model, q, g.unit, history=hist)
+        step(f"Konsoliderar {q.name}")
+        if q is earlier:
+            made0 = made
+            if made:
+                consolidate(model, [returned], q.id, out=where / "KF.xlsx", history=store)
+        else:
+            consolidate(model, [returned], q.id, history=store)
+    q0 = earlier
+    again = _resubmit(model, p, made, returned)
+    step("En nämnd lämnar in en rättad fil; konsoliderar igen")
+    cons = consolidate(model, [returned], period, out=out / "KF.xlsx", history=store)
     step("Skriver rapporter")
     docx_path = report(out / "KF.xlsx", out / "Maluppfyllelse.docx")
     export(out / "KF.xlsx", csv=out / "data.csv")
-    return {"modell": model, "period": p, "arbetsböcker": [g.path for g in made], "inlämnade": sorted(returned.iterdir()),
-            "kf": out / "KF.xlsx", "docx": docx_path, "csv": out / "data.csv", "konsolidering": cons}
+    return {"modell": model, "period": p, "föregående": q0 if made0 else None, "arbetsböcker": [g.path for g in made],
+            "inlämnade": sorted(returned.iterdir()), "kf": out / "KF.xlsx", "docx": docx_path, "csv": out / "data.csv",
+            "historik": store, "konsolidering": cons, "rättad": again, "förslag": suggestion_count(cons)}
+
+
+def _resubmit(model: Model, period: Period, made: list, returned: Path) -> str | None:  # noqa: ANN001
+    """One unit corrects its file after the first consolidation: an outcome and its comment."""
+    from openpyxl import load_workbook
+
+    inds = {i.id: i for i in model.indicators}
+    for g in made:
+        path = returned / g.path.name
+        wb = load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible" or ws.cell(4, COL_INDEX["id"] + 1).value != "ID":
+                continue
+            for r in range(5, ws.max_row + 1):
+                rid = ws.cell(r, COL_INDEX["id"] + 1).value
+                cell = ws.cell(r, COL_INDEX["outcome"] + 1)
+                ind = inds.get(rid)
+                if ind is None or ind.measure not in (Measure.PERCENT, Measure.NUMBER) or cell.protection.locked:
+                    continue
+                old = cell.value
+                try:
+                    number = float(str(old).replace(" %", "").replace(",", ".").replace("\u00a0", ""))
+                except ValueError:
+                    continue
+                cell.value = round(min(number * 1.04, 100) if ind.measure == Measure.PERCENT else number * 1.04, 1)
+                ws.cell(r, COL_INDEX["comment"] + 1).value = "Rättat utfall: den första siffran byggde på en ofullständig mätning."
+                wb.save(path)
+                return g.unit
+    return None
+
+
+def suggestion_count(cons) -> tuple[int, int]:  # noqa: ANN001
+    """How many indicator rows with a target that can be judged (all but report-only 'redovisas')
+    got a suggestion, of how many."""
+    from .model import ReportTarget
+
+    inds = {i.id: i for i in cons.model.indicators}
+    rows = cons.data[cons.data["Typ"] == KIND_INDICATOR]
+    judgeable = [bool(inds[i].targets) and not all(isinstance(t, ReportTarget) for t in inds[i].targets)
+                 if i in inds else False for i in rows["ID"]]
+    rows = rows[judgeable]
+    return int((rows["Förslag"] != "").sum()), len(rows)

@@ -80,6 +80,10 @@ class Code(StrEnum):
     EMPTY_PLAN = "tom-plan"
     FRAME_MISSING = "ram-saknas"
     UNUSED_CELL = "ej-anvand-cell"
+    # importing earlier years into the history store
+    UNKNOWN_PERIOD = "okand-period"
+    DUPLICATE_ROW = "dubblett-rad"
+    EMPTY_IMPORT = "tom-import"
 
 
 class UnitStatus(StrEnum):
@@ -162,6 +166,9 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.EMPTY_PLAN: CodeInfo("Tom verksamhetsplan", WARNING),
     Code.FRAME_MISSING: CodeInfo("Budgetram saknas", WARNING),
     Code.UNUSED_CELL: CodeInfo("Värdet används inte för radens typ", WARNING),
+    Code.UNKNOWN_PERIOD: CodeInfo("Okänt år eller period", ERROR),
+    Code.DUPLICATE_ROW: CodeInfo("Samma värde två gånger", ERROR),
+    Code.EMPTY_IMPORT: CodeInfo("Inget att importera", ERROR),
 }
 
 # code text -> title, for readers that only have the text

@@ -25,7 +25,10 @@ from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
 
-KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data")
+KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar")
+TREND_SHEET, CHANGES_SHEET = "Trend", "Ändringar"
+TREND_YEARS = 4  # previous years beside this period's value: a sparkline over up to five years
+_TREND_FILL = {1: "#C6EFCE", 0: "#EDEDED", -1: "#FFC7CE"}
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Block:
     colours: dict[tuple[int, int], str] = field(default_factory=dict)
     chart: list[tuple[str, int, str]] | None = None  # (label, count, colour) for a chart
     widths: list[float] | None = None
+    # Excel sparklines: (row in ``rows``, first and last column of the values, column of the sparkline)
+    sparklines: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -161,6 +166,8 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     if programmes:
         sheets.append(_programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken)))
 
+    sheets += history_sheets(cons)
+
     u = cons.units
     ub = Block("Enheter", list(UNIT_COLUMNS), [[_cell(v) for v in r] for r in u.itertuples(index=False)], widths=[8, 32, 34, 16, 8, 8, 12, 7, 10])
     for i, r in enumerate(u.itertuples(index=False)):
@@ -236,6 +243,97 @@ def _programme_sheet(results: list[ProgrammeResult], period_name: str, name: str
                 b.colours[(len(b.rows) - 1, 2)] = colour
         blocks.append(b)
     return SheetContent(name, "Handlingsprogram", f"{period_name} · varje deltagande nämnds och bolags uppföljning", blocks)
+
+
+def history_sheets(cons: Consolidation) -> list[SheetContent]:
+    """With a history store: ``Trend`` (per indicator and unit the previous years' values, this
+    period's, an arrow by the indicator's good direction and a sparkline; per goal last year's
+    assessment beside this year's) and, after a resubmission, ``Ändringar``."""
+    hist = cons.earlier
+    if hist is None:
+        return []
+    made = cons.__dict__.get("_history_sheets")
+    if made is not None:  # made once per consolidation (the CLI's summary names them too)
+        return made
+    from .history import CHANGE_COLUMNS
+    from .targets import TREND_WORDS, fmt_value, trend
+
+    m, p = cons.model, cons.period
+    years = list(range(p.year - TREND_YEARS, p.year))
+    header = ["ID", "Indikator", "Enhet", "Utgångsvärde", *(str(y) for y in years), p.name, "Trend", "Kurva"]
+    b = Block("Indikatorer", header, [], widths=[9, 46, 11, 14, *([10] * len(years)), 14, 14, 16])
+    inds = {i.id: i for i in m.indicators}
+    data = cons.data
+    rows = data[data["Typ"] == KIND_INDICATOR]
+    order = {rid: i for i, rid in enumerate(dict.fromkeys(rows["ID"]))}
+    rows = rows.assign(_o=rows["ID"].map(order), _c=(rows["Enhet"] != COUNCIL).astype(int)).sort_values(["_o", "_c", "Enhet"], kind="stable")
+    first, last = 4, 4 + len(years)
+    for _i, rec in rows.iterrows():
+        ind = inds.get(rec["ID"])
+        if ind is None or (rec["Sammanställning"] == "enhet" and not rec["Fil"]):
+            continue
+        unit = rec["Enhet"]
+        by_year = {e.year: e.value for e in hist.series(ind, unit, TREND_YEARS)}
+        now = _cell(rec["Utfall"])
+        now = None if now == "" else float(now)
+        if not by_year and now is None:
+            continue
+        base = ind.baseline
+        if base is not None and base.value is not None:
+            base_text = f"{fmt_value(base.value, ind.measure)} ({base.year})"
+        else:
+            hb = hist.baseline(ind, unit)
+            base_text = f"{fmt_value(hb.value, ind.measure)} ({hb.year})" if hb is not None else ""
+        before = hist.previous(ind, unit)
+        way = trend(ind, now, before.value if before is not None else None)
+        b.rows.append([rec["ID"], rec["Text"], unit, base_text, *(by_year.get(y, "") for y in years),
+                       "" if now is None else now, TREND_WORDS.get(way, "") if way is not None else "", ""])
+        i = len(b.rows) - 1
+        if way is not None:
+            b.colours[(i, last + 1)] = _TREND_FILL[way]
+        b.sparklines.append((i, first, last, last + 2))
+    blocks = [b] if any(any(v != "" for v in r[first:last]) for r in b.rows) else []  # only with earlier values
+    council = data[data["Sammanställning"] == "kommun"]
+    assessed = assessed_rows(council)
+    if not assessed.empty:
+        seen_before = False
+        g = Block("Mål och bedömningar", ["ID", "Mål / indikator", "Enhet", f"Bedömning {p.year - 1}", f"Bedömning {p.name}", "Förändring"], [],
+                  widths=[9, 46, 11, 22, 22, 14])
+        for _i, rec in assessed.iterrows():
+            scale = scale_for_row(m, rec)
+            then = hist.assessment(rec["Typ"], rec["ID"], COUNCIL)
+            then_label = then[1] if then else ""
+            now_label = rec["Bedömning"] or ""
+            change = ""
+            way = None
+            if scale is not None and then_label and now_label:
+                a, c = scale.step(then_label), scale.step(now_label)
+                if a is not None and c is not None:
+                    way = (a > c) - (a < c)
+                    change = TREND_WORDS[way]
+            seen_before = seen_before or bool(then_label)
+            g.rows.append([rec["ID"], rec["Text"], "Hela kommunen", then_label or "–", now_label or "Ej bedömd", change])
+            i = len(g.rows) - 1
+            if scale is not None:
+                for col, label in ((3, then_label), (4, now_label)):
+                    colour = scale.colour_of(label) if label else None
+                    if colour:
+                        g.colours[(i, col)] = colour
+            if way is not None:
+                g.colours[(i, 5)] = _TREND_FILL[way]
+        if seen_before or blocks:
+            blocks.append(g)
+    sub = f"{p.name} mot tidigare år ur historiken; pilen visar bättre eller sämre efter indikatorns riktning"
+    out = [SheetContent(TREND_SHEET, "Trend", sub, blocks)] if blocks else []
+    if cons.resubmitted:
+        n = len(cons.resubmitted)
+        who = f"{n} {'enhet' if n == 1 else 'enheter'} har lämnat in på nytt: {', '.join(cons.resubmitted)}"
+        rows_c = [[c.unit, c.row_id, c.kind, c.what, _cell(c.before), _cell(c.after), c.file, c.sheet, c.cell] for c in cons.changes]
+        out.append(SheetContent(CHANGES_SHEET, "Ändringar sedan förra konsolideringen",
+                                f"{who} · {len(rows_c)} {'ändrad cell' if len(rows_c) == 1 else 'ändrade celler'}",
+                                [Block("Ändringar", list(CHANGE_COLUMNS), rows_c, widths=[8, 9, 10, 11, 30, 30, 30, 22, 7])], table=True))
+    cons.__dict__["_history_sheets"] = out
+    return out
 
 
 def _summary_sentences(cons: Consolidation) -> list[str]:
@@ -420,8 +518,15 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> No
                     f = fill(b.colours[(i, c)]) if (i, c) in b.colours else (num if isinstance(v, int | float) and not isinstance(v, bool) else wrap)
                     if isinstance(v, int | float) and not isinstance(v, bool):
                         ws.write_number(r, c, v, f)
+                    elif v == "" and b.sparklines:  # a gap in a sparkline's values, not a text
+                        ws.write_blank(r, c, None, f)
                     else:
                         ws.write_string(r, c, str(v), f)
+            for i, c0, c1, target in b.sparklines:
+                row = top + 1 + i
+                ws.add_sparkline(row, target, {
+                    "range": f"'{ws.get_name()}'!{xl_rowcol_to_cell(row, c0)}:{xl_rowcol_to_cell(row, c1)}",
+                    "markers": True, "high_point": True, "low_point": True})
             if b.chart:
                 r = _chart(wb, ws, b, top, r)
             r += 2

@@ -170,4 +170,11 @@ def read_kf(path: str | Path) -> KfBook:
                 tables[sheet] = read_table(sheet_rows(wb, sheet), first, numeric=("Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Belopp (tkr)"))
             except KeyError:
                 pass
+    if "Trend" in names:  # with a history store: the indicators' earlier years, and the goals' last assessments
+        rows = sheet_rows(wb, "Trend")
+        for i, r in enumerate(rows):
+            if r and str(r[0]).strip() == "ID" and len(r) > 1:  # the block is known by its second header
+                key = {"Indikator": "Trend", "Mål / indikator": "Trend mål"}.get(str(r[1]).strip())
+                if key:
+                    tables[key] = read_table(rows[i:], "ID")
     return KfBook(path, kind, model, period, year, tables)

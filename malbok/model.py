@@ -315,7 +315,7 @@ class Aggregation(StrEnum):
 
 
 class Baseline(_Base):
-    value: float = Field(alias="värde")
+    value: float | None = Field(None, alias="värde", description="Utan värde hämtas årets utfall ur historiken")
     year: int = Field(alias="år")
 
 
@@ -469,6 +469,8 @@ class Model(_Base):
     plan_level: str | None = Field(None, alias="plannivå", description="Målnivån för nämndernas egna mål i planomgången")
     activity_scale: str | None = Field(None, alias="aktivitetsskala", description="Skalan för aktiviteternas status")
     plans: list[Plan] = Field(default_factory=list, alias="planer", description="Nämndernas verksamhetsplaner")
+    history_file: str | None = Field(None, alias="historik", description="Historikfilen (SQLite), relativt modellfilen; "
+                                     "standard: <modellens namn>.historik.sqlite bredvid modellen")
 
     # -- lookups (indexed once; a loaded model is not changed afterwards) -----------
     @cached_property
@@ -798,7 +800,7 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
                 problems.append((("indikatorer", i, "målvärden", j), "ett rangmål anger antingen bland_bästa_procent eller placering"))
             if isinstance(t, ValueTarget | LevelTarget) and ind.measure == Measure.PERCENT and not 0 <= t.value <= 100:
                 problems.append((("indikatorer", i, "målvärden", j, "värde"), f"målvärdet {t.value} ligger utanför 0–100 %"))
-        if ind.baseline is not None and ind.measure == Measure.PERCENT and not 0 <= ind.baseline.value <= 100:
+        if ind.baseline is not None and ind.baseline.value is not None and ind.measure == Measure.PERCENT and not 0 <= ind.baseline.value <= 100:
             problems.append((("indikatorer", i, "utgångsvärde", "värde"), f"utgångsvärdet {ind.baseline.value} ligger utanför 0–100 %"))
 
     for i, p in enumerate(model.programmes):

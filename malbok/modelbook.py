@@ -93,7 +93,7 @@ MODEL_KEYS = (
     ("mandatperiod från", "mandatperiod.från", "int"), ("mandatperiod till", "mandatperiod.till", "int"),
     ("vision rubrik", "vision.rubrik", "str"), ("vision text", "vision.text", "str"),
     ("kontakt", "kontakt", "str"), ("indikatorskala", "indikatorskala", "str"),
-    ("plannivå", "plannivå", "str"), ("aktivitetsskala", "aktivitetsskala", "str"),
+    ("plannivå", "plannivå", "str"), ("aktivitetsskala", "aktivitetsskala", "str"), ("historik", "historik", "str"),
 )
 
 

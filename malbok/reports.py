@@ -249,15 +249,15 @@ def _followup_chapter(doc: Any, book: KfBook) -> None:
             if goals.empty:
                 continue
             doc.add_heading(level.name, level=3)
-            _assessment_table(doc, m, goals, units, "Mål")
+            _assessment_table(doc, m, goals, units, "Mål", book.tables.get("Trend mål"))
         standalone = rows_area[(rows_area["Typ"] == KIND_INDICATOR) & (rows_area["Överordnat"] == "")]
         if not standalone.empty and m.indicator_scale:
             doc.add_heading("Indikatorer – bedömning", level=3)
-            _assessment_table(doc, m, standalone, units, "Indikator")
+            _assessment_table(doc, m, standalone, units, "Indikator", book.tables.get("Trend mål"))
         inds = rows_area[rows_area["Typ"] == KIND_INDICATOR]
         if not inds.empty:
             doc.add_heading("Indikatorer – utfall", level=3)
-            _indicator_table(doc, m, inds, units)
+            _indicator_table(doc, m, inds, units, book.tables.get("Trend"))
         _analyses(doc, m, rows_area, units)
     _programmes(doc, m, data)
 
@@ -294,7 +294,12 @@ def _paragraphs(doc: Any, text: str | None) -> None:
             doc.add_paragraph(line.strip())
 
 
-def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFrame, what: str) -> None:
+def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFrame, what: str,
+                      trend: pd.DataFrame | None = None) -> None:
+    """Goals (or assessed indicators) and their assessments; with a history, last year's beside this year's."""
+    last_year: dict[str, str] = {}
+    if trend is not None and len(trend.columns) >= 5:
+        last_year = {r[0]: r[3] for r in trend.itertuples(index=False) if r[3] and r[3] != "–"}
     body, colours, groups = [], {}, []
     parent_seen: str | None = None
     for _k, rec in rows.iterrows():
@@ -303,7 +308,7 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
             try:
                 pg = m.goal(parent)
                 groups.append(len(body))
-                body.append([f"{m.level(pg.level).name}: {pg.text}", "", ""])
+                body.append([f"{m.level(pg.level).name}: {pg.text}", "", ""] + ([""] if trend is not None else []))
             except KeyError:
                 pass
             parent_seen = parent
@@ -311,14 +316,24 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         owners = units[(units["ID"] == rec["ID"]) & (units["Typ"] == rec["Typ"])]
         who = ", ".join(owners["Enhet"])
         label = rec["Bedömning"] or NOT_ASSESSED
-        body.append([rec["Text"], who, label])
         scale = scale_for_row(m, rec)
+        if trend is not None:
+            before = last_year.get(rec["ID"], "")
+            body.append([rec["Text"], who, before or "–", label])
+            if before and scale is not None and scale.colour_of(before):
+                colours[(i, 2)] = scale.colour_of(before)
+        else:
+            body.append([rec["Text"], who, label])
         colour = scale.colour_of(rec["Bedömning"]) if scale and rec["Bedömning"] else GREY
-        colours[(i, 2)] = colour or GREY
-    table = add_table(doc, [what, "Ansvar", "Bedömning"], body, [98, 28, 34], colours)
+        colours[(i, len(body[-1]) - 1)] = colour or GREY
+    if trend is not None:
+        table = add_table(doc, [what, "Ansvar", f"Förra året ({trend.columns[3].removeprefix('Bedömning ')})", "Bedömning"],
+                          body, [80, 24, 28, 28], colours)
+    else:
+        table = add_table(doc, [what, "Ansvar", "Bedömning"], body, [98, 28, 34], colours)
     for g in groups:  # the parent goal as a heading row across the table
         row = table.rows[g + 1]
-        merged = row.cells[0].merge(row.cells[2])
+        merged = row.cells[0].merge(row.cells[-1])
         merged.text = ""
         merged.paragraphs[0].add_run(body[g][0]).italic = True
         shade(merged, "#F2F2F2")
@@ -337,21 +352,50 @@ def _outcome(m: Model, rec: pd.Series, units: pd.DataFrame, ind: Indicator | Non
     return "; ".join(parts) if parts else "–"
 
 
-def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame) -> None:
+def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame, trend: pd.DataFrame | None = None) -> None:
+    """Indicators with baseline, target, outcome and suggestion; with a history, the previous years and the trend arrow."""
+    earlier: dict[str, tuple[str, str, str]] = {}  # ID -> (baseline, previous years, arrow) of the council's row
+    if trend is not None and len(trend.columns) >= 8:
+        years = [c for c in trend.columns[4:-3] if c.isdigit()]
+        for rec in trend.to_dict("records"):
+            if rec["Enhet"] != COUNCIL:
+                continue
+            ind = _indicator(m, rec["ID"])
+            measure = ind.measure if ind else Measure.NUMBER
+            shown = [f"{y}: {fmt_measure(float(v), measure)}" for y in years if (v := str(rec[y]).strip()) and _is_number(v)]
+            earlier[rec["ID"]] = (rec["Utgångsvärde"], "; ".join(shown), rec["Trend"])
     body, colours = [], {}
     for i, (_k, rec) in enumerate(inds.iterrows()):
         ind = _indicator(m, rec["ID"])
         base = ""
-        if ind is not None and ind.baseline is not None:
+        if ind is not None and ind.baseline is not None and ind.baseline.value is not None:
             base = f"{fmt_measure(ind.baseline.value, ind.measure)} ({ind.baseline.year})"
+        hist_base, before, arrow = earlier.get(rec["ID"], ("", "", ""))
+        base = base or hist_base
         unit_txt = MEASURE_SYMBOL.get(ind.measure, "") if ind else ""
         name = rec["Text"] + (f" ({unit_txt})" if unit_txt and unit_txt not in ("%", "text") else "")
-        body.append([name, base or "–", rec["Målvärde"] or "–", _outcome(m, rec, units, ind), rec["Förslag"] or "–"])
+        if trend is not None:
+            body.append([name, base or "–", rec["Målvärde"] or "–", before or "–", _outcome(m, rec, units, ind), arrow or "–",
+                         rec["Förslag"] or "–"])
+        else:
+            body.append([name, base or "–", rec["Målvärde"] or "–", _outcome(m, rec, units, ind), rec["Förslag"] or "–"])
         if m.indicator_scale and rec["Förslag"]:
             colour = m.scale(m.indicator_scale).colour_of(rec["Förslag"])
             if colour:
-                colours[(i, 4)] = colour
-    add_table(doc, ["Indikator", "Utgångsvärde", "Målvärde", "Utfall", "malboks förslag"], body, [56, 22, 32, 24, 26], colours)
+                colours[(i, len(body[-1]) - 1)] = colour
+    if trend is not None:
+        add_table(doc, ["Indikator", "Utgångsvärde", "Målvärde", "Tidigare år", "Utfall", "Trend", "malboks förslag"], body,
+                  [42, 18, 24, 26, 18, 14, 18], colours)
+    else:
+        add_table(doc, ["Indikator", "Utgångsvärde", "Målvärde", "Utfall", "malboks förslag"], body, [56, 22, 32, 24, 26], colours)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) -> None:
@@ -444,25 +488,9 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
 
 # --------------------------------------------------------------------------- export
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def export(kf: str | Path | KfBook, csv: str | Path | None = None, parquet: str | Path | None = None) -> pd.DataFrame:
-    """Write the tidy ``Data`` table as CSV for Swedish Excel and/or Parquet; return the table.
-
-    CSV: UTF-8 with BOM, ``;`` between fields, decimal comma, CRLF line ends;
-    texts beginning with ``= + - @``, tab or carriage return are neutralised.
-    Parquet keeps the texts as they are (no spreadsheet runs it).
-    """
-    book = kf if isinstance(kf, KfBook) else read_kf(kf)
-    data = book.data.copy()
+def write_tidy(data: pd.DataFrame, csv: str | Path | None = None, parquet: str | Path | None = None) -> None:
+    """A tidy table as CSV for Swedish Excel (see :func:`export`) and/or Parquet."""
     if csv is None and parquet is None:
         raise InputError("ange --csv FIL och/eller --parquet FIL")
     if csv is not None:
@@ -484,4 +512,25 @@ def export(kf: str | Path | KfBook, csv: str | Path | None = None, parquet: str 
         data.to_parquet(buf, index=False)
         parquet.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(parquet, buf.getvalue())
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export(kf: str | Path | KfBook, csv: str | Path | None = None, parquet: str | Path | None = None) -> pd.DataFrame:
+    """Write the tidy ``Data`` table as CSV for Swedish Excel and/or Parquet; return the table.
+
+    CSV: UTF-8 with BOM, ``;`` between fields, decimal comma, CRLF line ends;
+    texts beginning with ``= + - @``, tab or carriage return are neutralised.
+    Parquet keeps the texts as they are (no spreadsheet runs it).
+    """
+    book = kf if isinstance(kf, KfBook) else read_kf(kf)
+    data = book.data.copy()
+    write_tidy(data, csv, parquet)
     return data

@@ -9,8 +9,11 @@ The rules (also used by the Excel custom functions):
   previous milestone as the start of its path;
 * rank: reached when the rank is within the best share; on the way when it
   improved since the previous rank and the target year is not passed;
-* direction: against the previous outcome (unknown without one);
-* yearly relative change: the change since the previous year against the rate;
+* direction: against the comparable previous outcome (see
+  :func:`comparable_previous`: the same occasion last year, else last year's
+  year-end; unknown without one);
+* yearly relative change: the change since the comparable previous outcome
+  against the rate (per year, when the value compared with is older);
 * level to keep: met or not;
 * report only: no suggestion.
 
@@ -20,6 +23,9 @@ indicators: all reached -> reached, none reached -> not reached, else on the way
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from .model import (
     MEANING_RANK,
@@ -111,6 +117,19 @@ def final_target(ind: Indicator) -> object | None:
     if dated:
         return dated[-1]
     return ind.targets[-1] if ind.targets else None
+
+
+class Earlier(NamedTuple):
+    """An earlier value a suggestion compares with: the value, its year, and where it comes from
+    (an occasion's name such as 'Delårsrapport', 'utgångsvärde', or '' for the model's earlier outcomes)."""
+
+    value: float
+    year: int
+    where: str = ""
+
+    def words(self) -> str:
+        """'84,1 år 2015 (Delårsrapport)'."""
+        return f"{fmt_number(self.value)} år {self.year}" + (f" ({self.where})" if self.where else "")
 
 
 class Suggestion:
@@ -205,25 +224,45 @@ def suggest_rank(rank: float, t: RankTarget, at: float, previous_rank: float | N
     return Suggestion(Meaning.NOT_REACHED, f"placeringen förbättrades inte ({fmt_number(previous_rank)} → {fmt_number(rank)})")
 
 
-def suggest_direction(outcome: float, direction: Direction, previous: float | None) -> Suggestion:
+def suggest_direction(outcome: float, direction: Direction, previous: float | Earlier | None) -> Suggestion:
     if previous is None:
         return Suggestion(None, "okänt: tidigare utfall saknas att jämföra med")
-    better = outcome > previous if direction == Direction.UP else outcome < previous
+    before = previous.value if isinstance(previous, Earlier) else previous
+    better = outcome > before if direction == Direction.UP else outcome < before
+    verb = "ökat" if direction == Direction.UP else "minskat"
+    if isinstance(previous, Earlier):  # names the value compared with: '85,9 mot 84,1 år 2015'
+        return Suggestion(Meaning.REACHED if better else Meaning.NOT_REACHED,
+                          f"utfallet har {'' if better else 'inte '}{verb}: {fmt_number(outcome)} mot {previous.words()}")
     if better:
-        return Suggestion(Meaning.REACHED, f"utfallet {fmt_number(outcome)} har {'ökat' if direction == Direction.UP else 'minskat'} från {fmt_number(previous)}")
-    return Suggestion(Meaning.NOT_REACHED, f"utfallet {fmt_number(outcome)} har inte {'ökat' if direction == Direction.UP else 'minskat'} från {fmt_number(previous)}")
+        return Suggestion(Meaning.REACHED, f"utfallet {fmt_number(outcome)} har {verb} från {fmt_number(before)}")
+    return Suggestion(Meaning.NOT_REACHED, f"utfallet {fmt_number(outcome)} har inte {verb} från {fmt_number(before)}")
 
 
-def suggest_change(outcome: float, percent: float, previous: float | None) -> Suggestion:
-    if previous is None or previous == 0:
+def suggest_change(outcome: float, percent: float, previous: float | Earlier | None, year: int | None = None) -> Suggestion:
+    """A yearly relative change ('minska med 5 % årligen') against the previous value.
+
+    With an :class:`Earlier` value from more than one year before ``year``, the change is
+    taken per year (compounded), so a value two years old is not held to one year's rate.
+    """
+    before = previous.value if isinstance(previous, Earlier) else previous
+    if before is None or before == 0:
         return Suggestion(None, "okänt: föregående års utfall saknas att jämföra med")
-    change = (outcome - previous) / abs(previous) * 100
+    years = year - previous.year if isinstance(previous, Earlier) and year is not None else 1
+    ratio = outcome / before
+    if years > 1 and ratio > 0:
+        change = (ratio ** (1 / years) - 1) * 100
+        what = f"förändringen {fmt_number(change)} % per år"
+    else:
+        change = (outcome - before) / abs(before) * 100
+        what = f"förändringen {fmt_number(change)} %"
+    if isinstance(previous, Earlier):  # '2,4 mot 2,3 år 2015 (Årsredovisning): förändringen 4,3 % …'
+        what = f"{fmt_number(outcome)} mot {previous.words()}: {what}"
     wanted_up = percent > 0
     if (change >= percent) if wanted_up else (change <= percent):
-        return Suggestion(Meaning.REACHED, f"förändringen {fmt_number(change)} % når {fmt_number(percent)} %")
+        return Suggestion(Meaning.REACHED, f"{what} når {fmt_number(percent)} %")
     if (change > 0) if wanted_up else (change < 0):
-        return Suggestion(Meaning.ON_THE_WAY, f"förändringen {fmt_number(change)} % går åt rätt håll men når inte {fmt_number(percent)} %")
-    return Suggestion(Meaning.NOT_REACHED, f"förändringen {fmt_number(change)} % går åt fel håll")
+        return Suggestion(Meaning.ON_THE_WAY, f"{what} går åt rätt håll men når inte {fmt_number(percent)} %")
+    return Suggestion(Meaning.NOT_REACHED, f"{what} går åt fel håll")
 
 
 def suggest_level(outcome: float, t: LevelTarget) -> Suggestion:
@@ -241,16 +280,24 @@ def most_cautious(meanings: list[Meaning]) -> Meaning | None:
 
 def suggest_indicator(
     ind: Indicator, outcome: float | None, year: int, at: float,
-    previous: float | None = None, rank: float | None = None, previous_rank: float | None = None,
+    previous: float | Earlier | None = None, rank: float | None = None, previous_rank: float | None = None,
+    baseline: Earlier | None = None,
 ) -> Suggestion:
-    """malbok's suggestion for one indicator's outcome at a period (year, time point ``at``)."""
+    """malbok's suggestion for one indicator's outcome at a period (year, time point ``at``).
+
+    ``previous`` is the value direction and yearly-change targets are judged against (see
+    :func:`comparable_previous`); ``baseline`` the start of the straight path taken from the
+    history store when the model gives no baseline value (see :func:`history_baseline`).
+    """
     targets = ind.targets
     if len(targets) == 1 and type(t := targets[0]) is ValueTarget:  # the common case: one value by a year
         if outcome is None:
             return _NO_OUTCOME
         base = ind.baseline
-        if base is None:
-            return suggest_value(outcome, t.value, t.year, at, None, None, t.comparison)
+        if base is None or base.value is None:
+            if baseline is None:
+                return suggest_value(outcome, t.value, t.year, at, None, None, t.comparison)
+            return _from_history(suggest_value(outcome, t.value, t.year, at, baseline.value, baseline.year, t.comparison), baseline)
         return suggest_value(outcome, t.value, t.year, at, base.value, base.year, t.comparison)
     considered = _considered(ind, year)
     if considered is None:
@@ -259,10 +306,10 @@ def suggest_indicator(
         rank = outcome
     if len(considered) == 1:  # the common case: one target applies
         t, base, base_year = considered[0]
-        return _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year) or _NO_OUTCOME
+        return _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year, year, baseline) or _NO_OUTCOME
     results: list[Suggestion] = []
     for t, base, base_year in considered:
-        s = _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year)
+        s = _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year, year, baseline)
         if s is not None:
             results.append(s)
     assessed = [s for s in results if s.meaning is not None]
@@ -273,6 +320,13 @@ def suggest_indicator(
     worst = most_cautious([s.meaning for s in assessed])  # type: ignore[misc]
     reason = "; ".join(s.reason for s in assessed if s.meaning == worst)
     return Suggestion(worst, reason)
+
+
+def _from_history(s: Suggestion, baseline: Earlier) -> Suggestion:
+    """A path suggestion whose baseline came from the history store says which value that was."""
+    if "målbanan" not in s.reason:
+        return s
+    return Suggestion(s.meaning, f"{s.reason}, från {baseline.words()}")
 
 
 def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]] | None:
@@ -301,9 +355,9 @@ def _targets_considered(ind: Indicator, year: int) -> list[tuple[object, float |
     return [(t, *(_start_of_path(ind, t) if isinstance(t, ValueTarget) else (None, None))) for t in targets]
 
 
-def _one(ind: Indicator, t: object, outcome: float | None, at: float, previous: float | None,
+def _one(ind: Indicator, t: object, outcome: float | None, at: float, previous: float | Earlier | None,
          rank: float | None, previous_rank: float | None, base: float | None = None,
-         base_year: int | None = None) -> Suggestion | None:
+         base_year: int | None = None, year: int | None = None, baseline: Earlier | None = None) -> Suggestion | None:
     if isinstance(t, RankTarget):
         if rank is None:
             return Suggestion(None, "placering i riket saknas; rangmålet kan inte bedömas")
@@ -311,13 +365,22 @@ def _one(ind: Indicator, t: object, outcome: float | None, at: float, previous: 
     if outcome is None:
         return None
     if isinstance(t, ValueTarget):
+        if base is None and baseline is not None and _first_value_target(ind) is t:
+            return _from_history(suggest_value(outcome, t.value, t.year, at, baseline.value, baseline.year, t.comparison), baseline)
         return suggest_value(outcome, t.value, t.year, at, base, base_year, t.comparison)
     if isinstance(t, DirectionTarget):
         return suggest_direction(outcome, t.direction, previous)
     if isinstance(t, ChangeTarget):
-        return suggest_change(outcome, t.percent, previous)
+        return suggest_change(outcome, t.percent, previous, year)
     if isinstance(t, LevelTarget):
         return suggest_level(outcome, t)
+    return None
+
+
+def _first_value_target(ind: Indicator) -> ValueTarget | None:
+    for t in ind.targets:
+        if isinstance(t, ValueTarget):
+            return t
     return None
 
 
@@ -331,7 +394,7 @@ def _start_of_path(ind: Indicator, t: ValueTarget) -> tuple[float | None, int | 
             prev = other
     if prev is not None:
         return prev.value, prev.year
-    if ind.baseline is not None:
+    if ind.baseline is not None and ind.baseline.value is not None:
         return ind.baseline.value, ind.baseline.year
     return None, None
 
@@ -346,14 +409,109 @@ def uses_previous(ind: Indicator) -> bool:
 
 def previous_outcome(ind: Indicator, year: int) -> float | None:
     """The latest known outcome before ``year`` (from the model's history or baseline)."""
-    if not ind.history:
-        return ind.baseline.value if ind.baseline is not None and ind.baseline.year < year else None
-    known = {y: v for y, v in ind.history.items() if y < year}
-    if ind.baseline is not None and ind.baseline.year < year:
-        known.setdefault(ind.baseline.year, ind.baseline.value)
-    if not known:
+    found = comparable_previous(ind, year, "", "")
+    return found.value if found is not None else None
+
+
+def needs_baseline(ind: Indicator) -> bool:
+    """Whether a straight-path target of ``ind`` lacks the model's baseline value (history may give it)."""
+    if ind.baseline is not None and ind.baseline.value is not None:
+        return False
+    return _first_value_target(ind) is not None
+
+
+def year_end_values(ind: Indicator, year: int, year_end: str, known: Mapping[tuple[int, str], float] | None = None,
+                    year_end_name: str = "") -> dict[int, Earlier]:
+    """Year-end values before ``year``: the store's (``known``, by (year, occasion)) at the year-end
+    occasion, with the values decided in the model on top (its baseline and ``tidigare_utfall``
+    win for their years: the store fills gaps, it overrides nothing the model says)."""
+    ends: dict[int, Earlier] = {}
+    if known:
+        for (y, occ), v in known.items():
+            if occ == year_end and y < year:
+                ends[y] = Earlier(v, y, year_end_name)
+    base = ind.baseline
+    if base is not None and base.value is not None and base.year < year:
+        ends[base.year] = Earlier(base.value, base.year, "utgångsvärde")
+    for y, v in ind.history.items():
+        if y < year:
+            ends[y] = Earlier(v, y, "")
+    return ends
+
+
+def comparable_previous(ind: Indicator, year: int, occasion: str, year_end: str,
+                        known: Mapping[tuple[int, str], float] | None = None,
+                        names: Mapping[str, str] | None = None) -> Earlier | None:
+    """The earlier outcome a direction or yearly-change target is judged against, at ``year`` and ``occasion``.
+
+    The rule: the same occasion last year (a Delårsrapport against last year's Delårsrapport);
+    else last year's year-end; else the latest earlier year-end. Year-end values decided in the
+    model (``tidigare_utfall``, ``utgångsvärde``) win over the store's for the same year. ``known``
+    are the row's own values from the history store by (year, occasion id): the unit's for a
+    unit's row, the council's for the council's row; ``year_end`` is the id of the year-end occasion.
+    """
+    names = names or {}
+    if known and occasion and occasion != year_end:
+        same = known.get((year - 1, occasion))
+        if same is not None:
+            return Earlier(same, year - 1, names.get(occasion, occasion))
+    ends = year_end_values(ind, year, year_end, known, names.get(year_end, year_end))
+    if not ends:
         return None
-    return known[max(known)]
+    return ends.get(year - 1) or ends[max(ends)]
+
+
+def history_baseline(ind: Indicator, year: int, year_end: str, first_year: int,
+                     known: Mapping[tuple[int, str], float] | None = None,
+                     names: Mapping[str, str] | None = None) -> Earlier | None:
+    """The start of the straight path when the model gives no baseline value.
+
+    The rule: when the model names a baseline year without a value, that year's year-end value;
+    when it gives no baseline at all, the earliest year-end value from ``first_year`` (the year
+    before the mandate period) up to last year. None when the model's own baseline applies.
+    """
+    if not needs_baseline(ind):
+        return None
+    names = names or {}
+    ends = year_end_values(ind, year, year_end, known, names.get(year_end, year_end))
+    if ind.baseline is not None:
+        return ends.get(ind.baseline.year)
+    years = [y for y in ends if y >= first_year]
+    return ends[min(years)] if years else None
+
+
+def good_direction(ind: Indicator) -> int | None:
+    """Which way is better for ``ind``: +1 when a higher value is better, -1 when lower, None when
+    the targets do not say (a rank: lower is better)."""
+    if ind.measure == Measure.RANK:
+        return -1
+    for t in ind.targets:
+        if isinstance(t, DirectionTarget):
+            return 1 if t.direction == Direction.UP else -1
+        if isinstance(t, ChangeTarget):
+            return 1 if t.percent > 0 else -1
+        if isinstance(t, LevelTarget | ValueTarget) and t.comparison is not None:
+            return 1 if t.comparison == Comparison.AT_LEAST else -1
+        if isinstance(t, RankTarget):
+            return -1 if ind.measure == Measure.RANK else None
+    first = next((t for t in ind.targets if isinstance(t, ValueTarget)), None)
+    if first is not None and ind.baseline is not None and ind.baseline.value is not None and first.value != ind.baseline.value:
+        return 1 if first.value > ind.baseline.value else -1
+    return None
+
+
+TREND_WORDS = {1: "↑ bättre", 0: "→ oförändrat", -1: "↓ sämre"}
+
+
+def trend(ind: Indicator, now: float | None, before: float | None) -> int | None:
+    """+1 better, 0 the same, -1 worse than ``before``, by the indicator's good direction (not by sign);
+    None when either value is missing or the direction is unknown."""
+    way = good_direction(ind)
+    if now is None or before is None or way is None:
+        return None
+    if abs(now - before) < 1e-9:
+        return 0
+    return 1 if (now - before) * way > 0 else -1
 
 
 def combine_goal(meanings: list[Meaning | None]) -> Meaning | None:

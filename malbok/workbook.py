@@ -65,7 +65,7 @@ class Row:
         """Every text the sheet shows beside the inputs, made on first use (reading a return needs none)."""
         if self._shown is None:
             ind, values = self.indicator, self.values or {}
-            self._shown = values if ind is None else {**values, **indicator_texts(ind, self.year)}
+            self._shown = values if ind is None else {**indicator_texts(ind, self.year), **values}
         return self._shown
 
 
@@ -109,7 +109,8 @@ def indicator_texts(ind: Indicator, year: int, full: bool = True) -> dict[str, s
              "target_now": target_text(now, ind.measure) if now is not None else ""}
     if full:
         final = final_target(ind)
-        texts["baseline"] = f"{fmt_value(ind.baseline.value, ind.measure)} ({ind.baseline.year})" if ind.baseline else ""
+        base = ind.baseline
+        texts["baseline"] = (f"{fmt_value(base.value, ind.measure)} ({base.year})" if base.value is not None else f"– ({base.year})") if base else ""
         texts["target_final"] = target_text(final, ind.measure) if final is not None and final is not now else ""
         texts["history"] = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
                                      if y < year) if ind.history else ""
@@ -467,6 +468,10 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                 validations.setdefault((key, _validation_key(row, key)), []).append((r, c))
             elif style is not fmt.cell:
                 ws.write_blank(r, c, None, style)
+        said = shown.get(PREVIOUS_COMMENT)
+        if said and "comment" in row.inputs:
+            ws.write_comment(r, COL_INDEX["comment"], f"Förra året skrev ni:\n{said}"[:2000],
+                             {"author": "malbok", "x_scale": 2.5, "y_scale": 2})
         if "assessment" in row.inputs and row.scale is not None:
             by_scale.setdefault(row.scale.id, []).append(xl_rowcol_to_cell(r, COL_INDEX["assessment"]))
         ws.set_row(r, _row_height(row))
@@ -493,7 +498,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
 def _row_height(row: Row) -> float:
     """Row height that shows the wrapped texts (XlsxWriter does not autofit)."""
     lines = 1
-    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.display().items())]
+    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.display().items() if k in COL_INDEX)]
     for key, text in cells:
         width = COLUMNS[COL_INDEX[key]].width
         chars_per_line = max(1.0, width * 1.15)
@@ -564,15 +569,66 @@ class Generated:
     indicators: int
 
 
+PREVIOUS_COMMENT = "previous_comment"  # not a column: a note on the Kommentar cell
+
+
+def with_history(plan: WorkbookPlan, history: Any) -> WorkbookPlan:
+    """Each indicator row shows, locked, the unit's outcomes of the previous years from the history
+    store (``Tidigare utfall``: the three latest, the same occasion where there is one, else the
+    year-end; the model's earlier outcomes fill gaps), and the baseline from history when the model
+    gives no baseline value. A row the unit comments on gets the unit's comment of last year as a
+    note on its Kommentar cell, a starting point that the reader never takes for this year's."""
+    unit = plan.unit_code
+    for sp in plan.sheets:
+        for row in sp.rows:
+            ind = row.indicator
+            said = history.comment(row.id, unit) if "comment" in row.inputs else ""
+            if ind is None:
+                if said:
+                    row.values = {**(row.values or {}), PREVIOUS_COMMENT: said}
+                    row._shown = None
+                continue
+            texts = history_texts(ind, history, unit)
+            if said:
+                texts[PREVIOUS_COMMENT] = said
+            if texts:
+                row.values = {**(row.values or {}), **texts}
+                row._shown = None
+    return plan
+
+
+def history_texts(ind: Indicator, history: Any, unit: str, years: int = 3) -> dict[str, str]:
+    """The ``history`` and ``baseline`` texts of an indicator row from a :class:`malbok.history.History`."""
+    texts: dict[str, str] = {}
+    period = history.period
+    marked = period.occasion.id != history.year_end  # a year-end value beside a mid-year period says so
+    year_end_name = history.names.get(history.year_end, "")
+    parts = []
+    for e in history.series(ind, unit, years):
+        note = f" ({e.where.lower()})" if marked and e.where and e.where == year_end_name else ""
+        parts.append(f"{e.year}: {fmt_value(e.value, ind.measure)}{note}")
+    if parts:
+        texts["history"] = "; ".join(parts)
+    base = history.baseline(ind, unit)
+    if base is not None:
+        texts["baseline"] = f"{fmt_value(base.value, ind.measure)} ({base.year})"
+    return texts
+
+
 def generate(model: Model, period: Period, out_dir: Path, units: list[str] | None = None,
-             password: str | None = None, progress=None) -> list[Generated]:  # noqa: ANN001
-    """Write one workbook per unit that reports at ``period``; units with nothing get none."""
+             password: str | None = None, progress=None, history: Any = None) -> list[Generated]:  # noqa: ANN001
+    """Write one workbook per unit that reports at ``period``; units with nothing get none.
+
+    ``history`` (a :class:`malbok.history.History`): the rows show the unit's earlier outcomes.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     codes = units or [u.code for u in model.units]
     results: list[Generated] = []
     for code in codes:
         plan = plan_workbook(model, period, code)
+        if history is not None:
+            with_history(plan, history)
         unit = model.unit(code)
         if not plan.sheets:
             results.append(Generated(code, unit.name, None, 0, 0))
