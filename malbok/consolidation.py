@@ -874,8 +874,9 @@ def _read_isolated(run: _Run, path: Path, timeout: float = READ_TIMEOUT) -> _Che
     return _Checked(ret)
 
 
-_SIGNAL_WORDS = {int(signal.SIGABRT): ", avbrott", int(signal.SIGSEGV): ", minnesfel", int(signal.SIGKILL): ", dödad, ofta för att minnet tog slut",
-                 int(signal.SIGBUS): ", minnesfel"}
+_SIGNAL_WORDS = {int(getattr(signal, name)): words for name, words in (
+    ("SIGABRT", ", avbrott"), ("SIGSEGV", ", minnesfel"), ("SIGBUS", ", minnesfel"),
+    ("SIGKILL", ", dödad, ofta för att minnet tog slut")) if hasattr(signal, name)}  # Windows has only some of them
 
 
 def choose_among_duplicates(accepted: dict[str, list[Any]], prefer_set: set[Path]) -> tuple[dict[str, Any], dict[str, UnitStatus]]:
