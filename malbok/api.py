@@ -213,10 +213,16 @@ def consolidate(
     plan: str | Path | None = None,
     processes: int | None = None,
     history: str | Path | bool | None = None,
+    docx: str | Path | None = None,
+    csv: str | Path | None = None,
 ) -> Any:
-    """Consolidate returned workbooks (files or folders).
+    """Consolidate returned workbooks (files or folders): the one sequence behind ``malbok consolidate``,
+    the Excel button and the demo.
 
-    Follow-up: for ``period``, writing KF.xlsx to ``out`` if given (``plan``: the
+    When something was consolidated, the result is written to ``out`` (KF.xlsx, or Budget.xlsx in the
+    plan round), then the Word chapter to ``docx`` and the tidy table to ``csv`` from it, if given;
+    ``.written`` lists the files written, in that order (nothing is written when no unit could be
+    consolidated). Follow-up: for ``period`` (``plan``: the
     Budget.xlsx whose goals and activities the workbooks carry; ``processes``:
     how many processes read the files, by default one per core when there are
     many). ``round="plan"``: the plan workbooks of ``year``, writing Budget.xlsx
@@ -231,14 +237,15 @@ def consolidate(
     :func:`malbok.history.store_path`), and there is none for a
     :class:`Model` object; ``False``: no history.
     """
-    check_output(out, returns, [model if not isinstance(model, Model) else None, plan, *(prefer or [])])
+    for target in (out, docx, csv):
+        check_output(target, returns, [model if not isinstance(model, Model) else None, plan, *(prefer or [])])
     m = _model(model)
     if _round(round) == PLAN_ROUND:
         from .plan import consolidate_plan, write_budget
 
         pc = consolidate_plan(m, returns, _year(year), prefer or (), progress)
-        if out is not None and pc.plans:
-            write_budget(pc, out)
+        if out is not None and pc.consolidated_units:
+            pc.written = [write_budget(pc, out), *_outputs(out, docx, csv)]
         return pc
     from .consolidation import consolidate as _consolidate
     from .periods import parse_period
@@ -256,11 +263,22 @@ def consolidate(
     if store is not None and cons.consolidated_units:
         done = _history.record(store, cons)
         cons.resubmitted, cons.changes = done.resubmitted, done.changes
-    if out is not None:
+    if out is not None and cons.consolidated_units:
         from .kfbook import write_kf
 
-        write_kf(cons, out)
+        cons.written = [write_kf(cons, out), *_outputs(out, docx, csv)]
     return cons
+
+
+def _outputs(book: str | Path, docx: str | Path | None, csv: str | Path | None) -> list[Path]:
+    """The Word chapter and the tidy table made from a KF.xlsx or Budget.xlsx just written."""
+    written = []
+    if docx is not None:
+        written.append(report(book, docx))
+    if csv is not None:
+        export(book, csv=csv)
+        written.append(Path(csv))
+    return written
 
 
 def _store(model: Model | str | Path, m: Model, history: str | Path | bool | None) -> Path | None:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from . import api
+from .findings import counted
 from .load import ModelError
 from .messages import os_error_text, visible
 from .model import MEASURE_SYMBOL, Model
@@ -346,12 +347,16 @@ def consolidate(
     processes: int = typer.Option(None, "--processer", min=1,
                                   help="Antal processer som läser filerna (standard: en per kärna när filerna är många; 1 = en i taget)"),
     historik: Path = typer.Option(None, "--historik", help=HISTORY_HELP),
+    docx: Path = typer.Option(None, "--docx", help="Skriv också Word-kapitlet, t.ex. Maluppfyllelse.docx"),
+    csv: Path = typer.Option(None, "--csv", help="Skriv också den långa tabellen som CSV för svenskt Excel, t.ex. data.csv"),
 ) -> None:
     """Konsolidera inlämnade arbetsböcker till fullmäktiges uppföljning (KF.xlsx) eller budgetdokumentet (Budget.xlsx).
 
+    Med --docx och --csv skrivs också Word-kapitlet och den långa tabellen, som knappen Konsolidera gör.
     Slutkod 0 när filen skrevs, 1 med --strict när fel hittades, 2 när inget kunde konsolideras.
     """
-    api.check_output(out, returns, [model, plan, *(prefer or [])])
+    for target in (out, docx, csv):  # before anything is read
+        api.check_output(target, returns, [model, plan, *(prefer or [])])
     m = api.validate(model)
     is_plan = api._round(round_) == api.PLAN_ROUND
     if not is_plan and period is None:
@@ -359,18 +364,9 @@ def consolidate(
     files, _ = _collect(returns)
     with _progress(auto_refresh=False) as prog:
         task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
-        cons = api.consolidate(m, returns, period, out=None, prefer=prefer or [], progress=_ticker(prog, task),
+        cons = api.consolidate(m, returns, period, out=out, prefer=list(prefer or []), progress=_ticker(prog, task),
                                round=round_, year=year, plan=plan, processes=processes,
-                               history=None if is_plan else api.history_store(model, historik, m))
-    if cons.consolidated_units:
-        if is_plan:
-            from .plan import write_budget
-
-            write_budget(cons, out)
-        else:
-            from .kfbook import write_kf
-
-            write_kf(cons, out)
+                               history=None if is_plan else api.history_store(model, historik, m), docx=docx, csv=csv)
     _summary(cons, out, strict)
 
 
@@ -393,8 +389,8 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
             table.add_row(f.severity, visible(f.place()), visible(f.row_id), visible(f.message))
         con.print(table)
     con.print(
-        f"{cons.files_summary()} · {len(cons.consolidated_units)} enheter konsoliderade · "
-        f"enheter som saknas: {', '.join(cons.missing_units) or 'inga'} · {len(errors)} fel · {len(warnings)} varningar",
+        f"{cons.files_summary()} · {counted(len(cons.consolidated_units), 'enhet konsoliderad', 'enheter konsoliderade')} · "
+        f"enheter som saknas: {', '.join(cons.missing_units) or 'inga'} · {cons.findings_summary()}",
         markup=False,
     )
     if not cons.consolidated_units:
@@ -411,6 +407,8 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
         extra = "".join(f"{s.name}, " for s in history_sheets(cons))
         sheets = f"Översikt, {extra}Enheter, Kontroll och Data"
     con.print(f"Skrev {out_path} (se bladen {sheets}).", markup=False)
+    for also in cons.written[1:]:
+        con.print(f"Skrev {also}.", markup=False)
     if errors and strict:
         raise typer.Exit(1)
 

@@ -123,6 +123,7 @@ class Consolidation(FindingsSummary):
     earlier: Any = None
     resubmitted: list[str] = field(default_factory=list)
     changes: list[Any] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)  # the files api.consolidate wrote from it
 
     @property
     def files_given(self) -> int:

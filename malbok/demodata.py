@@ -189,7 +189,7 @@ def run_demo(out: Path, model_path: str | Path | None = None, period: str | None
     """
     import shutil
 
-    from .api import consolidate, export, generate, report
+    from .api import consolidate, generate
     from .history import load, year_end
     from .load import load_model
     from .periods import parse_period
@@ -229,12 +229,11 @@ def run_demo(out: Path, model_path: str | Path | None = None, period: str | None
     q0 = earlier
     again = _resubmit(model, p, made, returned)
     step("En nämnd lämnar in en rättad fil; konsoliderar igen")
-    cons = consolidate(model, [returned], period, out=out / "KF.xlsx", history=store)
-    step("Skriver rapporter")
-    docx_path = report(out / "KF.xlsx", out / "Maluppfyllelse.docx")
-    export(out / "KF.xlsx", csv=out / "data.csv")
+    step("Konsoliderar och skriver rapporterna")
+    cons = consolidate(model, [returned], period, out=out / "KF.xlsx", history=store, docx=out / "Maluppfyllelse.docx",
+                       csv=out / "data.csv")
     return {"modell": model, "period": p, "föregående": q0 if made0 else None, "arbetsböcker": [g.path for g in made],
-            "inlämnade": sorted(returned.iterdir()), "kf": out / "KF.xlsx", "docx": docx_path, "csv": out / "data.csv",
+            "inlämnade": sorted(returned.iterdir()), "kf": out / "KF.xlsx", "docx": out / "Maluppfyllelse.docx", "csv": out / "data.csv",
             "historik": store, "konsolidering": cons, "rättad": again, "förslag": suggestion_count(cons)}
 
 

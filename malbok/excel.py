@@ -178,21 +178,11 @@ def konsolidera(book: Any = None) -> str:
     try:
         s = read_settings(book)
         model = api.validate(s.model)
-        cons = api.consolidate(model, [s.returns], s.period, out=None, prefer=list(s.prefer))
-        written_files = []
-        if cons.consolidated_units:
-            if s.kf is not None:
-                from .kfbook import write_kf
-
-                write_kf(cons, s.kf)
-                written_files.append(s.kf.name)
-                if s.docx is not None:
-                    written_files.append(api.report(s.kf, s.docx).name)
-                if s.csv is not None:
-                    api.export(s.kf, csv=s.csv)
-                    written_files.append(s.csv.name)
-            elif s.docx is not None or s.csv is not None:
-                raise InputError(f"{SETTINGS_SHEET}: Word-rapport och CSV-export kräver att '{LABELS['kf']}' är ifylld")
+        if s.kf is None and (s.docx is not None or s.csv is not None):
+            raise InputError(f"{SETTINGS_SHEET}: Word-rapport och CSV-export kräver att '{LABELS['kf']}' är ifylld")
+        cons = api.consolidate(model, [s.returns], s.period, out=s.kf, prefer=list(s.prefer), docx=s.docx, csv=s.csv,
+                               history=api.history_store(s.model, None, model))
+        written_files = [p.name for p in cons.written]
         names = render(book, kf_sheets(cons), s.written)
         _set_setting(book, "written", ";".join(names))
         took = time.perf_counter() - started

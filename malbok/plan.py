@@ -577,6 +577,7 @@ class PlanConsolidation(FindingsSummary):
     units: pd.DataFrame
     files_read: int
     files_given: int
+    written: list[Path] = field(default_factory=list)  # the files api.consolidate wrote from it
 
     @property
     def plans(self) -> list[Plan]:

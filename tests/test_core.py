@@ -119,3 +119,28 @@ def test_counts_in_the_right_form():
     from malbok.findings import counted
 
     assert [counted(n, "varning", "varningar") for n in (0, 1, 2)] == ["0 varningar", "1 varning", "2 varningar"]
+
+
+def test_one_sequence_for_cli_excel_and_demo(hallsberg, tmp_path):
+    """consolidate → KF.xlsx → Word → CSV is api.consolidate's; the CLI's --docx and --csv are the button's outputs."""
+    from typer.testing import CliRunner
+
+    from malbok.cli import app
+    from malbok.demodata import fill_workbook
+    from malbok.periods import parse_period
+
+    from .conftest import TEMPLATES
+
+    made = [g for g in generate(hallsberg, PERIOD, tmp_path / "in", units=["KS", "BIN"]) if g.path is not None]
+    for g in made:
+        fill_workbook(g.path, hallsberg, parse_period(hallsberg, PERIOD), g.unit)
+    res = CliRunner().invoke(app, ["consolidate", str(TEMPLATES / "hallsberg.yaml"), str(tmp_path / "in"), "--period", PERIOD,
+                                   "--out", str(tmp_path / "KF.xlsx"), "--docx", str(tmp_path / "KF.docx"),
+                                   "--csv", str(tmp_path / "data.csv"), "--historik", str(tmp_path / "h.sqlite")])
+    assert res.exit_code == 0, res.output
+    assert all((tmp_path / n).stat().st_size > 1000 for n in ("KF.xlsx", "KF.docx", "data.csv"))
+    assert f"Skrev {tmp_path / 'KF.docx'}." in res.output.replace("\n", "")
+    cons = consolidate(hallsberg, [tmp_path / "in"], PERIOD, out=tmp_path / "KF2.xlsx", csv=tmp_path / "d2.csv", history=False)
+    assert cons.written == [tmp_path / "KF2.xlsx", tmp_path / "d2.csv"]
+    nothing = consolidate(hallsberg, [tmp_path / "KF.docx"], PERIOD, out=tmp_path / "KF3.xlsx", history=False)
+    assert nothing.written == [] and not (tmp_path / "KF3.xlsx").exists()
