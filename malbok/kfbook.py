@@ -132,12 +132,13 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                   widths=[9, 70, 22, 22, 18])
         for label, n in res.counts():
             who = ", ".join(r["Enhet"] for r in res.rows if (r["Bedömning"] or "Ingen bedömning") == label)
-            b.rows.append([res.id, res.name, label, n, who])
+            b.rows.append([res.id, res.name, label, str(n), who])  # a count, shown as it is (no decimals)
             colour = res.scale.colour_of(label) if res.scale is not None else None
             b.colours[(len(b.rows) - 1, 2)] = colour or "#D9D9D9"
         blocks.append(b)
     reached = _summary_sentences(cons)
-    sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", f"{kommun(m.municipality.name)} · {' '.join(reached)}".strip(), blocks))
+    sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", " · ".join([kommun(m.municipality.name), *reached[:1]])
+                               + "".join(f" {r}" for r in reached[1:]), blocks))
 
     # one sheet per area
     from .layout import sheet_name

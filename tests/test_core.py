@@ -95,7 +95,7 @@ def test_programme_results_reach_kf_and_word(soderhamn, tmp_path):
     texts = {c.value for row in wb["Handlingsprogram"].iter_rows() for c in row if isinstance(c.value, str)}
     assert set(comments.values()) <= texts and "Kommunstyrelsen" in texts
     overview = [[c.value for c in row] for row in wb["Översikt"].iter_rows()]
-    assert any(r[:4] == ["HP1", "Handlingsprogram (exempel)", "Uppfyllt", 1] for r in overview)
+    assert any(r[:4] == ["HP1", "Handlingsprogram (exempel)", "Uppfyllt", "1"] for r in overview)
     out = report(kf, tmp_path / "KF.docx")
     doc = docx.Document(str(out))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
