@@ -37,6 +37,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -372,9 +373,9 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
 
     _directory_bounds(data, limits)
     try:
-        infos = _central_directory(data)
+        infos: Sequence[zipfile.ZipInfo | Entry] | None = _central_directory(data)
         if infos is None:  # zip64, an archive inside something else …: let zipfile read the directory
-            infos = zipfile.ZipFile(io.BytesIO(data)).infolist()  # type: ignore[assignment]
+            infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except zipfile.BadZipFile:
         raise Unreadable("trasig-fil", "filen är avkortad och kan inte läsas: slutet (arkivets innehållsförteckning) saknas, "
                                        "ofta efter en nedladdning eller kopiering som inte blev klar") from None
@@ -383,11 +384,11 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
                                        "be enheten skicka den igen") from None
     by_name: dict[str, zipfile.ZipInfo | Entry] = {}
     twice: list[str] = []
-    for info in infos:
-        name = info.filename.lstrip("/")
+    for entry in infos:
+        name = entry.filename.lstrip("/")
         if name in by_name:
             twice.append(name)
-        by_name.setdefault(name, info)
+        by_name.setdefault(name, entry)
     if "_rels/.rels" not in by_name and "xl/workbook.xml" not in by_name:
         if "content.xml" in by_name or "mimetype" in by_name:
             raise Unreadable("annat-format", "filen är sparad i OpenDocument-format (.ods, till exempel från LibreOffice eller "

@@ -144,9 +144,9 @@ def fill_workbook(path: Path, model: Model, period: Period, unit: str, style: st
             else:
                 sc_label = ws.cell(r, COL_INDEX["assessment"] + 1)
                 if not sc_label.protection.locked:
-                    sc = model.scale(model.levels[0].scale) if model.levels else None
-                    if sc:
-                        put("assessment", sc.labels[1].label)
+                    level_sc = model.scale(model.levels[0].scale) if model.levels else None
+                    if level_sc:
+                        put("assessment", level_sc.labels[1].label)
                 put("comment", "Handlingsprogrammet följs enligt plan.")
     wb.save(path)
     return typed

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ._version import __version__
 from .findings import ERROR, Finding
@@ -319,7 +319,7 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _store_error(path: Path, what: str, e: sqlite3.Error) -> InputError:
+def _store_error(path: str | Path, what: str, e: sqlite3.Error) -> InputError:
     return InputError(f"{Path(path).name}: historiken kunde inte {what} ({e}); inget ändrades i den")
 
 
@@ -353,9 +353,9 @@ def record(path: str | Path, cons: Any) -> Recorded:
                     f"SELECT enhet, typ, id, utfall, placering, bedömning, kommentar FROM värden WHERE modell = ? AND period = ? "
                     f"AND källa = 'inlämning' AND enhet IN ({marks})", (model.id, period.id, *resubmitted)):
                 before[(unit, kind, rid)] = tuple(vals)
-        run = con.execute(
+        run = cast(int, con.execute(  # an INSERT: lastrowid is the new row's id, never None
             "INSERT INTO konsolideringar (modell, modellhash, period, konsoliderad, malbokversion, filer, enheter) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (model.id, model.fingerprint(), period.id, now, __version__, cons.files_read, len(subs))).lastrowid
+            (model.id, model.fingerprint(), period.id, now, __version__, cons.files_read, len(subs))).lastrowid)
         con.executemany(
             "INSERT INTO inlämningar (konsolidering, modell, period, enhet, fil, sha256, konsoliderad, ny_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(run, model.id, period.id, u, f, digest, now, int(u in resubmitted)) for u, f, digest in subs])
@@ -657,11 +657,11 @@ def _table_records(name: str, sheet: str, rows: list[list[Any]], model: Model, f
             fail("outcome", "ej-tal", "raden har inget utfall, ingen placering, bedömning eller kommentar")
         if len(findings) > bad or period is None:
             continue
-        key = (period.id, unit, rid)
-        if key in seen:
-            fail("id", "dubblett-rad", f"{rid} för {unit} i {period.id} står redan på rad {seen[key]}")
+        row_key = (period.id, unit, rid)
+        if row_key in seen:
+            fail("id", "dubblett-rad", f"{rid} för {unit} i {period.id} står redan på rad {seen[row_key]}")
             continue
-        seen[key] = n
+        seen[row_key] = n
         out.append((model.id, period.id, period.year, period.occasion.id, period.occasion.month, unit, rid, kind,
                     value, rank, label, comment, ""))
     return out
@@ -679,7 +679,8 @@ def _kf_records(path: Path, model: Model, findings: list[Finding]) -> list[tuple
     out: list[tuple[Any, ...]] = []
     data = book.data
     for n, rec in enumerate(data.itertuples(index=False), start=5):
-        row = rec._asdict() if hasattr(rec, "_asdict") else dict(zip(data.columns, rec, strict=True))
+        # itertuples gives namedtuples; pandas-stubs types them without _asdict
+        row = cast(Any, rec)._asdict() if hasattr(rec, "_asdict") else dict(zip(data.columns, rec, strict=True))
         rid, unit = row["ID"], row["Enhet"]
         if row["Sammanställning"] == "enhet" and not row["Fil"]:
             continue  # a unit that sent nothing

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -70,7 +70,8 @@ def _whole_texts(data: pd.DataFrame, rows: list[list[Any]]) -> None:
             continue
         i = int(row[0])
         if 0 <= i < len(data):
-            data.iat[i, data.columns.get_loc(row[1])] = "".join(str(x) for x in row[2:] if x != "")
+            col = cast(int, data.columns.get_loc(row[1]))  # the Data sheet's headers are unique: an int, not a slice or mask
+            data.iat[i, col] = "".join(str(x) for x in row[2:] if x != "")
 
 
 def _open(path: Path, limits: Any = None) -> Any:

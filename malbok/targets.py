@@ -105,7 +105,7 @@ def applicable_target(ind: Indicator, year: int) -> object | None:
     """The target that applies in ``year``: the first dated one not yet passed, else the last."""
     dated = ind.dated_targets
     for t in dated:
-        if t.year >= year:  # type: ignore[attr-defined]
+        if t.year >= year:
             return t
     if dated:
         return dated[-1]
@@ -305,11 +305,11 @@ def suggest_indicator(
     if rank is None and ind.measure == Measure.RANK:
         rank = outcome
     if len(considered) == 1:  # the common case: one target applies
-        t, base, base_year = considered[0]
-        return _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year, year, baseline) or _NO_OUTCOME
+        target, start, start_year = considered[0]
+        return _one(ind, target, outcome, at, previous, rank, previous_rank, start, start_year, year, baseline) or _NO_OUTCOME
     results: list[Suggestion] = []
-    for t, base, base_year in considered:
-        s = _one(ind, t, outcome, at, previous, rank, previous_rank, base, base_year, year, baseline)
+    for target, start, start_year in considered:
+        s = _one(ind, target, outcome, at, previous, rank, previous_rank, start, start_year, year, baseline)
         if s is not None:
             results.append(s)
     assessed = [s for s in results if s.meaning is not None]
@@ -338,7 +338,7 @@ def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, i
     found = cache.get(year, _UNKNOWN)
     if found is _UNKNOWN:
         found = cache[year] = _targets_considered(ind, year)
-    return found  # type: ignore[return-value]
+    return found
 
 
 _UNKNOWN = object()
@@ -493,7 +493,7 @@ def good_direction(ind: Indicator) -> int | None:
         if isinstance(t, LevelTarget | ValueTarget) and t.comparison is not None:
             return 1 if t.comparison == Comparison.AT_LEAST else -1
         if isinstance(t, RankTarget):
-            return -1 if ind.measure == Measure.RANK else None
+            return None  # the indicator is not a rank (a rank returned -1 above)
     first = next((t for t in ind.targets if isinstance(t, ValueTarget)), None)
     if first is not None and ind.baseline is not None and ind.baseline.value is not None and first.value != ind.baseline.value:
         return 1 if first.value > ind.baseline.value else -1
