@@ -854,7 +854,8 @@ def higher_is_better(ind: Indicator) -> bool:
         if isinstance(t, ChangeTarget) and t.percent:
             return t.percent > 0
     for t in ind.targets:
-        if isinstance(t, ValueTarget) and ind.baseline is not None and t.value != ind.baseline.value:
+        if (isinstance(t, ValueTarget) and ind.baseline is not None and ind.baseline.value is not None
+                and t.value != ind.baseline.value):  # a baseline year without a value says nothing of the way
             return t.value > ind.baseline.value
     return True
 

@@ -472,3 +472,13 @@ def test_higher_is_better_survives_the_excel_model_workbook(tmp_path):
     with pytest.raises(ModelError) as e:
         load_model(x)
     assert any("'kanske' ska vara ja eller nej" in m for _, m in e.value.problems)
+
+
+def test_way_of_a_value_target_with_a_baseline_year_but_no_value():
+    """A baseline year without its value (filled from the history store) does not break the ranking's direction."""
+    from malbok.kolada import higher_is_better
+    from malbok.model import Indicator
+
+    ind = Indicator.model_validate({"id": "I1", "text": "x", "utgångsvärde": {"år": 2023},
+                                    "målvärden": [{"typ": "värde", "värde": 5, "år": 2026}]})
+    assert higher_is_better(ind) is True
