@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pandas as pd
 
@@ -125,9 +125,8 @@ class Consolidation(FindingsSummary):
     changes: list[Any] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)  # the files api.consolidate wrote from it
 
-    @property
-    def files_given(self) -> int:
-        return len(self.files)
+    def __post_init__(self) -> None:
+        self.files_given = len(self.files)
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -192,7 +191,7 @@ _PERCENT, _NUMBER, _TEXT, _RANK, _COUNT, _SEK = (Measure.PERCENT, Measure.NUMBER
 
 
 # the plain number's bounds, from its rule: a number typed within them needs no other check (the common case)
-_LOW, _HIGH = outcome_rule(Measure.NUMBER).minimum, outcome_rule(Measure.NUMBER).maximum
+_LOW, _HIGH = cast(float, outcome_rule(Measure.NUMBER).minimum), cast(float, outcome_rule(Measure.NUMBER).maximum)
 
 
 def _range_error(measure: Measure, value: float) -> str | None:
@@ -243,7 +242,7 @@ class _Ctx:
             else:
                 found = comparable_previous(ind, self.period.year, self.period.occasion.id, "")
             self._previous[key] = found
-        return found  # type: ignore[return-value]
+        return cast("Earlier | None", found)
 
     def baseline(self, ind: Indicator, unit: str = COUNCIL) -> Earlier | None:
         """The start of the straight path from the history store, when the model gives no baseline value."""
@@ -253,7 +252,7 @@ class _Ctx:
         found = self._baselines.get(key, _MISSING)
         if found is _MISSING:
             found = self._baselines[key] = self.history.baseline(ind, unit) if needs_baseline(ind) else None
-        return found  # type: ignore[return-value]
+        return cast("Earlier | None", found)
 
     def previous_rank(self, ind: Indicator, unit: str = COUNCIL) -> float | None:
         """The row's comparable previous rank from the history store, for a rank target (None otherwise)."""
@@ -263,7 +262,7 @@ class _Ctx:
         found = self._ranks.get(key, _MISSING)
         if found is _MISSING:
             found = self._ranks[key] = self.history.previous_rank(ind, unit) if _has_rank_target(ind) else None
-        return found  # type: ignore[return-value]
+        return cast("float | None", found)
 
     def parent_of(self, goal_id: str) -> str:
         return self.model.goal(goal_id).parent or ""
@@ -275,6 +274,7 @@ class _Ctx:
 
 
 _MISSING = object()
+NO_PROPOSAL: dict[Any, str] = {}  # a row that shows no suggestion (compared by identity)
 
 
 def _has_rank_target(ind: Indicator) -> bool:
@@ -316,7 +316,7 @@ class _UnitPlan:
         self.keys: list[tuple[str, str]] = []  # (kind, ID) of each row, as returns are read
         self.areas: list[str] = []
         self.goals: list[tuple[int, list[int]]] = []
-        self.proposes: list[dict[Any, str] | bool] = []
+        self.proposes: list[dict[Any, str]] = []
         self._heads: list[tuple[tuple[Any, ...], tuple[str]]] | None = None
         rows, goals = self.rows, self.goals
         for sp in plan.sheets:
@@ -338,7 +338,7 @@ class _UnitPlan:
                 elif "assessment" in r.inputs:
                     scale = r.scale
                 else:
-                    self.proposes.append(False)
+                    self.proposes.append(NO_PROPOSAL)
                     continue
                 self.proposes.append(ctx.labels(scale).by_meaning if scale is not None else {})
 
@@ -397,6 +397,8 @@ class _FileCheck:
             raw = rr.raw
             outcome = raw.get("outcome")
             measure = ind.measure
+            value: float | None
+            judged: float | None
             if type(outcome) is float and (measure is _NUMBER and _LOW <= outcome <= _HIGH or measure is _PERCENT and 1 < outcome <= 100):
                 value = judged = outcome  # typed as a number that needs no check: the common case
             else:
@@ -428,7 +430,7 @@ class _FileCheck:
             else:
                 label = self._assessment(rr, row, sug) if "assessment" in row.inputs else ""
                 comment, actions, file = self._text(rr, "comment", row.id), self._text(rr, "actions", row.id), name
-            proposal, why = ("", "") if proposes is False else (proposes.get(meaning) or "", sug.reason)
+            proposal, why = ("", "") if proposes is NO_PROPOSAL else (proposes.get(meaning) or "", sug.reason)
             out[i] = (None, None, label, proposal, why, comment, actions, file, "", "enhet", meaning)
         return out, filled
 
@@ -448,6 +450,7 @@ class _FileCheck:
         raw = rr.raw.get(key)
         if raw is None or measure is _TEXT:
             return None
+        value: float | None
         if type(raw) is float:  # typed as a number (see rows() for those that need no check)
             value, from_text, percent_sign = raw, False, False
         else:
@@ -956,7 +959,7 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
     Each is the first unit's record of the row with the council's values, and no suggestion kept.
     """
     model, period = ctx.model, ctx.period
-    everyone = {"unit": COUNCIL, "unit_name": f"{model.municipality.name} totalt", "comment": "", "actions": "",
+    everyone: dict[str, Any] = {"unit": COUNCIL, "unit_name": f"{model.municipality.name} totalt", "comment": "", "actions": "",
                 "file": "", "cell": "", "compiled_by": "kommun", "meaning": None}
     out: list[DataRecord] = []
     by_id: dict[tuple[str, str], list[DataRecord]] = {}
