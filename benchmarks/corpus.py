@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from malbok.messages import visible  # noqa: E402
 from tests import hostile  # noqa: E402
 
 # peak memory from /proc (VmHWM starts afresh at exec; ru_maxrss would carry the forking parent's)
@@ -66,7 +67,7 @@ def main() -> None:
             rows.append((kind.name, r["s"], r["mb"], ", ".join(dict.fromkeys(r["findings"])) or "–"))
         print(f"\n{'sort':34} {'s':>7} {'MB':>6}  fynd vid läsningen (kontrollerna mot modellen görs sedan)")
         for name, s, mb, found in rows:
-            print(f"{name[:34]:34} {s:7.3f} {mb:6.0f}  {found[:70]}")
+            print(f"{visible(name)[:34]:34} {s:7.3f} {mb:6.0f}  {found[:70]}")
         print(f"\nlångsammast: {', '.join(f'{n} {s:.2f} s' for n, s, _m, _f in sorted(rows, key=lambda r: -r[1])[:args.top])}")
         print(f"mest minne:  {', '.join(f'{n} {m:.0f} MB' for n, _s, m, _f in sorted(rows, key=lambda r: -r[2])[:args.top])}")
         out = root / "KF.xlsx"
