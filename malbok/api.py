@@ -234,9 +234,14 @@ def consolidate(
     ``.changes`` then say which units sent a changed file for a period
     consolidated before, and what changed. By default (None) the store is
     beside the model file when ``model`` is a path (see
-    :func:`malbok.history.store_path`), and there is none for a
-    :class:`Model` object; ``False``: no history.
+    :func:`malbok.history.store_path`); for a :class:`Model` object, the
+    file it names (relative to the current folder), else none; ``False``: no history.
     """
+    outputs = [Path(t).resolve() for t in (out, docx, csv) if t is not None]
+    if len(set(outputs)) < len(outputs):
+        from .util import InputError
+
+        raise InputError("samma fil är angiven för två av utdata (--out, --docx, --csv); välj olika namn")
     for target in (out, docx, csv):
         check_output(target, returns, [model if not isinstance(model, Model) else None, plan, *(prefer or [])])
     m = _model(model)
@@ -257,12 +262,23 @@ def consolidate(
     p = parse_period(m, period)
     store = _store(model, m, history)
     from . import history as _history
+    from .findings import WARNING, Finding
+    from .util import InputError
 
-    earlier = _history.load(store, m, p) if store is not None else None
+    problem = ""
+    try:
+        earlier = _history.load(store, m, p) if store is not None else None
+    except InputError as e:  # an unusable store never costs the council its follow-up
+        earlier, problem = None, f"historiken lästes inte, så förslagen jämför inte med tidigare år: {e}"
     cons = _consolidate(with_plans(m, plan, p.year), returns, p, prefer or (), progress, processes=processes, history=earlier)
-    if store is not None and cons.consolidated_units:
-        done = _history.record(store, cons)
-        cons.resubmitted, cons.changes = done.resubmitted, done.changes
+    if store is not None and cons.consolidated_units and not problem:
+        try:
+            done = _history.record(store, cons)
+            cons.resubmitted, cons.changes = done.resubmitted, done.changes
+        except InputError as e:
+            problem = f"konsolideringen sparades inte i historiken: {e}"
+    if problem:
+        cons.findings.insert(0, Finding(Path(store).name if store else "", "", "", "", "historik-ej-sparad", problem, WARNING))
     if out is not None and cons.consolidated_units:
         from .kfbook import write_kf
 
@@ -374,9 +390,7 @@ def _kolada_store(model: Model | str | Path, store: str | Path | None) -> Path:
         from .util import InputError
 
         raise InputError("ange historikfilen (--historik), t.ex. --historik hallsberg.historik.sqlite")
-    from .kolada import default_store
-
-    return default_store(model)
+    return history_store(model)  # the same file as the rest of the history: the model's own, or beside it
 
 
 def kolada_fetch(

@@ -265,7 +265,7 @@ def generate(
     outp.print(table)
     written = sum(1 for r in results if r.path)
     skipped = [r.unit for r in results if not r.path]
-    outp.print(f"{written} arbetsböcker skrivna.", markup=False)
+    outp.print(f"{counted(written, 'arbetsbok skriven', 'arbetsböcker skrivna')}.", markup=False)
     if skipped:
         outp.print(f"Ingen fil för {', '.join(skipped)}: enheten har inget att {'planera' if is_plan else 'rapportera'} "
                    f"{'året' if is_plan else 'i perioden'}.", markup=False)
@@ -456,7 +456,7 @@ def history_show(
         out.print("Historiken har inga värden" + (f" för {', '.join(ids)}" if ids else "") + ".", markup=False)
         return
     periods_shown = list(dict.fromkeys(data.sort_values(["År"], kind="stable")["Period"]))[-6:]  # the six latest
-    table = Table(title=f"Historik ({len(data)} värden)")
+    table = Table(title=f"Historik ({counted(len(data), 'värde', 'värden')})")
     for col in ("ID", "Enhet", *periods_shown, "Kurva"):
         table.add_column(col, justify="right" if col in periods_shown else "left")
     for (rid, unit), rows in data.groupby(["ID", "Enhet"], sort=False):
@@ -478,7 +478,7 @@ def history_export(
     data = api.history_export(model, csv, parquet, historik)
     for p in (csv, parquet):
         if p is not None:
-            out.print(f"Skrev {p} ({len(data)} rader).", markup=False)
+            out.print(f"Skrev {p} ({counted(len(data), 'rad', 'rader')}).", markup=False)
 
 
 @app.command()
@@ -503,7 +503,7 @@ def export(
     data = api.export(kf, csv, parquet)
     for p in (csv, parquet):
         if p is not None:
-            out.print(f"Skrev {p} ({len(data)} rader).", markup=False)
+            out.print(f"Skrev {p} ({counted(len(data), 'rad', 'rader')}).", markup=False)
 
 
 @app.command()
@@ -581,18 +581,18 @@ def kolada_fetch(
             prog.update(task, description=text)
             prog.advance(task)
 
-        rep = api.kolada_fetch(m, ys, kolada_url, historik or _kolada_default(model), step, timeout)
+        rep = api.kolada_fetch(m, ys, kolada_url, api.history_store(model, historik, m), step, timeout)
     span = f"{ys[0]}–{ys[-1]}" if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)) else ", ".join(map(str, ys))
     n = len(rep.kpis)
     out.print(f"Kolada ({rep.base_url}), {n} nyckeltal för {m.municipality.name} "
-              f"({m.municipality.code}) och alla kommuner, år {span}: {_count(rep.new_values, 'nytt värde', 'nya värden')}, "
-              f"{_count(rep.unchanged_values, 'oförändrat', 'oförändrade')}, "
-              f"{_count(len(rep.revisions), 'ändrat av Kolada', 'ändrade av Kolada')} · "
-              f"{_count(rep.requests, 'anrop', 'anrop')}.", markup=False)
+              f"({m.municipality.code}) och alla kommuner, år {span}: {counted(rep.new_values, 'nytt värde', 'nya värden')}, "
+              f"{counted(rep.unchanged_values, 'oförändrat', 'oförändrade')}, "
+              f"{counted(len(rep.revisions), 'ändrat av Kolada', 'ändrade av Kolada')} · "
+              f"{counted(rep.requests, 'anrop', 'anrop')}.", markup=False)
     if rep.incremental:
         out.print("Bara ändringar hämtades (from_date) för: " + "; ".join(rep.incremental) + ".", markup=False)
     if rep.revisions:
-        out.print(f"Kolada har ändrat {_count(len(rep.revisions), 'värde', 'värden')} sedan förra hämtningen (gammalt → nytt):",
+        out.print(f"Kolada har ändrat {counted(len(rep.revisions), 'värde', 'värden')} sedan förra hämtningen (gammalt → nytt):",
                   markup=False)
         own = sorted(rep.revisions, key=lambda r: (r.municipality != rep.municipality, r.kpi, r.municipality, r.year))
         for r in own[:40]:  # the municipality's own first
@@ -601,7 +601,7 @@ def kolada_fetch(
             out.print(f"  … och {len(own) - 40} till (alla finns i tabellen kolada_revision i {rep.store.name}).",
                       markup=False)
     if rep.retries:
-        out.print(f"{_count(len(rep.retries), 'anrop', 'anrop')} fick göras om "
+        out.print(f"{counted(len(rep.retries), 'anrop', 'anrop')} fick göras om "
                   f"({', '.join(sorted({r.reason for r in rep.retries}))}).", markup=False)
     for note in rep.notes:
         out.print(f"Obs: {note}", markup=False)
@@ -614,16 +614,6 @@ def kolada_fetch(
         raise typer.Exit(1)
 
 
-def _kolada_default(model: Path) -> Path:
-    from .kolada import default_store
-
-    return default_store(model)
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 @kolada_app.command("show")
 @user_errors
 def kolada_show(
@@ -632,7 +622,7 @@ def kolada_show(
 ) -> None:
     """Visa modellens nyckeltal från Kolada: titel, senaste år och värde, placering och antal kommuner (utan nät)."""
     m = api.validate(model)
-    store = historik or _kolada_default(model)
+    store = api.history_store(model, historik)
     if not store.exists():
         out.print(f"Inget hämtat från Kolada ännu ({store} finns inte). "
                   f"Kör: malbok kolada fetch {model} --years 2012-2016", markup=False)

@@ -51,6 +51,7 @@ class Code(StrEnum):
     ROW_MISSING = "rad-saknas"
     UNKNOWN_ID = "okant-id"
     DUPLICATE_ID = "dubblett-id"
+    ROW_WITHOUT_ID = "rad-utan-id"
     # cells
     OUTCOME_MISSING = "utfall-saknas"
     ASSESSMENT_MISSING = "bedomning-saknas"
@@ -84,6 +85,7 @@ class Code(StrEnum):
     UNKNOWN_PERIOD = "okand-period"
     DUPLICATE_ROW = "dubblett-rad"
     EMPTY_IMPORT = "tom-import"
+    HISTORY_NOT_SAVED = "historik-ej-sparad"
 
 
 class UnitStatus(StrEnum):
@@ -139,6 +141,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.ROW_MISSING: CodeInfo("Rad borttagen", ERROR),
     Code.UNKNOWN_ID: CodeInfo("Okänt ID", WARNING),
     Code.DUPLICATE_ID: CodeInfo("Samma ID två gånger", ERROR),
+    Code.ROW_WITHOUT_ID: CodeInfo("Värden på en rad utan ID", WARNING),
     Code.OUTCOME_MISSING: CodeInfo("Utfall saknas", ERROR),
     Code.ASSESSMENT_MISSING: CodeInfo("Bedömning saknas", ERROR),
     Code.NOT_A_NUMBER: CodeInfo("Inte ett tal", ERROR),
@@ -169,6 +172,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.UNKNOWN_PERIOD: CodeInfo("Okänt år eller period", ERROR),
     Code.DUPLICATE_ROW: CodeInfo("Samma värde två gånger", ERROR),
     Code.EMPTY_IMPORT: CodeInfo("Inget att importera", ERROR),
+    Code.HISTORY_NOT_SAVED: CodeInfo("Historiken kunde inte användas", WARNING),
 }
 
 # code text -> title, for readers that only have the text

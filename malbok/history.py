@@ -29,6 +29,7 @@ from typing import Any, cast
 from ._version import __version__
 from .findings import ERROR, Finding
 from .layout import COL_INDEX, KIND_GOAL, KIND_INDICATOR
+from .messages import os_error_text, sqlite_error_text
 from .model import Indicator, Measure, Model, OccasionKind
 from .periods import Period, PeriodError, parse_period
 from .targets import Earlier, comparable_previous, history_baseline
@@ -130,11 +131,14 @@ def connect(path: str | Path) -> sqlite3.Connection:
     Transactions are explicit (``isolation_level=None``): a writer begins with ``BEGIN IMMEDIATE``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except OSError as e:
+        raise InputError(f"{path}: historikfilen kan inte skapas ({os_error_text(e)}); välj en annan med --historik FIL") from None
     except sqlite3.Error as e:
-        raise InputError(f"{path.name}: historikfilen kan inte öppnas ({e}); välj en annan med --historik FIL") from None
+        raise InputError(f"{path.name}: historikfilen kan inte öppnas ({sqlite_error_text(e)}); "
+                         "välj en annan med --historik FIL") from None
     try:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -146,7 +150,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
             con.execute("INSERT OR IGNORE INTO historik_info VALUES ('schemaversion', ?)", (SCHEMA_VERSION,))
     except sqlite3.Error as e:
         con.close()
-        raise InputError(f"{path.name}: historikfilen kan inte öppnas som SQLite ({e})") from None
+        raise InputError(f"{path.name}: historikfilen kan inte öppnas som SQLite ({sqlite_error_text(e)})") from None
     return con
 
 
@@ -320,7 +324,7 @@ def _value(v: Any) -> Any:
 
 
 def _store_error(path: str | Path, what: str, e: sqlite3.Error) -> InputError:
-    return InputError(f"{Path(path).name}: historiken kunde inte {what} ({e}); inget ändrades i den")
+    return InputError(f"{Path(path).name}: historiken kunde inte {what} ({sqlite_error_text(e)}); inget ändrades i den")
 
 
 def record(path: str | Path, cons: Any) -> Recorded:

@@ -50,6 +50,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
 from ._version import __version__
+from .messages import sqlite_error_text
 from .model import (
     ChangeTarget,
     Comparison,
@@ -446,9 +447,14 @@ CREATE TABLE IF NOT EXISTS kolada_coverage (
 
 
 def default_store(model_path: str | Path) -> Path:
-    """The history store beside the model: ``<model file stem>.historik.sqlite``."""
-    p = Path(model_path)
-    return p.with_name(f"{p.stem}.historik.sqlite")
+    """The model's history store, the one the consolidation uses (:func:`malbok.history.store_path`): the
+    file the model names, else ``<model file stem>.historik.sqlite`` beside it."""
+    from .history import store_path
+    from .load import load_model
+
+    found = store_path(model_path, None, load_model(model_path))
+    assert found is not None  # a model path always gives one
+    return found
 
 
 def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
@@ -459,7 +465,7 @@ def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
     except sqlite3.Error as e:
-        raise InputError(f"historikfilen {path} kunde inte öppnas ({e}); finns mappen?") from None
+        raise InputError(f"historikfilen {path} kunde inte öppnas ({sqlite_error_text(e)})") from None
     try:
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         conn.execute("PRAGMA journal_mode=WAL")
@@ -468,10 +474,10 @@ def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
         conn.close()
         if "locked" in str(e) or "busy" in str(e):
             raise InputError(f"historikfilen {path} är låst av ett annat program; försök igen om en stund") from None
-        raise InputError(f"historikfilen {path} kunde inte användas ({e})") from None
+        raise InputError(f"historikfilen {path} kunde inte användas ({sqlite_error_text(e)})") from None
     except sqlite3.DatabaseError as e:
         conn.close()
-        raise InputError(f"{path} är ingen historikfil (inte en SQLite-databas: {e})") from None
+        raise InputError(f"{path} är ingen historikfil ({sqlite_error_text(e)})") from None
     return conn
 
 
@@ -641,7 +647,7 @@ def fetch(model: Model, years: list[int], store: str | Path, base_url: str | Non
             _write(conn, rep, started, meta, munis, data, done)
         except sqlite3.OperationalError as e:  # locked past the busy timeout, disk full ...: nothing was written
             rep.fetch_id, rep.new_values, rep.unchanged_values, rep.revisions = None, 0, 0, []
-            rep.problems.append(f"Värdena kunde inte skrivas till historikfilen {rep.store} ({e}); inget ändrades "
+            rep.problems.append(f"Värdena kunde inte skrivas till historikfilen {rep.store} ({sqlite_error_text(e)}); inget ändrades "
                                 "där. Försök igen när inget annat program skriver i filen.")
     finally:
         conn.close()

@@ -166,7 +166,7 @@ class Rule:
 
 TEXT_LIMIT = 32000  # characters a text cell may hold (Excel's own limit is 32 767)
 TEXT_RULE = Rule("length", maximum=TEXT_LIMIT, error_title="För lång text", error="Texten får vara högst 32 000 tecken.",
-                 problem="är längre än 32 000 tecken, vad Excel tillåter i cellen")
+                 problem="är längre än de 32 000 tecken som arbetsbokens kontroll tillåter")
 RANK_RULE = Rule("integer", minimum=1, title="Placering", prompt="Kommunens placering i riket, 1 = bäst.",
                  error_title="Ogiltig placering", error="Skriv placeringen som ett heltal, 1 eller högre.",
                  problem="ska vara en placering, ett heltal 1 eller högre")

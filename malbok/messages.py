@@ -50,3 +50,25 @@ def os_error_text(e: OSError) -> str:
     where = e.filename if e.filename is not None else ""
     other = f" → {e.filename2}" if getattr(e, "filename2", None) else ""
     return f"{what} ({visible(str(where))}{other})" if where else what
+
+
+_SQLITE_ERRORS = (
+    ("database is locked", "filen är låst av en annan körning som skriver i den; försök igen om en stund"),
+    ("file is not a database", "filen är inte en SQLite-databas"),
+    ("file is encrypted", "filen är inte en SQLite-databas"),
+    ("unable to open database file", "filen kan inte öppnas (finns mappen, och får den skrivas?)"),
+    ("readonly database", "filen är skrivskyddad"),
+    ("disk i/o error", "läs- eller skrivfel på disken"),
+    ("database or disk is full", "disken är full"),
+    ("database disk image is malformed", "filen är skadad"),
+    ("no such table", "filen är inte en historikfil från malbok"),
+)
+
+
+def sqlite_error_text(e: BaseException) -> str:
+    """An error from SQLite (the history store) in Swedish; its own words only when not recognised."""
+    text = str(e).lower()
+    for key, swedish in _SQLITE_ERRORS:
+        if key in text:
+            return swedish
+    return f"databasfel (teknisk uppgift: {visible(str(e))[:120]})"

@@ -369,10 +369,12 @@ def parse_date(raw: Any) -> tuple[date | None, str | None]:
         return raw.date(), None
     if isinstance(raw, date):
         return raw, None
-    if isinstance(raw, int | float):  # an Excel serial that calamine did not see as a date
+    if isinstance(raw, int | float) and not isinstance(raw, bool):  # an Excel serial that calamine did not see as a date
         from datetime import timedelta
 
-        return date(1899, 12, 30) + timedelta(days=int(raw)), None
+        if raw == raw and 1 <= raw <= 2958465:  # 1900-01-01 … 9999-12-31, Excel's own range
+            return date(1899, 12, 30) + timedelta(days=int(raw)), None
+        return None, f"'{_text(raw)}' är inget datum; skriv ÅÅÅÅ-MM-DD"
     m = _ISO.match(str(raw).strip())
     if m:
         try:
@@ -594,7 +596,13 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
     prefer_set = {Path(p).resolve() for p in prefer}
     rets = []
     for f in files:
-        ret = read_plan_return(f, model)
+        try:
+            ret = read_plan_return(f, model)
+        except Exception as e:  # noqa: BLE001 - whatever one file does, the other plans are read
+            ret = PlanReturn(Path(f))
+            from .bounded import reader_cause
+
+            ret.add("", "", "", "trasig-fil", f"arbetsboken kunde inte läsas ({reader_cause(e)}); be enheten skicka den igen")
         rets.append(ret)
         if progress is not None:
             progress(f.name)

@@ -539,7 +539,12 @@ def _read_by_id(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
         row = rows[r]
         width = len(row)
         rid = _id_text(row[id_col]) if id_col < width else ""
-        if not rid:
+        if not rid:  # a row the nämnd added: what it typed in input columns is named, never dropped silently
+            for k, c in present:
+                if c < width and row[c] is not None and row[c] != "" and not (type(row[c]) is str and not row[c].strip()):
+                    ret.add(sheet, xl_rowcol_to_cell(r, c), "", "rad-utan-id",
+                            f"{HEADERS.get(k, k)} på en rad utan ID läses inte; skriv värdet på raden med rätt ID "
+                            "(raderna får sorteras men inte läggas till)")
             continue
         kind = row[kind_col] if kind_col is not None and kind_col < width else None
         exp = known.get((kind.strip() if type(kind) is str else "", rid)) or known_ids.get(rid)

@@ -315,9 +315,10 @@ def test_other_model_version_and_unit_without_goals(tmp_path, hallefors):
 
 def test_cli_exit_codes(tmp_path, hallefors, monkeypatch):
     model = str(TEMPLATES / "hallefors.yaml")
+    hist = ["--historik", str(tmp_path / "historik.sqlite")]  # never beside the bundled model
     empty = tmp_path / "tom"
     empty.mkdir()
-    res = runner.invoke(app, ["consolidate", model, str(empty), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx")])
+    res = runner.invoke(app, ["consolidate", model, str(empty), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), *hist])
     assert res.exit_code == 2 and "inga arbetsböcker" in res.output
     assert not (tmp_path / "KF.xlsx").exists()
     generate(hallefors, "2011-maj", tmp_path / "r")
@@ -326,7 +327,7 @@ def test_cli_exit_codes(tmp_path, hallefors, monkeypatch):
     used: list[int] = []
     real = consolidation._processes
     monkeypatch.setattr(consolidation, "_processes", lambda *a: used.append(real(*a)) or used[-1])
-    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"),
+    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), *hist,
                               "--processer", "2"])
     assert res.exit_code == 0, res.output
     if sys.platform == "linux":
@@ -335,10 +336,10 @@ def test_cli_exit_codes(tmp_path, hallefors, monkeypatch):
     n = len(list((tmp_path / "r").glob("*.xlsx")))
     assert f"{n} filer lästa" in res.output.replace("\n", " ")
     (tmp_path / "r" / "avbruten.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 40)  # a copy cut short
-    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx")])
+    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), *hist])
     assert res.exit_code == 0 and f"{n + 1} filer, {n} kunde läsas" in res.output.replace("\n", " ")
     assert "filen är avkortad" in res.output.replace("\n", " ")
-    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), "--strict"])
+    res = runner.invoke(app, ["consolidate", model, str(tmp_path / "r"), "--period", "2011-maj", "--out", str(tmp_path / "KF.xlsx"), *hist, "--strict"])
     assert res.exit_code == 1
 
 
@@ -513,6 +514,6 @@ def test_cli_ctrl_c(tmp_path, hallefors, monkeypatch):
 
     monkeypatch.setattr(consolidation._Run, "read", stopped)
     res = runner.invoke(app, ["consolidate", str(TEMPLATES / "hallefors.yaml"), str(tmp_path / "r"), "--period", "2011-maj",
-                              "--out", str(tmp_path / "KF.xlsx"), "--processer", "1"])
+                              "--out", str(tmp_path / "KF.xlsx"), "--processer", "1", "--historik", str(tmp_path / "h.sqlite")])
     assert res.exit_code == 130 and "Avbrutet" in res.output, res.output
     assert len(list(calls.iterdir())) == 1 and not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob(".malbok-*"))

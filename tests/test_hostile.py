@@ -222,7 +222,7 @@ def test_os_errors_in_swedish(corpus: hostile.Corpus, tmp_path: Path) -> None:
     for out in (tmp_path / "fil.txt" / "KF.xlsx", tmp_path / "mapp.xlsx"):
         code, text, _s, _mb = run_malbok("consolidate", str(corpus.model_path), str(good), "--period", hostile.PERIOD,
                                          "--out", str(out))
-        assert code == 1 and text.startswith("Fel: ") or "\nFel: " in text, text
+        assert code == 1 and (text.startswith("Fel: ") or "\nFel: " in text), text
         assert not [w for w in ENGLISH if w in text.lower()], text
     assert "finns redan" in os_error_text(FileExistsError(17, "File exists", "x"))
     assert os_error_text(PermissionError(13, "Permission denied", "/a")) == "åtkomst nekad (behörighet saknas) (/a)"

@@ -159,7 +159,8 @@ def test_every_typed_value_reaches_data_or_a_finding(name: str, followup_books: 
             if fmt:
                 cell.number_format = fmt
             typed.append((exp.sheet, exp.kind, exp.id, key, value, meant))
-    edit = data.draw(st.sampled_from(["none", "sort", "insert-column", "note-row"]), label="edit")
+    edit = data.draw(st.sampled_from(["none", "sort", "insert-column", "note-row", "added-row"]), label="edit")
+    added: list[tuple[str, str, Any]] = []  # (sheet, cell, typed) on a row the nämnd added, without an ID
     for ws in wb.worksheets:
         if ws.sheet_state != "visible" or ws.title == "Instruktioner":
             continue
@@ -177,6 +178,13 @@ def test_every_typed_value_reaches_data_or_a_finding(name: str, followup_books: 
             ws.cell(hdr, 3).value = "Egen anteckning"
         elif edit == "note-row":
             ws.cell(ws.max_row + 2, 4).value = "Anteckning från nämndsekreteraren: se bilaga 2"
+        elif edit == "added-row":  # a row typed below the table, as if to add an indicator
+            r = ws.max_row + 1
+            for head in ("Utfall", "Kommentar"):
+                if head in cols:
+                    cell = ws.cell(r, cols[head])
+                    cell.value = data.draw(st.one_of(FREE_TEXT, st.floats(0, 100, allow_nan=False)), label="added")
+                    added.append((ws.title, cell.coordinate, cell.value))
     wb.save(path)
     del registry
 
@@ -195,6 +203,8 @@ def test_every_typed_value_reaches_data_or_a_finding(name: str, followup_books: 
                     if head in cols:
                         place[(ws.title, str(rid), key)] = ws.cell(r, cols[head]).coordinate
     named = {(f.file, f.sheet, f.cell) for f in cons.findings}
+    for sheet, cell, value in added:
+        assert (path.name, sheet, cell) in named, f"{sheet}!{cell} typed {value!r} on a row without an ID: no finding"
     rows = cons.data[(cons.data["Enhet"] == unit) & (cons.data["Sammanställning"] == "enhet")]
     by_key = {(r["Typ"], r["ID"]): r for r in rows.to_dict("records")}
     for sheet, kind, rid, key, value, meant in typed:
