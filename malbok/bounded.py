@@ -675,12 +675,13 @@ def _measure_sheet(book: BoundedBook, sheet: str, xml: bytes, limits: Limits) ->
         book.notes[sheet] = notes
     if far:
         first = far[0]
-        more = f" och {len(far) - 1} celler till" if len(far) > 1 else ""
+        more = f" och {len(far) - 1} {'cell' if len(far) == 2 else 'celler'} till" if len(far) > 1 else ""
         shown = f" ('{_short(first.text)}')" if first.text.strip() else " (ett mellanslag eller en tom text)" if first.text else ""
+        last_row = f"{limits.max_row:,}".replace(",", "\u00a0")  # only the number is grouped, never the cell's own text
         book.problems.append(Problem(
             "utanfor-tabellen", sheet, first.cell,
-            f"cellen {first.cell}{shown}{more} ligger långt utanför tabellen (efter rad {limits.max_row:,} eller kolumn ".replace(",", "\u00a0")
-            + f"{xl_col_to_name(limits.max_column - 1)}) och lästes inte; ta bort det som står där"))
+            f"cellen {first.cell}{shown}{more} ligger långt utanför tabellen (efter rad {last_row} eller kolumn "
+            f"{xl_col_to_name(limits.max_column - 1)}) och lästes inte; ta bort det som står där"))
     if not changed:
         return xml
     out.append(xml[pos:])

@@ -602,7 +602,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
 
     findings = gather_findings(findings, returns, unit_rows)
     submissions = [(unit, ret.name, ret.digest) for unit, ret in sorted(chosen.items())
-                   if status.get(unit, "inlämnad") in ("inlämnad", "inlämnad (vald)")]
+                   if status.get(unit, UnitStatus.SUBMITTED) in (UnitStatus.SUBMITTED, UnitStatus.CHOSEN)]
     checked = time.perf_counter()
 
     records = [rec for up, parts in read for rec in _joined(run.ctx, up, parts)]

@@ -394,7 +394,7 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     if opened is None:
         return ret
     _data, wb, names = opened
-    if not read_identity(ret, names, lambda name: sheet_rows(wb, name)):
+    if not read_identity(ret, names, lambda name: sheet_rows(wb, name), wb):
         return ret
     if ret.identity.get("omgång") != "plan":
         return ret  # the caller says what is wrong with it

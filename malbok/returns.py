@@ -381,11 +381,6 @@ def _cause(e: BaseException) -> str:
     return str(e) if isinstance(e, SheetUnreadable) else reader_cause(e)
 
 
-def why_unreadable(data: bytes, e: BaseException) -> str:
-    """The message for a file that starts like a workbook but cannot be opened (kept for callers outside)."""
-    return f"filen är trasig och kan inte läsas: {reader_cause(e)}"
-
-
 def read_registry(get_rows: Callable[[str], list[list[Any]]], sheet_names: list[str]) -> list[Expected]:
     """The rows the file was written with (its own registry)."""
     if ROWS_SHEET not in sheet_names:
