@@ -488,6 +488,9 @@ class Model(_Base):
                 for code in ind.units:
                     standalone.setdefault(code, []).append(ind)
         return {
+            # who reports each goal and each indicator, as sets: asked once per row of every unit's workbook
+            "reporters": {g.id: frozenset(g.reporters) for g in self.goals},
+            "indicator_units": {i.id: frozenset(i.units) for i in self.indicators if i.units},
             "goals_of_unit": involved,
             "area_indicators_of": standalone,
             "scale": {s.id: s for s in self.scales},
@@ -542,6 +545,18 @@ class Model(_Base):
         if ind.goal:
             return self.goal(ind.goal).reporters
         return []
+
+    def reports(self, goal: Goal, code: str) -> bool:
+        """Whether unit ``code`` reports ``goal`` (one of its :attr:`Goal.reporters`); a set lookup."""
+        found = self._index["reporters"].get(goal.id)
+        return code in found if found is not None else code in goal.reporters
+
+    def reports_indicator(self, ind: Indicator, goal: Goal, code: str) -> bool:
+        """Whether unit ``code`` reports ``ind`` under ``goal``: its own units, else the goal's reporters."""
+        if not ind.units:
+            return self.reports(goal, code)
+        found = self._index["indicator_units"].get(ind.id)
+        return code in found if found is not None else code in ind.units
 
     def goals_involving(self, code: str) -> list[Goal]:
         """Goals a unit reports on, itself or through one of their indicators (model order)."""

@@ -146,7 +146,7 @@ def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
                 rows.append(Row(parent.id, KIND_CONTEXT, model.level(parent.level).name, parent.text, depth=depth))
             g = item.goal
             level = model.level(g.level)
-            owns = unit_code in g.reporters
+            owns = model.reports(g, unit_code)
             rows.append(Row(
                 g.id, KIND_ACTIVITY if g.level == ACTIVITY_LEVEL else KIND_GOAL, level.name, g.text, scale=model.scale(level.scale),
                 inputs=("assessment", "comment", "actions") if owns else ("comment",),
