@@ -21,10 +21,12 @@ from typing import Any
 import docx
 import pandas as pd
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.text.run import Run
 
 from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
@@ -367,21 +369,67 @@ def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame
 
 
 def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) -> None:
-    written = False
-    for _k, rec in rows_area.iterrows():
-        own = units[(units["ID"] == rec["ID"]) & (units["Typ"] == rec["Typ"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
-        if own.empty:
+    """Each row's analyses by the units that wrote a comment or actions: the row's text in bold, one bullet per unit."""
+    said = units[units["ID"].isin(rows_area["ID"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
+    own: dict[tuple[str, str], list[Any]] = {}  # (ID, Typ) -> the units' rows, in the order of Data
+    for r in said.itertuples(index=False):
+        own.setdefault((r.ID, r.Typ), []).append(r)
+    if not own:
+        return
+    body: _Body | None = None
+    for rid, kind, text in zip(rows_area["ID"], rows_area["Typ"], rows_area["Text"], strict=True):
+        mine = own.get((rid, kind))
+        if not mine:
             continue
-        if not written:
+        if body is None:
             doc.add_heading("Nämndernas analyser", level=3)
-            written = True
-        doc.add_paragraph().add_run(rec["Text"]).bold = True
-        for r in own.itertuples():
-            para = doc.add_paragraph(style="List Bullet")
-            para.add_run(f"{r.Enhetsnamn or r.Enhet}: ").italic = True
-            para.add_run(r.Kommentar or "")
+            body = _Body(doc)
+        body.run(body.paragraph(), text, bold=True)
+        for r in mine:
+            para = body.paragraph("List Bullet")
+            body.run(para, f"{r.Enhetsnamn or r.Enhet}: ", italic=True)
+            body.run(para, r.Kommentar or "")
             if r.Åtgärder:
-                para.add_run(f" Åtgärder: {r.Åtgärder}")
+                body.run(para, f" Åtgärder: {r.Åtgärder}")
+
+
+class _Body:
+    """Appends paragraphs and runs to a document's body as python-docx does, byte for byte, without its costs per
+    paragraph: ``add_paragraph(style=…)`` looks the style up by name among all styles, and each append searches the
+    body for its section properties; here both are found once."""
+
+    def __init__(self, doc: Any):
+        self.doc, self.container = doc, doc._body
+        self.element = doc.element.body
+        self.end = self.element.find(qn("w:sectPr"))  # paragraphs go before it, as python-docx puts them
+        self.style_ids: dict[str, str | None] = {}
+
+    def paragraph(self, style: str | None = None) -> Any:
+        p = OxmlElement("w:p")
+        if style is not None:
+            if style not in self.style_ids:
+                self.style_ids[style] = self.doc.part.get_style_id(self.doc.styles[style], WD_STYLE_TYPE.PARAGRAPH)
+            p.style = self.style_ids[style]
+        if self.end is not None:
+            self.end.addprevious(p)
+        else:
+            self.element.append(p)
+        return p
+
+    def run(self, p: Any, text: str, bold: bool = False, italic: bool = False) -> None:
+        """``paragraph.add_run(text)`` (then ``.bold`` / ``.italic = True``)."""
+        r = p.add_r()
+        if text:
+            if "\t" in text or "\n" in text or "\r" in text:
+                Run(r, self.container).text = text  # tabs and line breaks as python-docx writes them
+            else:
+                r.add_t(text)
+        if bold or italic:
+            run = Run(r, self.container)
+            if bold:
+                run.bold = True
+            if italic:
+                run.italic = True
 
 
 # --------------------------------------------------------------------------- export
