@@ -576,7 +576,7 @@ class Model(_Base):
             new.__dict__.pop(key, None)
         return new
 
-    def for_unit(self, code: str) -> Model:
+    def for_unit(self, code: str, keep: bool = True) -> Model:
         """The part of the model one unit's workbook needs (its extract, *utdrag*).
 
         Everything the unit reports or sees as context stays — its goals with
@@ -585,6 +585,8 @@ class Model(_Base):
         units, periods). The extract keeps this model's fingerprint, so a
         workbook checked against it is checked against the version that made it.
         A unit workbook then carries a few kilobytes, not the whole municipality.
+        ``keep=False`` makes it without keeping it (``generate`` writes each
+        extract once: kept, 1 500 of them filled the memory).
         """
         cache = self.__dict__.setdefault("_extracts", {})
         if code in cache:
@@ -609,7 +611,8 @@ class Model(_Base):
                                programmes=programmes, plans=plans)
         extract.__dict__["_fingerprint"] = self.fingerprint()
         extract.__dict__["_extract_of"] = code
-        cache[code] = extract
+        if keep:
+            cache[code] = extract
         return extract
 
     def to_data(self) -> dict[str, Any]:

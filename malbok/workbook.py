@@ -270,7 +270,7 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
         for i, e in enumerate(expected_rows(plan), start=1):
             rows.write_row(i, 0, [e.sheet, e.id, e.kind, str(e.row), e.scale, ",".join(e.inputs)])
         rows.very_hidden()
-        write_model_sheet(wb, model.for_unit(unit.code))  # the unit's extract: kontrollera needs no more
+        write_model_sheet(wb, model.for_unit(unit.code, keep=False))  # the unit's extract: kontrollera needs no more
         wb.worksheets()[0].activate()
     return path
 
