@@ -18,15 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import docx
-import pandas as pd
-from docx.enum.section import WD_ORIENT
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.text.run import Run
+import pandas as pd  # python-docx (and lxml) are imported where a document is written: export needs neither
 
 from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
@@ -98,6 +90,12 @@ def report(kf: str | Path | KfBook, docx_path: str | Path) -> Path:
 
 
 def _new_document(book: KfBook) -> Any:
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
     doc = docx.Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
@@ -143,6 +141,9 @@ def _fixed_zip(blob: bytes) -> bytes:
 
 def shade(cell: Any, colour: str) -> None:
     """Fill a table cell with a colour ('#RRGGBB')."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     tcpr = cell._tc.get_or_add_tcPr()
     for old in tcpr.findall(qn("w:shd")):
         tcpr.remove(old)
@@ -156,6 +157,11 @@ def shade(cell: Any, colour: str) -> None:
 def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm: list[float],
               colours: dict[tuple[int, int], str] | None = None) -> Any:
     """A table in the built-in 'Table Grid' style, header row repeated on each page."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
     rows = list(rows)
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = doc.styles["Table Grid"]
@@ -309,9 +315,12 @@ def _paragraphs(doc: Any, text: str | None) -> None:
 
 
 def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFrame, what: str) -> None:
+    from .kfbook import _owners, _records
+
     body, colours, groups = [], {}, []
     parent_seen: str | None = None
-    for _k, rec in rows.iterrows():
+    owners = _owners(units[units["ID"].isin(rows["ID"])])  # each row's units, found once (not searched for per row)
+    for rec in _records(rows):
         parent = rec["Överordnat"]
         if parent and parent != parent_seen:
             try:
@@ -322,8 +331,7 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
                 pass
             parent_seen = parent
         i = len(body)
-        owners = units[(units["ID"] == rec["ID"]) & (units["Typ"] == rec["Typ"])]
-        who = ", ".join(owners["Enhet"])
+        who = ", ".join(owners.get((rec["ID"], rec["Typ"]), ()))
         label = rec["Bedömning"] or NOT_ASSESSED
         body.append([rec["Text"], who, label])
         scale = scale_for_row(m, rec)
@@ -399,16 +407,22 @@ class _Body:
     body for its section properties; here both are found once."""
 
     def __init__(self, doc: Any):
+        from docx.enum.style import WD_STYLE_TYPE
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.text.run import Run
+
+        self.new, self.paragraph_style, self.run_class = OxmlElement, WD_STYLE_TYPE.PARAGRAPH, Run
         self.doc, self.container = doc, doc._body
         self.element = doc.element.body
         self.end = self.element.find(qn("w:sectPr"))  # paragraphs go before it, as python-docx puts them
         self.style_ids: dict[str, str | None] = {}
 
     def paragraph(self, style: str | None = None) -> Any:
-        p = OxmlElement("w:p")
+        p = self.new("w:p")
         if style is not None:
             if style not in self.style_ids:
-                self.style_ids[style] = self.doc.part.get_style_id(self.doc.styles[style], WD_STYLE_TYPE.PARAGRAPH)
+                self.style_ids[style] = self.doc.part.get_style_id(self.doc.styles[style], self.paragraph_style)
             p.style = self.style_ids[style]
         if self.end is not None:
             self.end.addprevious(p)
@@ -421,11 +435,11 @@ class _Body:
         r = p.add_r()
         if text:
             if "\t" in text or "\n" in text or "\r" in text:
-                Run(r, self.container).text = text  # tabs and line breaks as python-docx writes them
+                self.run_class(r, self.container).text = text  # tabs and line breaks as python-docx writes them
             else:
                 r.add_t(text)
         if bold or italic:
-            run = Run(r, self.container)
+            run = self.run_class(r, self.container)
             if bold:
                 run.bold = True
             if italic:
