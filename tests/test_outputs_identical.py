@@ -120,3 +120,12 @@ def test_rows_of_a_frame_are_what_pandas_gives():
         assert list(a) == list(b) and all(same(a[k], b[k]) and type(a[k]) is type(b[k]) for k in a)
     expected = [["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in r] for r in frame.itertuples(index=False)]
     assert _cells(frame) == expected
+
+
+def test_extract_text_is_the_plain_json_of_the_extract(hallsberg, hallefors, soderhamn):
+    import json
+
+    for model in (hallsberg, hallefors, soderhamn):
+        for unit in model.units:
+            extract = model.for_unit(unit.code, keep=False)
+            assert extract.json_text() == json.dumps(extract.to_data(), ensure_ascii=False), (model.id, unit.code)
