@@ -132,8 +132,8 @@ def _payload(path: Path) -> dict:
             "book": {"name": path.name, "active_sheet_index": 0, "selection": "A1"}, "names": [], "sheets": sheets}
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+def _env(root: Path | None = None) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(root or ROOT), "COLUMNS": "120"}
 
 
 def _malbok(*args: str) -> list[str]:
@@ -144,11 +144,13 @@ def _me(*args: str) -> list[str]:
     return [sys.executable, __file__, *args]
 
 
-def run(cmd: list[str], cwd: Path | None = None, timeout: float | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak MB (the largest process) and stdout of ``cmd``; inf seconds when it took over ``timeout``."""
+def run(cmd: list[str], cwd: Path | None = None, timeout: float | None = None,
+        root: Path | None = None) -> tuple[float, float, str, float]:
+    """Wall seconds, peak MB (the largest process), stdout and CPU seconds of ``cmd`` run with malbok from ``root``
+    (default: this checkout); inf seconds when it took over ``timeout``."""
     with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=so, stderr=se, cwd=cwd, env=_env())
+        p = subprocess.Popen(cmd, stdout=so, stderr=se, cwd=cwd, env=_env(root))
         timer = threading.Timer(timeout, p.kill) if timeout else None
         if timer:
             timer.start()
@@ -160,21 +162,34 @@ def run(cmd: list[str], cwd: Path | None = None, timeout: float | None = None) -
         so.seek(0)
         se.seek(0)
         stdout, stderr = so.read().decode("utf-8", "replace"), se.read().decode("utf-8", "replace")
+    cpu = usage.ru_utime + usage.ru_stime  # of the process and of the worker processes it waited for
     if p.returncode == -9 and timeout:
-        return float("inf"), usage.ru_maxrss / 1024, ""
+        return float("inf"), usage.ru_maxrss / 1024, "", cpu
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}\n{stderr[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, stdout
+    return wall, usage.ru_maxrss / 1024, stdout, cpu
 
 
-def timed(cmd: list[str], repeat: int, cwd: Path | None = None, timeout: float | None = None) -> tuple[float, float, str]:
-    """Median wall, largest peak MB and the last stdout of ``repeat`` runs (one run when the first timed out)."""
-    runs = []
+BEFORE: Path | None = None  # --before: another checkout of malbok, measured in turns with this one
+BEFORE_RUNS: dict[str, tuple[float, float, str, float]] = {}
+
+
+def timed(cmd: list[str], repeat: int, cwd: Path | None = None, timeout: float | None = None,
+          key: str = "") -> tuple[float, float, str, float]:
+    """Median wall, largest peak MB, the last stdout and median CPU seconds of ``repeat`` runs (one run when the
+    first timed out).
+
+    With ``--before``, the same command with the other checkout's malbok runs in turns with it (its figures in
+    :data:`BEFORE_RUNS` under ``key``), so that both see the same load on the shared machine."""
+    runs, before = [], []
     for _ in range(repeat):
-        runs.append(run(cmd, cwd, timeout))
-        if runs[-1][0] == float("inf"):
-            break
-    return median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+        if BEFORE is not None and key and (not before or before[-1][0] != float("inf")):
+            before.append(run(cmd, cwd, timeout, BEFORE))
+        if not runs or runs[-1][0] != float("inf"):
+            runs.append(run(cmd, cwd, timeout))
+    if before:
+        BEFORE_RUNS[key] = (median(r[0] for r in before), max(r[1] for r in before), before[-1][2], median(r[3] for r in before))
+    return median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2], median(r[3] for r in runs)
 
 
 # --------------------------------------------------------------------------- the parts run in their own processes
@@ -303,6 +318,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="build the files here, or reuse those built there before")
     ap.add_argument("--timeout", type=float, default=300, help="seconds a command may take before it is stopped")
     ap.add_argument("--skip", default="", help="comma-separated: generate, report, export, click")
+    ap.add_argument("--before", type=Path, help="another checkout of malbok (e.g. git worktree of main): each malbok "
+                                                "command is also run with it, in turns, and the ratio printed")
     ap.add_argument("--part", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.part:
@@ -314,12 +331,14 @@ def main() -> None:
             assert fn is not None
             fn(*(Path(x) for x in rest))  # type: ignore[operator]
         return
+    global BEFORE
+    BEFORE = args.before.resolve() if args.before else None
     sizes = [int(s) for s in args.sizes.split(",") if s]
     skip = set(args.skip.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         base = args.dir or Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
-        py, _m, _ = timed([sys.executable, "-c", "pass"], 5)
+        py, *_rest = timed([sys.executable, "-c", "pass"], 5)
         print(f"malbok {_version()} · {len(os.sched_getaffinity(0))} kärnor · python startar på {py * 1000:.0f} ms · "
               f"modell: {AREAS} områden × {GOALS} mål × {INDICATORS} indikatorer (24–40 rader per blad)")
         results = []
@@ -347,25 +366,29 @@ def measure(n: int, d: Path, repeat: int, timeout: float, skip: set[str]) -> dic
     print(f"({sum(f.stat().st_size for f in files) // len(files) // 1024} kB per fil; median av {repeat} körningar)")
     kf, res = d / "KF.xlsx", {"n": n}
     res["read"] = timed(_me("--part", "read", str(d)), repeat, timeout=timeout)
+    # with --before both write KF.xlsx: their outputs are the same bytes (tests/test_outputs_identical.py)
     res["consolidate"] = timed(_malbok("consolidate", str(d / "modell.yaml"), str(d / "inlamnade"), "--period", PERIOD,
-                                       "--out", str(kf)), repeat, timeout=timeout)
-    _w, _mb, out = run(_me("--part", "phases", str(d)), timeout=timeout)
+                                       "--out", str(kf)), repeat, timeout=timeout, key=f"{n}:consolidate")
+    _w, _mb, out, _c = run(_me("--part", "phases", str(d)), timeout=timeout)
     ph = json.loads(out.strip().splitlines()[-1])
     res["phases"], res["rows"] = ph["phases"], ph["rows"]
+    if BEFORE is not None:
+        _w, _mb, out, _c = run(_me("--part", "phases", str(d)), timeout=timeout, root=BEFORE)
+        res["phases_before"] = json.loads(out.strip().splitlines()[-1])["phases"] if out.strip() else {}
     if "report" not in skip:
-        res["report"] = timed(_malbok("report", str(kf), "--docx", str(d / "Maluppfyllelse.docx")), repeat, timeout=timeout)
+        res["report"] = timed(_malbok("report", str(kf), "--docx", str(d / "Maluppfyllelse.docx")), repeat, timeout=timeout, key=f"{n}:report")
         res["report_floor"] = timed(_me("--part", "report", str(kf), str(d / "golv.docx")), repeat, timeout=timeout)
     if "export" not in skip:
-        res["export"] = timed(_malbok("export", str(kf), "--csv", str(d / "data.csv")), repeat, timeout=timeout)
+        res["export"] = timed(_malbok("export", str(kf), "--csv", str(d / "data.csv")), repeat, timeout=timeout, key=f"{n}:export")
         res["export_floor"] = timed(_me("--part", "export", str(kf), str(d / "golv.csv")), repeat, timeout=timeout)
     if "generate" not in skip:
         res["generate"] = timed(_malbok("generate", str(d / "modell.yaml"), "--period", PERIOD, "--out", str(d / "nya")),
-                                repeat, timeout=timeout)
+                                repeat, timeout=timeout, key=f"{n}:generate")
         res["generate_floor"] = timed(_me("--part", "generate", str(n), "40", str(d / "bara")), repeat, timeout=timeout)
         shutil.rmtree(d / "nya", ignore_errors=True)
         shutil.rmtree(d / "bara", ignore_errors=True)
     if "click" not in skip:
-        res["click"] = timed(_me("--part", "click", str(d)), repeat, cwd=d, timeout=timeout)
+        res["click"] = timed(_me("--part", "click", str(d)), repeat, cwd=d, timeout=timeout, key=f"{n}:click")
     report_one(res)
     return res
 
@@ -376,22 +399,28 @@ def _s(x: float) -> str:
 
 def report_one(res: dict[str, Any]) -> None:
     n = res["n"]
-    print(f"{'kommando':46} {'tid':>10} {'minne':>8}   {'golv (samma körning)':>22}  kvot")
+    print(f"{'kommando':46} {'tid':>10} {'cpu':>9} {'minne':>9}   {'golv: tid, cpu, minne':>28}  kvot tid, cpu")
 
     def line(label: str, key: str, floor: str | None = None) -> None:
         if key not in res:
             return
-        w, mb, _o = res[key]
-        text = f"{label:46} {_s(w):>10} {mb:6.0f} MB"
+        w, mb, _o, cpu = res[key]
+        text = f"{label:46} {_s(w):>10} {cpu:7.2f} s {mb:6.0f} MB"
         if floor and floor in res:
-            fw, fmb, _o = res[floor]
-            text += f"   {_s(fw):>12} {fmb:5.0f} MB  {w / fw:5.2f}"
+            fw, fmb, _o, fcpu = res[floor]
+            text += f"   {_s(fw):>10} {fcpu:7.2f} s {fmb:5.0f} MB  {w / fw:5.2f} {cpu / fcpu:5.2f}"
+        elif BEFORE is not None:
+            text += " " * 46
+        if f"{n}:{key}" in BEFORE_RUNS:
+            bw, bmb, _o, bcpu = BEFORE_RUNS[f"{n}:{key}"]
+            text += f"   före: {_s(bw)} {bcpu:7.2f} s {bmb:5.0f} MB, efter/före {w / bw:5.2f} {cpu / bcpu:5.2f}"
         print(text)
 
     line(f"malbok consolidate ({n} filer → KF.xlsx)", "consolidate", "read")
     print(f"  {'(golv: pandas read_excel calamine, alla blad)':44}")
     for k, v in res["phases"].items():
-        print(f"    {k:44} {v:8.3f} s")
+        old = res.get("phases_before", {}).get(k)
+        print(f"    {k:44} {v:8.3f} s" + (f"   före {old:8.3f} s" if old is not None else ""))
     line("malbok report (Word)", "report", "report_floor")
     line("malbok export --csv", "export", "export_floor")
     line(f"malbok generate ({n} enheter)", "generate", "generate_floor")
