@@ -55,7 +55,8 @@ def read_table(rows: list[list[Any]], first: str, numeric: tuple[str, ...] = ())
             texts = [j for j, h in enumerate(header) if h not in numeric]
             for cells in body:  # the texts made before the frame: pandas' map on its Arrow-backed texts is slower
                 for j in texts:
-                    cells[j] = _text(cells[j])
+                    v = cells[j]
+                    cells[j] = v.strip() if type(v) is str else _text(v)  # _text of a text, without the call
             frame = pd.DataFrame(body, columns=header)
             for col in frame.columns:
                 if col in numeric:

@@ -458,6 +458,19 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def neutralised(data: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``data`` with :func:`neutralise` applied to every non-numeric column (a text column at once)."""
+    safe = data.copy()
+    for col in safe.columns:
+        if pd.api.types.is_string_dtype(safe[col].dtype) and not pd.api.types.is_object_dtype(safe[col].dtype):
+            risky = safe[col].str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+            if risky.any():
+                safe[col] = safe[col].where(~risky, "'" + safe[col])
+        elif not pd.api.types.is_numeric_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralise)
+    return safe
+
+
 def export(kf: str | Path | KfBook, csv: str | Path | None = None, parquet: str | Path | None = None) -> pd.DataFrame:
     """Write the tidy ``Data`` table as CSV for Swedish Excel and/or Parquet; return the table.
 
@@ -471,11 +484,7 @@ def export(kf: str | Path | KfBook, csv: str | Path | None = None, parquet: str 
         raise InputError("ange --csv FIL och/eller --parquet FIL")
     if csv is not None:
         csv = Path(csv)
-        safe = data.copy()
-        for col in safe.columns:
-            if not pd.api.types.is_numeric_dtype(safe[col]):
-                safe[col] = safe[col].map(neutralise)
-        text = safe.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
+        text = neutralised(data).to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
         csv.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(csv, text.encode("utf-8-sig"))
     if parquet is not None:

@@ -129,3 +129,18 @@ def test_extract_text_is_the_plain_json_of_the_extract(hallsberg, hallefors, sod
         for unit in model.units:
             extract = model.for_unit(unit.code, keep=False)
             assert extract.json_text() == json.dumps(extract.to_data(), ensure_ascii=False), (model.id, unit.code)
+
+
+def test_neutralised_columns_are_what_neutralise_gives():
+    from malbok.reports import neutralise, neutralised
+
+    texts = ["=SUMMA(A1)", "+46", "-5 %", "@x", "\tflik", "\rcr", "vanlig", "", "a=b", "'redan"]
+    frame = pd.DataFrame({"Text": pd.array(texts, dtype="str"), "Med saknade": pd.array([None, "=1", *texts[2:]], dtype="str"),
+                          "Blandat": pd.Series([1, "=x", None, "-", 2.5, "y", "", "z", "w", "v"], dtype=object),
+                          "Utfall": [1.0, math.nan, -3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]})
+    expected = frame.copy()
+    for col in ("Text", "Med saknade", "Blandat"):
+        expected[col] = expected[col].map(neutralise)
+    ours = neutralised(frame)
+    pd.testing.assert_frame_equal(ours, expected)
+    assert ours.to_csv(sep=";", decimal=",", index=False) == expected.to_csv(sep=";", decimal=",", index=False)
