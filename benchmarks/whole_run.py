@@ -150,7 +150,8 @@ def run(cmd: list[str], cwd: Path | None = None, timeout: float | None = None,
     (default: this checkout); inf seconds when it took over ``timeout``."""
     with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=so, stderr=se, cwd=cwd, env=_env(root))
+        # not from this checkout's folder: ``python -m malbok`` would import the malbok beside it, whatever PYTHONPATH says
+        p = subprocess.Popen(cmd, stdout=so, stderr=se, cwd=cwd or tempfile.gettempdir(), env=_env(root))
         timer = threading.Timer(timeout, p.kill) if timeout else None
         if timer:
             timer.start()
