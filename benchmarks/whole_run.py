@@ -418,7 +418,8 @@ def report_one(res: dict[str, Any]) -> None:
             text += " " * 46
         if f"{n}:{key}" in BEFORE_RUNS:
             bw, bmb, _o, bcpu = BEFORE_RUNS[f"{n}:{key}"]
-            text += f"   före: {_s(bw)} {bcpu:7.2f} s {bmb:5.0f} MB, efter/före {w / bw:5.2f} {cpu / bcpu:5.2f}"
+            ratio = f"{w / bw:5.2f}" if bw != float("inf") else "    –"
+            text += f"   före: {_s(bw)} {bcpu:7.2f} s {bmb:5.0f} MB, efter/före {ratio} {cpu / bcpu:5.2f}"
         print(text)
 
     line(f"malbok consolidate ({n} filer → KF.xlsx)", "consolidate", "read")
@@ -439,7 +440,7 @@ def summary(results: list[dict[str, Any]]) -> None:
           f"{'export':>8} {'/golv':>6} {'generate':>9} {'ms/bok':>7} {'minne':>7} {'klick':>7}")
     for r in results:
         n = r["n"]
-        cw, cmb, _ = r["consolidate"]
+        cw, cmb = r["consolidate"][:2]
         rw = r.get("report", (float("nan"),) * 3)[0]
         rf = r.get("report_floor", (float("nan"),) * 3)[0]
         ew = r.get("export", (float("nan"),) * 3)[0]
