@@ -999,7 +999,7 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
                                     reason=sug.reason, assessment=assessed))
     for g in model.goals:
         kind = KIND_ACTIVITY if g.level == ACTIVITY_LEVEL else KIND_GOAL
-        recs = [r for r in by_id.get((kind, g.id), []) if r.unit in g.reporters]
+        recs = [r for r in by_id.get((kind, g.id), []) if model.reports(g, r.unit)]
         if not recs:
             continue
         level = model.level(g.level)

@@ -442,6 +442,7 @@ class Plan(_Base):
 
 
 PACKED_MARK = "malbok-modell:zlib+base64"
+_EXTRACT_LISTS = ("goals", "indicators", "programmes", "plans")  # the lists a unit's extract takes its part of
 PACKED_CHUNK = 30000  # below Excel's 32 767 characters per cell
 MAX_PACKED_BYTES = 32 * 1024 * 1024  # a packed model inflates to at most this (the largest seed is well under 1 MB)
 
@@ -492,6 +493,9 @@ class Model(_Base):
                 for code in ind.units:
                     standalone.setdefault(code, []).append(ind)
         return {
+            # who reports each goal and each indicator, as sets: asked once per row of every unit's workbook
+            "reporters": {g.id: frozenset(g.reporters) for g in self.goals},
+            "indicator_units": {i.id: frozenset(i.units) for i in self.indicators if i.units},
             "goals_of_unit": involved,
             "area_indicators_of": standalone,
             "scale": {s.id: s for s in self.scales},
@@ -547,6 +551,18 @@ class Model(_Base):
             return self.goal(ind.goal).reporters
         return []
 
+    def reports(self, goal: Goal, code: str) -> bool:
+        """Whether unit ``code`` reports ``goal`` (one of its :attr:`Goal.reporters`); a set lookup."""
+        found = self._index["reporters"].get(goal.id)
+        return code in found if found is not None else code in goal.reporters
+
+    def reports_indicator(self, ind: Indicator, goal: Goal, code: str) -> bool:
+        """Whether unit ``code`` reports ``ind`` under ``goal``: its own units, else the goal's reporters."""
+        if not ind.units:
+            return self.reports(goal, code)
+        found = self._index["indicator_units"].get(ind.id)
+        return code in found if found is not None else code in ind.units
+
     def goals_involving(self, code: str) -> list[Goal]:
         """Goals a unit reports on, itself or through one of their indicators (model order)."""
         return list(self._index["goals_of_unit"].get(code, {}).values())
@@ -561,11 +577,11 @@ class Model(_Base):
     def changed(self, **update: Any) -> Model:
         """A copy with some fields replaced; the cached lookups and hashes are rebuilt for it."""
         new = self.model_copy(update=update)
-        for key in ("_index", "_fingerprint", "_json_text", "_packed", "_extracts", "_extract_of"):
+        for key in ("_index", "_fingerprint", "_json_text", "_packed", "_extracts", "_extract_of", "_parts"):
             new.__dict__.pop(key, None)
         return new
 
-    def for_unit(self, code: str) -> Model:
+    def for_unit(self, code: str, keep: bool = True) -> Model:
         """The part of the model one unit's workbook needs (its extract, *utdrag*).
 
         Everything the unit reports or sees as context stays — its goals with
@@ -574,6 +590,8 @@ class Model(_Base):
         units, periods). The extract keeps this model's fingerprint, so a
         workbook checked against it is checked against the version that made it.
         A unit workbook then carries a few kilobytes, not the whole municipality.
+        ``keep=False`` makes it without keeping it (``generate`` writes each
+        extract once: kept, 1 500 of them filled the memory).
         """
         cache = self.__dict__.setdefault("_extracts", {})
         if code in cache:
@@ -598,8 +616,41 @@ class Model(_Base):
                                programmes=programmes, plans=plans)
         extract.__dict__["_fingerprint"] = self.fingerprint()
         extract.__dict__["_extract_of"] = code
-        cache[code] = extract
+        extract.__dict__["_json_text"] = self._extract_text(extract)
+        if keep:
+            cache[code] = extract
         return extract
+
+    @cached_property
+    def _parts(self) -> tuple[list[tuple[str, str, str | None]], dict[int, str]]:
+        """This model's JSON text in parts, for its extracts: each top-level key (Python name, JSON) with its
+        value's JSON, None for the lists an extract takes a part of; and each item of those lists' JSON, by id."""
+        data = self.to_data()
+        items: dict[int, str] = {}
+        lists = {_alias(Model, name): name for name in _EXTRACT_LISTS}
+        for alias, name in lists.items():
+            for obj, item in zip(getattr(self, name), data.get(alias, []), strict=True):
+                items[id(obj)] = json.dumps(item, ensure_ascii=False)
+        keys = [(lists.get(k, ""), json.dumps(k, ensure_ascii=False), None if k in lists else json.dumps(v, ensure_ascii=False))
+                for k, v in data.items()]
+        return keys, items
+
+    def _extract_text(self, extract: Model) -> str:
+        """``extract.json_text()`` put together from this model's parts: what stays the same for every unit is
+        written once, not again for each (at 1 500 units, most of each workbook's time)."""
+        keys, items = self._parts
+        out = []
+        try:
+            for name, key, value in keys:
+                if value is None:
+                    chosen = getattr(extract, name)
+                    if not chosen:
+                        continue  # an empty list is left out, as exclude_defaults leaves it out
+                    value = "[" + ", ".join(items[id(x)] for x in chosen) + "]"
+                out.append(f"{key}: {value}")
+        except KeyError:  # an item that is not this model's own: written the plain way
+            return json.dumps(extract.to_data(), ensure_ascii=False)
+        return "{" + ", ".join(out) + "}"
 
     def to_data(self) -> dict[str, Any]:
         """The model as plain data with the Swedish keys, as written in YAML."""

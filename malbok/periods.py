@@ -119,12 +119,11 @@ def unit_scope(model: Model, period: Period, unit: str) -> list[AreaScope]:
     for g in model.goals_involving(unit):
         # indicator_due for the goal's indicators, with the goal's part worked out once
         inds: list[Indicator] = []
-        reporters = g.reporters
         if goal_valid(model, g, period.year):
             default = g.follow_up or model.level(g.level).follow_up
             inds = [i for i in model.indicators_of(g.id)
-                    if unit in (i.units or reporters) and _follows_up(i.follow_up, default, period)]
-        owns = unit in reporters and goal_due(model, g, period)
+                    if model.reports_indicator(i, g, unit) and _follows_up(i.follow_up, default, period)]
+        owns = model.reports(g, unit) and goal_due(model, g, period)
         if not owns and not inds:
             continue
         context = []

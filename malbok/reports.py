@@ -18,13 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import docx
-import pandas as pd
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+import pandas as pd  # python-docx (and lxml) are imported where a document is written: export needs neither
 
 from .findings import counted
 from .kfbook import scale_for_row
@@ -84,6 +78,12 @@ def report(kf: str | Path | KfBook, docx_path: str | Path) -> Path:
 
 
 def _new_document(book: KfBook) -> Any:
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
     doc = docx.Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
@@ -129,6 +129,9 @@ def _fixed_zip(blob: bytes) -> bytes:
 
 def shade(cell: Any, colour: str) -> None:
     """Fill a table cell with a colour ('#RRGGBB')."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     tcpr = cell._tc.get_or_add_tcPr()
     for old in tcpr.findall(qn("w:shd")):
         tcpr.remove(old)
@@ -142,6 +145,11 @@ def shade(cell: Any, colour: str) -> None:
 def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm: list[float],
               colours: dict[tuple[int, int], str] | None = None) -> Any:
     """A table in the built-in 'Table Grid' style, header row repeated on each page."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
     rows = list(rows)
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = doc.styles["Table Grid"]
@@ -297,12 +305,15 @@ def _paragraphs(doc: Any, text: str | None) -> None:
 def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFrame, what: str,
                       trend: pd.DataFrame | None = None) -> None:
     """Goals (or assessed indicators) and their assessments; with a history, last year's beside this year's."""
+    from .kfbook import _owners, _records
+
     last_year: dict[str, str] = {}
     if trend is not None and len(trend.columns) >= 5:
         last_year = {r[0]: r[3] for r in trend.itertuples(index=False) if r[3] and r[3] != "–"}
     body, colours, groups = [], {}, []
     parent_seen: str | None = None
-    for _k, rec in rows.iterrows():
+    owners = _owners(units[units["ID"].isin(rows["ID"])])  # each row's units, found once (not searched for per row)
+    for rec in _records(rows):
         parent = rec["Överordnat"]
         if parent and parent != parent_seen:
             try:
@@ -313,8 +324,7 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
                 pass
             parent_seen = parent
         i = len(body)
-        owners = units[(units["ID"] == rec["ID"]) & (units["Typ"] == rec["Typ"])]
-        who = ", ".join(owners["Enhet"])
+        who = ", ".join(owners.get((rec["ID"], rec["Typ"]), ()))
         label = rec["Bedömning"] or NOT_ASSESSED
         scale = scale_for_row(m, rec)
         if trend is not None:
@@ -399,21 +409,73 @@ def _is_number(text: str) -> bool:
 
 
 def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) -> None:
-    written = False
-    for _k, rec in rows_area.iterrows():
-        own = units[(units["ID"] == rec["ID"]) & (units["Typ"] == rec["Typ"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
-        if own.empty:
+    """Each row's analyses by the units that wrote a comment or actions: the row's text in bold, one bullet per unit."""
+    said = units[units["ID"].isin(rows_area["ID"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
+    own: dict[tuple[str, str], list[Any]] = {}  # (ID, Typ) -> the units' rows, in the order of Data
+    for r in said.itertuples(index=False):
+        own.setdefault((r.ID, r.Typ), []).append(r)
+    if not own:
+        return
+    body: _Body | None = None
+    for rid, kind, text in zip(rows_area["ID"], rows_area["Typ"], rows_area["Text"], strict=True):
+        mine = own.get((rid, kind))
+        if not mine:
             continue
-        if not written:
+        if body is None:
             doc.add_heading("Nämndernas analyser", level=3)
-            written = True
-        doc.add_paragraph().add_run(rec["Text"]).bold = True
-        for r in own.itertuples():
-            para = doc.add_paragraph(style="List Bullet")
-            para.add_run(f"{r.Enhetsnamn or r.Enhet}: ").italic = True
-            para.add_run(r.Kommentar or "")
+            body = _Body(doc)
+        body.run(body.paragraph(), text, bold=True)
+        for r in mine:
+            para = body.paragraph("List Bullet")
+            body.run(para, f"{r.Enhetsnamn or r.Enhet}: ", italic=True)
+            body.run(para, r.Kommentar or "")
             if r.Åtgärder:
-                para.add_run(f" Åtgärder: {r.Åtgärder}")
+                body.run(para, f" Åtgärder: {r.Åtgärder}")
+
+
+class _Body:
+    """Appends paragraphs and runs to a document's body as python-docx does, byte for byte, without its costs per
+    paragraph: ``add_paragraph(style=…)`` looks the style up by name among all styles, and each append searches the
+    body for its section properties; here both are found once."""
+
+    def __init__(self, doc: Any):
+        from docx.enum.style import WD_STYLE_TYPE
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.text.run import Run
+
+        self.new, self.paragraph_style, self.run_class = OxmlElement, WD_STYLE_TYPE.PARAGRAPH, Run
+        self.doc, self.container = doc, doc._body
+        self.element = doc.element.body
+        self.end = self.element.find(qn("w:sectPr"))  # paragraphs go before it, as python-docx puts them
+        self.style_ids: dict[str, str | None] = {}
+
+    def paragraph(self, style: str | None = None) -> Any:
+        p = self.new("w:p")
+        if style is not None:
+            if style not in self.style_ids:
+                self.style_ids[style] = self.doc.part.get_style_id(self.doc.styles[style], self.paragraph_style)
+            p.style = self.style_ids[style]
+        if self.end is not None:
+            self.end.addprevious(p)
+        else:
+            self.element.append(p)
+        return p
+
+    def run(self, p: Any, text: str, bold: bool = False, italic: bool = False) -> None:
+        """``paragraph.add_run(text)`` (then ``.bold`` / ``.italic = True``)."""
+        r = p.add_r()
+        if text:
+            if "\t" in text or "\n" in text or "\r" in text:
+                self.run_class(r, self.container).text = text  # tabs and line breaks as python-docx writes them
+            else:
+                r.add_t(text)
+        if bold or italic:
+            run = self.run_class(r, self.container)
+            if bold:
+                run.bold = True
+            if italic:
+                run.italic = True
 
 
 # --------------------------------------------------------------------------- the plan round's Word chapter
@@ -488,6 +550,28 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
 
 # --------------------------------------------------------------------------- export
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralised(data: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``data`` with :func:`neutralise` applied to every non-numeric column (a text column at once)."""
+    safe = data.copy()
+    for col in safe.columns:
+        if pd.api.types.is_string_dtype(safe[col].dtype) and not pd.api.types.is_object_dtype(safe[col].dtype):
+            risky = safe[col].str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+            if risky.any():
+                safe[col] = safe[col].where(~risky, "'" + safe[col])
+        elif not pd.api.types.is_numeric_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralise)
+    return safe
+
 
 def write_tidy(data: pd.DataFrame, csv: str | Path | None = None, parquet: str | Path | None = None) -> None:
     """A tidy table as CSV for Swedish Excel (see :func:`export`) and/or Parquet."""
@@ -495,11 +579,7 @@ def write_tidy(data: pd.DataFrame, csv: str | Path | None = None, parquet: str |
         raise InputError("ange --csv FIL och/eller --parquet FIL")
     if csv is not None:
         csv = Path(csv)
-        safe = data.copy()
-        for col in safe.columns:
-            if not pd.api.types.is_numeric_dtype(safe[col]):
-                safe[col] = safe[col].map(neutralise)
-        text = safe.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
+        text = neutralised(data).to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
         csv.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(csv, text.encode("utf-8-sig"))
     if parquet is not None:
@@ -512,15 +592,6 @@ def write_tidy(data: pd.DataFrame, csv: str | Path | None = None, parquet: str |
         data.to_parquet(buf, index=False)
         parquet.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(parquet, buf.getvalue())
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export(kf: str | Path | KfBook, csv: str | Path | None = None, parquet: str | Path | None = None) -> pd.DataFrame:

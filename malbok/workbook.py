@@ -150,7 +150,7 @@ def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
                 rows.append(Row(parent.id, KIND_CONTEXT, model.level(parent.level).name, parent.text, depth=depth))
             g = item.goal
             level = model.level(g.level)
-            owns = unit_code in g.reporters
+            owns = model.reports(g, unit_code)
             rows.append(Row(
                 g.id, KIND_ACTIVITY if g.level == ACTIVITY_LEVEL else KIND_GOAL, level.name, g.text, scale=model.scale(level.scale),
                 inputs=("assessment", "comment", "actions") if owns else ("comment",),
@@ -274,7 +274,7 @@ def write_workbook(plan: WorkbookPlan, path: Path, password: str | None = None,
         for i, e in enumerate(expected_rows(plan), start=1):
             rows.write_row(i, 0, [e.sheet, e.id, e.kind, str(e.row), e.scale, ",".join(e.inputs)])
         rows.very_hidden()
-        write_model_sheet(wb, model.for_unit(unit.code))  # the unit's extract: kontrollera needs no more
+        write_model_sheet(wb, model.for_unit(unit.code, keep=False))  # the unit's extract: kontrollera needs no more
         wb.worksheets()[0].activate()
     return path
 

@@ -1,0 +1,146 @@
+"""Issue 23: the faster writers give the same bytes.
+
+Two kinds of checks. The whole round run twice from the same inputs (a freshly
+loaded model the second time, so nothing cached carries over) gives the same
+KF.xlsx, Word chapter, CSV and unit workbooks, byte for byte. And each shortcut
+the writers take is compared with the plain library call it replaces, in the
+same test run: python-docx's ``add_paragraph``/``add_run`` for the analyses'
+paragraphs, XlsxWriter's ``add_table(data=…)`` for the tables' cells, pandas'
+``to_dict``/``itertuples`` for the rows of ``Data``. (When a sheet's content
+changes on purpose, these still hold; a checksum constant would not.)
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from malbok import consolidate, export, generate, load_model, report
+from malbok.demodata import fill_workbook
+from malbok.kfbook import _cells, _records, _table_cells, _xl
+from malbok.periods import parse_period
+from malbok.reports import _Body
+from malbok.workbook import FIXED_DATE
+
+from .conftest import TEMPLATES
+
+PERIOD = "2016-delar"
+
+
+def _outputs(tmp: Path, returns: Path, name: str) -> dict[str, bytes]:
+    """KF.xlsx, the Word chapter, the CSV and the unit workbooks, from a freshly loaded model."""
+    model = load_model(TEMPLATES / "hallsberg.yaml")
+    out = tmp / name
+    books = {g.path.name: g.path.read_bytes() for g in generate(model, PERIOD, out / "arbetsbocker") if g.path}
+    consolidate(model, [returns], PERIOD, out=out / "KF.xlsx")
+    report(out / "KF.xlsx", out / "Maluppfyllelse.docx")
+    export(out / "KF.xlsx", csv=out / "data.csv")
+    return {**books, **{f: (out / f).read_bytes() for f in ("KF.xlsx", "Maluppfyllelse.docx", "data.csv")}}
+
+
+def test_whole_round_gives_the_same_bytes_twice(tmp_path):
+    model = load_model(TEMPLATES / "hallsberg.yaml")
+    p = parse_period(model, PERIOD)
+    returns = tmp_path / "inlamnade"
+    for g in generate(model, PERIOD, returns):
+        if g.path:
+            fill_workbook(g.path, model, p, g.unit)
+    first = _outputs(tmp_path, returns, "först")
+    shutil.rmtree(tmp_path / "först")
+    second = _outputs(tmp_path, returns, "sedan")
+    assert sorted(first) == sorted(second) and len(first) > 4
+    for name in first:
+        assert first[name] == second[name], name
+
+
+def test_body_writes_the_paragraphs_python_docx_writes():
+    texts = ["Mål 1: ökad trygghet", " inledande mellanslag", "rad ett\nrad två\tflik", "", "slutar med mellanslag "]
+    plain, fast = docx.Document(), docx.Document()
+    for text in texts:
+        plain.add_paragraph().add_run(text).bold = True
+        para = plain.add_paragraph(style="List Bullet")
+        para.add_run(f"{text}: ").italic = True
+        para.add_run(text)
+        plain.add_table(rows=1, cols=1)  # the body grows in between, as in the chapter
+    body = _Body(fast)
+    for text in texts:
+        body.run(body.paragraph(), text, bold=True)
+        para = body.paragraph("List Bullet")
+        body.run(para, f"{text}: ", italic=True)
+        body.run(para, text)
+        fast.add_table(rows=1, cols=1)
+    assert fast.element.body.xml == plain.element.body.xml
+
+
+def _book(fill: object) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True, "strings_to_numbers": False,
+                                   "strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": FIXED_DATE})
+    ws = wb.add_worksheet("Data")
+    fill(ws)  # type: ignore[operator]
+    wb.close()
+    with zipfile.ZipFile(buf) as z:  # the parts, not the zip's own timestamps
+        return b"".join(z.read(n) for n in sorted(z.namelist()))
+
+
+def test_table_cells_are_what_add_table_data_writes():
+    rows = [["Text", "", None, 1.5, 3, np.float64(2.25), np.int64(7), True, math.nan, "=SUMMA(A1)", "http://x.se"],
+            ["Ännu en", "b", "c", -0.0, 0, np.float64("nan"), np.int64(0), False, "", "-5 %", " "]]
+    header = [f"K{i}" for i in range(len(rows[0]))]
+    options = {"name": "malbok_Data", "style": "Table Style Medium 2", "autofilter": True, "columns": [{"header": h} for h in header]}
+
+    def with_data(ws) -> None:  # noqa: ANN001
+        ws.add_table(3, 0, 3 + len(rows), len(header) - 1, {**options, "data": [[_xl(v) for v in row] for row in rows]})
+
+    def by_cells(ws) -> None:  # noqa: ANN001
+        ws.add_table(3, 0, 3 + len(rows), len(header) - 1, options)
+        _table_cells(ws, 4, rows)
+
+    assert _book(by_cells) == _book(with_data)
+
+
+def test_rows_of_a_frame_are_what_pandas_gives():
+    frame = pd.DataFrame({"ID": ["a", "b", "c"], "Utfall": [1.5, math.nan, 3.0], "Typ": pd.array(["x", None, "z"], dtype="str"),
+                          "Antal": [1, 2, 3], "Övrigt": [None, "y", 2]})
+    def same(a: object, b: object) -> bool:  # NaN is NaN
+        return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+    ours, theirs = _records(frame), frame.to_dict("records")
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert list(a) == list(b) and all(same(a[k], b[k]) and type(a[k]) is type(b[k]) for k in a)
+    expected = [["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in r] for r in frame.itertuples(index=False)]
+    assert _cells(frame) == expected
+
+
+def test_extract_text_is_the_plain_json_of_the_extract(hallsberg, hallefors, soderhamn):
+    import json
+
+    for model in (hallsberg, hallefors, soderhamn):
+        for unit in model.units:
+            extract = model.for_unit(unit.code, keep=False)
+            assert extract.json_text() == json.dumps(extract.to_data(), ensure_ascii=False), (model.id, unit.code)
+
+
+def test_neutralised_columns_are_what_neutralise_gives():
+    from malbok.reports import neutralise, neutralised
+
+    texts = ["=SUMMA(A1)", "+46", "-5 %", "@x", "\tflik", "\rcr", "vanlig", "", "a=b", "'redan"]
+    frame = pd.DataFrame({"Text": pd.array(texts, dtype="str"), "Med saknade": pd.array([None, "=1", *texts[2:]], dtype="str"),
+                          "Blandat": pd.Series([1, "=x", None, "-", 2.5, "y", "", "z", "w", "v"], dtype=object),
+                          "Utfall": [1.0, math.nan, -3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]})
+    expected = frame.copy()
+    for col in ("Text", "Med saknade", "Blandat"):
+        expected[col] = expected[col].map(neutralise)
+    ours = neutralised(frame)
+    pd.testing.assert_frame_equal(ours, expected)
+    assert ours.to_csv(sep=";", decimal=",", index=False) == expected.to_csv(sep=";", decimal=",", index=False)
