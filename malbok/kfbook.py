@@ -8,9 +8,10 @@ Excel tables) and :mod:`malbok.excel` into the controller's open workbook.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import xlsxwriter
@@ -54,7 +55,7 @@ class SheetContent:
     table: bool = False  # a single Excel table (Kontroll, Data)
 
 
-def scale_for_row(model: Model, rec: pd.Series) -> Scale | None:
+def scale_for_row(model: Model, rec: Mapping[str, Any] | pd.Series) -> Scale | None:
     """The scale a Data row is assessed on: its goal level's, or the indicator scale for an indicator under an area."""
     if rec["Typ"] in ASSESSED_KINDS:
         try:
@@ -200,7 +201,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     u = cons.units
     ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10])
     for i, r in enumerate(u.itertuples(index=False)):
-        colour = STATUS_COLOURS.get(r.Status)
+        colour = STATUS_COLOURS.get(str(r.Status))
         if colour:
             ub.colours[(i, 3)] = colour
     sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub]))
@@ -428,7 +429,7 @@ def long_texts(cons: Consolidation) -> list[tuple[int, str, str]]:
             continue
         lengths = data[col].map(lambda v: len(v) if isinstance(v, str) else 0)
         for i in lengths.index[lengths > CELL_CHARS]:
-            out.append((int(data.index.get_loc(i)), col, data.at[i, col]))
+            out.append((cast(int, data.index.get_loc(i)), str(col), str(data.at[i, col])))
     known = {(f.file, f.row_id, f.code) for f in cons.findings}  # the reader may have named the cell already
     for i, col, text in out:
         rec = data.iloc[i]
@@ -560,9 +561,9 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> No
                     else:
                         write_string(r, c, v if t is str else str(v), f)
             for i, c0, c1, target in b.sparklines:
-                row = top + 1 + i
-                ws.add_sparkline(row, target, {
-                    "range": f"'{ws.get_name()}'!{xl_rowcol_to_cell(row, c0)}:{xl_rowcol_to_cell(row, c1)}",
+                at = top + 1 + i
+                ws.add_sparkline(at, target, {
+                    "range": f"'{ws.get_name()}'!{xl_rowcol_to_cell(at, c0)}:{xl_rowcol_to_cell(at, c1)}",
                     "markers": True, "high_point": True, "low_point": True})
             if b.chart:
                 r = _chart(wb, ws, b, top, r)

@@ -126,7 +126,7 @@ def unit_scope(model: Model, period: Period, unit: str) -> list[AreaScope]:
         owns = model.reports(g, unit) and goal_due(model, g, period)
         if not owns and not inds:
             continue
-        context = []
+        context: list[Goal] = []
         cur = g
         while cur.parent and len(context) < 10:
             cur = model.goal(cur.parent)

@@ -13,7 +13,7 @@ import calendar
 import io
 import math
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -310,7 +310,9 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
     last_year: dict[str, str] = {}
     if trend is not None and len(trend.columns) >= 5:
         last_year = {r[0]: r[3] for r in trend.itertuples(index=False) if r[3] and r[3] != "–"}
-    body, colours, groups = [], {}, []
+    body: list[list[str]] = []
+    colours: dict[tuple[int, int], str] = {}
+    groups: list[int] = []
     parent_seen: str | None = None
     owners = _owners(units[units["ID"].isin(rows["ID"])])  # each row's units, found once (not searched for per row)
     for rec in _records(rows):
@@ -330,8 +332,8 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         if trend is not None:
             before = last_year.get(rec["ID"], "")
             body.append([rec["Text"], who, before or "–", label])
-            if before and scale is not None and scale.colour_of(before):
-                colours[(i, 2)] = scale.colour_of(before)
+            if before and scale is not None and (before_colour := scale.colour_of(before)):
+                colours[(i, 2)] = before_colour
         else:
             body.append([rec["Text"], who, label])
         colour = scale.colour_of(rec["Bedömning"]) if scale and rec["Bedömning"] else GREY
@@ -349,7 +351,7 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         shade(merged, "#F2F2F2")
 
 
-def _outcome(m: Model, rec: pd.Series, units: pd.DataFrame, ind: Indicator | None) -> str:
+def _outcome(m: Model, rec: Mapping[str, Any] | pd.Series, units: pd.DataFrame, ind: Indicator | None) -> str:
     measure = ind.measure if ind else Measure.NUMBER
     rank = "" if math.isnan(rec["Placering"]) else fmt_measure(rec["Placering"], Measure.RANK)
     if not math.isnan(rec["Utfall"]):
@@ -367,13 +369,13 @@ def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame
     earlier: dict[str, tuple[str, str, str]] = {}  # ID -> (baseline, previous years, arrow) of the council's row
     if trend is not None and len(trend.columns) >= 8:
         years = [c for c in trend.columns[4:-3] if c.isdigit()]
-        for rec in trend.to_dict("records"):
-            if rec["Enhet"] != COUNCIL:
+        for council_rec in trend.to_dict("records"):
+            if council_rec["Enhet"] != COUNCIL:
                 continue
-            ind = _indicator(m, rec["ID"])
+            ind = _indicator(m, council_rec["ID"])
             measure = ind.measure if ind else Measure.NUMBER
-            shown = [f"{y}: {fmt_measure(float(v), measure)}" for y in years if (v := str(rec[y]).strip()) and _is_number(v)]
-            earlier[rec["ID"]] = (rec["Utgångsvärde"], "; ".join(shown), rec["Trend"])
+            shown = [f"{y}: {fmt_measure(float(v), measure)}" for y in years if (v := str(council_rec[y]).strip()) and _is_number(v)]
+            earlier[council_rec["ID"]] = (council_rec["Utgångsvärde"], "; ".join(shown), council_rec["Trend"])
     body, colours = [], {}
     for i, (_k, rec) in enumerate(inds.iterrows()):
         ind = _indicator(m, rec["ID"])
@@ -413,7 +415,7 @@ def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) 
     said = units[units["ID"].isin(rows_area["ID"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
     own: dict[tuple[str, str], list[Any]] = {}  # (ID, Typ) -> the units' rows, in the order of Data
     for r in said.itertuples(index=False):
-        own.setdefault((r.ID, r.Typ), []).append(r)
+        own.setdefault((str(r.ID), str(r.Typ)), []).append(r)
     if not own:
         return
     body: _Body | None = None
