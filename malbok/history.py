@@ -28,7 +28,7 @@ from typing import Any, cast
 
 from ._version import __version__
 from .findings import ERROR, Finding
-from .layout import COL_INDEX, KIND_GOAL, KIND_INDICATOR
+from .layout import KIND_GOAL, KIND_INDICATOR
 from .messages import os_error_text, sqlite_error_text
 from .model import Indicator, Measure, Model, OccasionKind
 from .periods import Period, PeriodError, parse_period
@@ -412,13 +412,16 @@ def _changes(resubmitted: list[str], before: dict[tuple[str, str, str], tuple[An
 
 
 def _cell_of(outcome_cell: str, what: str) -> str:
-    """The cell of a field on the row whose outcome is in ``outcome_cell`` (the workbook's layout)."""
+    """Where a changed field stands: the outcome's own cell, else its row ('rad 12'), since a nämnd may
+    have moved or inserted columns and only the outcome's cell is recorded."""
     if not outcome_cell:
         return ""
-    from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+    if _FIELD_COLUMN[what] == "outcome":
+        return outcome_cell
+    from xlsxwriter.utility import xl_cell_to_rowcol
 
     row, _col = xl_cell_to_rowcol(outcome_cell)
-    return xl_rowcol_to_cell(row, COL_INDEX[_FIELD_COLUMN[what]])
+    return f"rad {row + 1}"
 
 
 def _pause_for_tests() -> None:
