@@ -503,6 +503,7 @@ class Model(_Base):
             "area": {a.id: a for a in self.areas},
             "unit": {u.code: u for u in self.units},
             "goal": {g.id: g for g in self.goals},
+            "goal_order": {g.id: i for i, g in enumerate(self.goals)},
             "occasion": {o.id: o for o in self.occasions},
             "indicators_of": by_goal,
         }
@@ -534,6 +535,10 @@ class Model(_Base):
 
     def occasion(self, occ_id: str) -> Occasion:
         return self._get("occasion", occ_id)
+
+    def goal_position(self, goal_id: str) -> int:
+        """Where a goal stands among the model's goals (0 first): the order of the sheets' rows."""
+        return self._index["goal_order"][goal_id]
 
     def goal_scale(self, goal: Goal) -> Scale:
         return self.scale(self.level(goal.level).scale)

@@ -133,13 +133,13 @@ def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
     taken: set[str] = set()
     sheets: list[SheetPlan] = []
     ind_scale = model.scale(model.indicator_scale) if model.indicator_scale else None
-    order = {g.id: i for i, g in enumerate(model.goals)}
+    order = model.goal_position  # built once with the model's lookups, not once per unit
     for scope in unit_scope(model, period, unit_code):
         area = model.area(scope.area_id)
         rows: list[Row] = []
         # each goal once: a goal the unit assesses is not repeated as the context of the goals under it,
         # and it stands before them (parents first, children grouped under their parent)
-        items = sorted(scope.goals, key=lambda it: [*(order[p.id] for p in it.context), order[it.goal.id]])
+        items = sorted(scope.goals, key=lambda it: [*(order(p.id) for p in it.context), order(it.goal.id)])
         assessed = {it.goal.id for it in items}
         shown_context: set[str] = set()
         for item in items:
