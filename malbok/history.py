@@ -20,7 +20,8 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -342,10 +343,8 @@ def record(path: str | Path, cons: Any) -> Recorded:
     sub = d.loc[mask, ["Enhet", "ID", "Typ", "Utfall", "Placering", "Bedömning", "Kommentar", "Fil", "Cell", "Område"]]
     cols = [sub[c].tolist() for c in sub.columns]  # plain lists: iterating pandas' own columns costs more than writing
     now = _now()
-    con = connect(path)
-    try:
+    with _write(path) as con:
         con.execute("PRAGMA cache_size = -65536")  # 64 MB: the index pages of a large period stay in memory
-        con.execute("BEGIN IMMEDIATE")
         last: dict[str, str] = dict(con.execute(
             "SELECT enhet, sha256 FROM inlämningar WHERE modell = ? AND period = ? ORDER BY id", (model.id, period.id)).fetchall())
         subs = list(cons.submissions)
@@ -374,6 +373,17 @@ def record(path: str | Path, cons: Any) -> Recorded:
         con.executemany(sql, rows)
         changes = _changes(resubmitted, before, cols) if resubmitted else []
         _pause_for_tests()
+    return Recorded(run, resubmitted, changes, len(rows))
+
+
+@contextmanager
+def _write(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction on the store: committed when the block ends, rolled back when it does not (an
+    SQLite error then in Swedish, naming the file, and the store as it was); the connection closed either way."""
+    con = connect(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        yield con
         con.execute("COMMIT")
     except BaseException as e:
         if con.in_transaction:
@@ -383,7 +393,6 @@ def record(path: str | Path, cons: Any) -> Recorded:
         raise
     finally:
         con.close()
-    return Recorded(run, resubmitted, changes, len(rows))
 
 
 def _sql(v: str | int) -> str:
@@ -545,24 +554,13 @@ def import_file(path: str | Path, model: Model, store: str | Path) -> Imported:
     if any(f.severity == ERROR for f in findings):
         return Imported(path, store, 0, findings)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    con = connect(store)
-    try:
-        con.execute("BEGIN IMMEDIATE")
+    with _write(store) as con:
         imp = con.execute("INSERT INTO importer (fil, sha256, modell, importerad, rader) VALUES (?, ?, ?, ?, ?)",
                           (name, digest, model.id, _now(), len(records))).lastrowid
         con.executemany(  # importing the same value again replaces it
             "DELETE FROM värden WHERE år = ? AND id = ? AND period = ? AND enhet = ? AND typ = ? AND modell = ? AND källa = 'import'",
             [(r[2], r[6], r[1], r[5], r[7], r[0]) for r in records])
         con.executemany(_INSERT, [(*r[:12], SOURCE_IMPORT, None, imp, name, r[12]) for r in records])
-        con.execute("COMMIT")
-    except BaseException as e:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        if isinstance(e, sqlite3.Error):
-            raise _store_error(store, "sparas", e) from None
-        raise
-    finally:
-        con.close()
     return Imported(path, store, len(records), findings)
 
 
