@@ -383,6 +383,14 @@ def demo(out: str | Path, model: str | Path | None = None, period: str | None = 
     return run_demo(Path(out), model, period, progress)
 
 
+def workbooks(out: str | Path = "workbooks") -> list[Path]:
+    """Build the ready workbooks a controller starts from (``Konsolidering.xlsm``, the bundled models as model
+    workbooks, the folder for returns) into ``out``, the same bytes every time; the paths written."""
+    from .startfiles import build
+
+    return build(out)
+
+
 def _kolada_store(model: Model | str | Path, store: str | Path | None) -> Path:
     if store is not None:
         return Path(store)

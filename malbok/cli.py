@@ -20,14 +20,18 @@ from .findings import counted
 from .load import ModelError
 from .messages import os_error_text, visible
 from .model import MEASURE_SYMBOL, Model
+from .sv_cli import SwedishGroup, install
 from .targets import target_text
 from .util import InputError
+
+install()  # Typer's own words in Swedish, before the commands are built
 
 app = typer.Typer(
     help="malbok – mål- och resultatstyrning för svenska kommuner, i Excel.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    cls=SwedishGroup,
 )
 model_app = typer.Typer(help="Arbeta med styrmodellens filer.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
@@ -96,7 +100,8 @@ def validate(fil: Path = typer.Argument(..., help="Styrmodellen, .yaml eller .xl
     n_goals, n_ind = len(model.goals), len(model.indicators)
     out.print(
         f"{fil.name}: giltig styrmodell för {model.municipality.name} ({model.municipality.code}), "
-        f"{len(model.areas)} områden, {n_goals} mål, {n_ind} indikatorer, {len(model.units)} enheter.",
+        f"{counted(len(model.areas), 'område', 'områden')}, {n_goals} mål, {counted(n_ind, 'indikator', 'indikatorer')}, "
+        f"{counted(len(model.units), 'enhet', 'enheter')}.",
         markup=False,
     )
 
@@ -229,7 +234,7 @@ def _ticker(prog: Any, task: Any) -> Callable[[str], None]:
 def generate(
     model: Path = typer.Argument(..., help="Styrmodellen, .yaml eller .xlsx"),
     period: str = typer.Option(None, "--period", help="Perioden, t.ex. 2016-delar (se malbok periods)"),
-    out: Path = typer.Option(..., "--out", help="Mapp för arbetsböckerna"),
+    out: Path = typer.Option(..., "--out", metavar="MAPP", help="Mapp för arbetsböckerna"),
     unit: list[str] = typer.Option(None, "--unit", help="Bara dessa enheter (kod); kan upprepas"),
     password: str = typer.Option(None, "--password", help="Lösenord för bladskyddet (standard: inget)"),
     round_: str = typer.Option("uppföljning", "--round", help="uppföljning (standard) eller plan"),
@@ -326,7 +331,7 @@ def _inspect_plan(ret: Any) -> None:
             link = getattr(it, "parent", None) if kind == "Nämndmål" else getattr(it, "goal", None)
             table.add_row(visible(f"{sheet}!{cell}"), visible(it.id), kind, visible(link or "–"), visible(it.text))
     Console(highlight=False, width=max(out.width, 110)).print(table)
-    out.print(f"Budget: {len(plan.budget)} rader, summa {fmt_number(plan.total, 1)} tkr"
+    out.print(f"Budget: {counted(len(plan.budget), 'rad', 'rader')}, summa {fmt_number(plan.total, 1)} tkr"
               + (f", ram {fmt_number(ret.frame, 1)} tkr" if ret.frame is not None else "") + ".", markup=False)
     for f in ret.findings:
         err.print(f"{f.severity}: {visible(f.place())}: {visible(f.message)}", markup=False)
@@ -509,7 +514,7 @@ def export(
 @app.command()
 @user_errors
 def demo(
-    out_dir: Path = typer.Option(Path("demo"), "--out", help="Mapp där allt skrivs (standard: demo)"),
+    out_dir: Path = typer.Option(Path("demo"), "--out", metavar="MAPP", help="Mapp där allt skrivs (standard: demo)"),
     model: Path = typer.Option(None, "--model", help="Styrmodell (standard: den medföljande Hallsbergsmodellen)"),
     period: str = typer.Option(None, "--period", help="Period (standard: delårsrapporten modellens andra år; rapporterar ingen då, perioden där flest enheter rapporterar)"),
 ) -> None:
@@ -528,8 +533,10 @@ def demo(
     before = res.get("föregående")
     if before is not None:
         con.print(f"Först {before.name}, sedan ett år senare {res['period'].name}; båda finns i historiken {res['historik']}.", markup=False)
-    con.print(f"{m.municipality.name}, {res['period'].name}: {len(res['arbetsböcker'])} arbetsböcker skapade och ifyllda, "
-              f"{len(cons.consolidated_units)} enheter konsoliderade, {len(cons.errors)} fel, {len(cons.warnings)} varningar.", markup=False)
+    con.print(f"{m.municipality.name}, {res['period'].name}: "
+              f"{counted(len(res['arbetsböcker']), 'arbetsbok skapad och ifylld', 'arbetsböcker skapade och ifyllda')}, "
+              f"{counted(len(cons.consolidated_units), 'enhet konsoliderad', 'enheter konsoliderade')}, {len(cons.errors)} fel, "
+              f"{counted(len(cons.warnings), 'varning', 'varningar')}.", markup=False)
     again = resubmitted_sentence(cons.resubmitted)
     if again:
         con.print(again, markup=False)
@@ -666,6 +673,20 @@ def excel_init(
 
     path = init_workbook(model, period, returns, out_path, interpreter)
     out.print(f"Skrev {path} och {path.with_suffix('.py').name}. Öppna arbetsboken i Excel och klicka på Konsolidera.", markup=False)
+
+
+@excel_app.command("workbooks")
+@user_errors
+def excel_workbooks(
+    out_dir: Path = typer.Option(Path("workbooks"), "--out", metavar="MAPP", help="Mappen som skrivs (standard: workbooks)"),
+) -> None:
+    """Skriv de färdiga arbetsböckerna att börja från: Konsolidering.xlsm och styrmodellerna som modellarbetsböcker."""
+    from .api import workbooks
+
+    paths = workbooks(out_dir)
+    out.print(f"Skrev {counted(len(paths), 'fil', 'filer')} i {out_dir}.", markup=False)
+    for p in paths:
+        out.print(f"  {p}", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console script entry

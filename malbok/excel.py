@@ -281,7 +281,7 @@ def kontrollera(book: Any = None) -> list[Any]:
             findings = [f for f in cons.findings if f.unit == unit]
         errors = sum(1 for f in findings if f.severity == "fel")
         warnings = sum(1 for f in findings if f.severity == "varning")
-        status = (f"Kontrollerad {datetime.now():%Y-%m-%d %H:%M}: {errors} fel, {warnings} varningar. "
+        status = (f"Kontrollerad {datetime.now():%Y-%m-%d %H:%M}: {errors} fel, {counted(warnings, 'varning', 'varningar')}. "
                   + ("Arbetsboken kan skickas in." if not errors else "Rätta felen innan arbetsboken skickas in."))
     except (InputError, ValueError) as e:
         status = f"Fel: {_message(e)}"
@@ -378,7 +378,7 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
         start.fit_to_pages(1, 0)
         start.set_column(0, 0, 16)
         start.set_column(1, 1, 90)
-        start.write_string(0, 0, f"Målbok – {kommun(m.municipality.name)}", title)
+        start.write_string(0, 0, f"Konsolidering – {kommun(m.municipality.name)}", title)
         start.write_string(2, 0, "Period", bold)
         start.write_string(2, 1, p.name)
         start.write_string(3, 0, "Gör så här", bold)
@@ -408,6 +408,10 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
             st.write_string(r, 1, values[key], cellf if key not in ("status", "written") else wrap)
             st.write_string(r, 2, help_, grey)
 
+        start.write_string(12, 1, "Om Excel startar fel Python: ange sökvägen på bladet xlwings.conf, som är dolt "
+                                  "(högerklicka på en bladflik och välj Ta fram).", grey)
+
+        # xlwings reads its settings from A1 down on a sheet of this name; hidden, since nobody needs to see its English keys
         conf = wb.add_worksheet(CONF_SHEET)
         conf.set_vba_name("Sheet3")
         conf.set_column(0, 0, 30)
@@ -420,9 +424,13 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
             conf.write_string(r, 1, v)
         hint = len(rows) + 1  # after an empty row: xlwings reads only the block from A1
         conf.write_string(hint, 0, "Tips (läses inte av xlwings):", bold)
-        conf.write_string(hint + 1, 0, "Interpreter_Win / Interpreter_Mac: lägg till raderna ovan med sökvägen till den Python "
-                                       "där malbok är installerat om Excel hittar fel Python (t.ex. C:\\Python312\\python.exe).", grey)
-        conf.write_string(hint + 2, 0, "PYTHONPATH: behövs inte; mappen med denna arbetsbok läggs till automatiskt.", grey)
+        tips = ("Interpreter_Win / Interpreter_Mac: lägg till raderna ovan med sökvägen till den Python där malbok är "
+                "installerat, om Excel hittar fel Python (t.ex. C:\\Python312\\python.exe).",
+                "PYTHONPATH: behövs inte; mappen med denna arbetsbok läggs till automatiskt.")
+        for i, tip in enumerate(tips, start=1):
+            conf.merge_range(hint + i, 0, hint + i, 1, tip, grey)
+            conf.set_row(hint + i, 32)
+        conf.hide()
         start.activate()
     atomic_write_bytes(out.with_suffix(".py"), ENTRY_PY.format(book=out.name).encode("utf-8"))
     return out

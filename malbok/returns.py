@@ -32,7 +32,7 @@ from .bounded import (
     read_part,
     reader_cause,
 )
-from .findings import WARNING, Finding, default_severity
+from .findings import WARNING, Finding, counted, default_severity
 from .layout import (
     HEADER_SCAN_ROWS,
     HEADERS,
@@ -363,7 +363,8 @@ def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], li
     for sheet, expected in sheets.items():
         actual = sheet_named(sheet_names, sheet)
         if actual is None:
-            ret.add(sheet, "", "", "blad-saknas", f"bladet '{sheet}' saknas (borttaget eller omdöpt); {len(expected)} rader kan inte läsas")
+            ret.add(sheet, "", "", "blad-saknas", f"bladet '{sheet}' saknas (borttaget eller omdöpt); "
+                    f"{counted(len(expected), 'rad', 'rader')} kan inte läsas")
             continue
         if actual in broken:
             continue  # named when the file was opened

@@ -95,6 +95,9 @@ def test_built_workbook_has_button_macro_reaching_malbok(controller):
     assert settings["Mapp med inlämnade arbetsböcker"] == "inlamnade"
     conf = {wb["xlwings.conf"].cell(r, 1).value: wb["xlwings.conf"].cell(r, 2).value for r in (1, 2)}
     assert conf["UDF Modules"] == "malbok.excel"
+    # xlwings reads the hidden sheet all the same (its VBA reads Range("A1") down); the user sees Swedish only
+    assert wb["xlwings.conf"].sheet_state == "hidden" and wb["Start"].sheet_state == "visible"
+    assert wb["Start"]["A1"].value.startswith("Konsolidering – ") and "Målbok" not in wb["Start"]["A1"].value
     (out,) = lo_convert([book], controller / "lo", "pdf")
     assert out.stat().st_size > 1000
 
