@@ -24,7 +24,8 @@ from typing import Any, NamedTuple, cast
 
 import pandas as pd
 
-from .findings import ERROR, INFO, WARNING, Finding, FindingsSummary, UnitStatus
+from .findings import ERROR, INFO, WARNING, Code, Finding, FindingsSummary, UnitStatus
+from .kolada import ATTRIBUTION as KOLADA_ATTRIBUTION
 from .layout import (
     ACTIVITY_LEVEL,
     ASSESSED_KINDS,
@@ -46,6 +47,7 @@ from .returns import Return, ReturnRow, cell_is_percent, file_registry, nfc, rea
 from .targets import (
     Earlier,
     Suggestion,
+    applicable_target,
     combine_goal,
     comparable_previous,
     needs_baseline,
@@ -264,6 +266,21 @@ class _Ctx:
             found = self._ranks[key] = self.history.previous_rank(ind, unit) if _has_rank_target(ind) else None
         return cast("float | None", found)
 
+    def kolada(self, ind: Indicator) -> Any:
+        """Kolada's figure for the indicator up to the period's year (a :class:`malbok.kolada.Figure`) from the
+        history store's cache, or None."""
+        return self.history.kolada.get(ind.id) if self.history is not None and ind.kolada else None
+
+    def with_kolada(self, ind: Indicator, sug: Suggestion, rank: float | None) -> Suggestion:
+        """A rank target that applies now, with no place typed, judged from Kolada's computed place instead."""
+        fig = self.kolada(ind)
+        if fig is None or rank is not None or sug.meaning is not None:
+            return sug
+        ranked = fig.rank_suggestion
+        if ranked is None or not isinstance(applicable_target(ind, self.period.year), RankTarget):
+            return sug
+        return Suggestion(ranked.meaning, f"enligt Kolada {ranked.reason}")
+
     def parent_of(self, goal_id: str) -> str:
         return self.model.goal(goal_id).parent or ""
 
@@ -413,6 +430,9 @@ class _FileCheck:
                         f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
             sug = suggest_indicator(ind, judged, year, point, ctx.previous(ind, code), judged_rank, ctx.previous_rank(ind, code),
                                     ctx.baseline(ind, code))
+            if ind.kolada:
+                sug = ctx.with_kolada(ind, sug, judged_rank)
+                self._against_kolada(rr, ind, judged_rank)
             meaning = sug.meaning
             out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
                         proposes.get(meaning) or "", sug.reason, self._text(rr, "comment", row.id),
@@ -477,6 +497,16 @@ class _FileCheck:
             ret.add(rr.sheet, cell, rid, "utanfor-intervall", f"{_what(key)} {_sv(value)} {problem}", ERROR)
             self.refused = True
         return value
+
+    def _against_kolada(self, rr: ReturnRow, ind: Indicator, rank: float | None) -> None:
+        """A typed place that differs from the one computed from Kolada's values for the same year: a warning."""
+        fig = self.ctx.kolada(ind)
+        pos = fig.row.position if fig is not None else None
+        if rank is None or pos is None or pos.year != self.ctx.period.year or rank == pos.rank:
+            return
+        self.ret.add(rr.sheet, rr.cell("rank"), ind.id, Code.KOLADA_RANK,
+                     f"placeringen {_sv(rank)} skiljer sig från den som räknats fram ur Koladas värden för "
+                     f"{pos.year}: plats {pos.rank} av {pos.n} ({fig.row.kpi}); kontrollera siffran", WARNING)
 
     def _assessment(self, rr: ReturnRow, row: Row, sug: Suggestion) -> str:
         """The assessment given on the row, checked against its scale and the suggestion ('' when none or not valid)."""
@@ -991,12 +1021,22 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
         else:
             sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, ctx.previous_rank(ind),
                                     ctx.baseline(ind))
+        fig = ctx.kolada(ind)
+        reason = sug.reason
+        if fig is not None:  # the council's row shows Kolada's figure, its place, and where it comes from
+            pos = fig.row.position
+            if rank is None and pos is not None and pos.year == period.year:
+                rank = float(pos.rank)
+            if value is None and fig.row.year == period.year:
+                value = fig.row.value
+            sug = ctx.with_kolada(ind, sug, None if len(recs) == 1 else rank)
+            reason = "; ".join(x for x in (sug.reason, f"{fig.text()}. {KOLADA_ATTRIBUTION}") if x)
         ind_suggestion[ind.id] = sug
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
             ctx.goal_scale(ind.goal) if ind.goal else None)
         assessed = _overall([r.assessment for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""
         out.append(recs[0]._replace(**everyone, outcome=value, rank=rank, proposal=_label(scale, sug),
-                                    reason=sug.reason, assessment=assessed))
+                                    reason=reason, assessment=assessed))
     for g in model.goals:
         kind = KIND_ACTIVITY if g.level == ACTIVITY_LEVEL else KIND_GOAL
         recs = [r for r in by_id.get((kind, g.id), []) if model.reports(g, r.unit)]

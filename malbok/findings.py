@@ -60,6 +60,7 @@ class Code(StrEnum):
     SHARE_AS_PERCENT = "andel-som-procent"
     NOT_IN_SCALE = "ej-i-skalan"
     TOO_OPTIMISTIC = "for-optimistisk"
+    KOLADA_RANK = "placering-ej-kolada"
     NUMBER_AS_TEXT = "text-tolkad"
     OUTSIDE_TABLE = "utanfor-tabellen"
     ERROR_VALUE = "felvarde"
@@ -149,6 +150,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.SHARE_AS_PERCENT: CodeInfo("Andel skriven som decimaltal", WARNING),
     Code.NOT_IN_SCALE: CodeInfo("Bedömningen finns inte i skalan", ERROR),
     Code.TOO_OPTIMISTIC: CodeInfo("Bedömningen är mer positiv än utfallet visar", WARNING),
+    Code.KOLADA_RANK: CodeInfo("Placering skiljer sig från Kolada", WARNING),
     Code.NUMBER_AS_TEXT: CodeInfo("Tal skrivet som text", INFO),
     Code.OUTSIDE_TABLE: CodeInfo("Celler långt utanför tabellen", WARNING),
     Code.ERROR_VALUE: CodeInfo("Felvärde i cellen", ERROR),

@@ -180,6 +180,8 @@ class History:
     path: Path | None = None
     # (unit, ID) -> (year, occasion) -> (outcome, rank, assessment, comment)
     values: dict[tuple[str, str], dict[tuple[int, str], tuple[Any, Any, str, str]]] = field(default_factory=dict)
+    # indicator ID -> Kolada's figure up to the period's year (malbok.kolada.Figure), from the same file's cache
+    kolada: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.year_end = year_end(self.model)
@@ -273,6 +275,11 @@ def load(path: str | Path | None, model: Model, period: Period, years: int = 4) 
         rows = con.execute(
             f"SELECT enhet, id, år, tillfälle, utfall, placering, bedömning, kommentar FROM värden "
             f"WHERE år >= ? AND år < ? ORDER BY {_PRECEDENCE}, modell = ?", (lo, period.year, model.id)).fetchall()
+        if any(i.kolada for i in model.indicators):
+            from .kolada import figures, has_cache
+
+            if has_cache(con):
+                hist.kolada = figures(con, model, period.year)
     except sqlite3.Error as e:
         raise _store_error(Path(path), "läsas", e) from None
     finally:

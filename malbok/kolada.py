@@ -980,6 +980,50 @@ def rows(model: Model, store: str | Path) -> list[Row]:
         conn.close()
 
 
+@dataclass(frozen=True)
+class Figure:
+    """Kolada's figure for an indicator at one period: the latest value up to the period's year, its place
+    among the municipalities, and the rank targets that apply, judged from that place."""
+
+    row: Row
+    judged: tuple[tuple[RankTarget, Suggestion], ...] = ()
+
+    @property
+    def rank_suggestion(self) -> Suggestion | None:
+        """The suggestion for the rank target that applies at the period (the first judged), if any."""
+        return self.judged[0][1] if self.judged else None
+
+    def text(self) -> str:
+        """'Kolada 2016: 86 % · plats 3 av 11 · median 80 %', with the KPI id: the figure and its source in words."""
+        return f"{self.row.text()} ({self.row.kpi})"
+
+
+def figures(conn: sqlite3.Connection, model: Model, year: int) -> dict[str, Figure]:
+    """Indicator id -> Kolada's figure up to ``year``, for every indicator of ``model`` with a Kolada id and a
+    value in the cache (offline: nothing is fetched)."""
+    code = model.municipality.code
+    titles = dict(conn.execute("SELECT kpi, title FROM kolada_kpi"))
+    out: dict[str, Figure] = {}
+    for ind in model.indicators:
+        if not ind.kolada:
+            continue
+        latest = conn.execute("SELECT year, value, status, fetched_at FROM kolada_value WHERE kpi=? AND municipality=? "
+                              "AND gender=? AND value IS NOT NULL AND year <= ? ORDER BY year DESC LIMIT 1",
+                              (ind.kolada, code, TOTAL, year)).fetchone()
+        if latest is None:
+            continue
+        pos = position(conn, ind.kolada, code, latest[0], higher_is_better(ind))
+        row = Row(ind.id, ind.short, ind.kolada, titles.get(ind.kolada, ""), pos, latest[1], latest[0], latest[2] or "",
+                  latest[3], ind.measure)
+        out[ind.id] = Figure(row, tuple(judge_indicator(conn, model, ind, year)))
+    return out
+
+
+def has_cache(conn: sqlite3.Connection) -> bool:
+    """True when the store holds Kolada's tables (a store made before the first fetch has none)."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='kolada_value'").fetchone() is not None
+
+
 def parse_years(text: str) -> list[int]:
     """'2012-2016', '2012–2016', '2014' or '2012,2014,2016' as a list of years."""
     years: set[int] = set()

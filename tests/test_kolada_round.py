@@ -1,0 +1,85 @@
+"""Kolada in the follow-up round: a rank target judged from the place computed from Kolada's values, and
+Kolada's figure with its source on the council's row (local v3-shaped server on 127.0.0.1, real SQLite file)."""
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from malbok import api
+from malbok.demodata import fill_workbook
+from malbok.kolada import ATTRIBUTION, Client, default_store, parse_years
+from malbok.kolada import fetch as kolada_fetch
+from malbok.load import load_model
+from malbok.periods import parse_period
+
+from .conftest import TEMPLATES
+from .helpers import find
+from .kolada_server import KoladaServer, sample
+
+PERIOD = "2016-delar"
+
+
+@pytest.fixture
+def round_(tmp_path: Path):  # noqa: ANN201
+    model_file = tmp_path / "hallsberg.yaml"
+    model_file.write_text((TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    m = load_model(model_file)
+    with KoladaServer(sample()) as srv:
+        kolada_fetch(m, parse_years("2015-2016"), default_store(model_file),
+                     client=Client(srv.base, tries=2, backoff=0.01, max_wait=0.05, timeout=2.0))
+    api.generate(model_file, PERIOD, tmp_path / "ut", units=["BIN"], history=False)
+    book = next((tmp_path / "ut").glob("*.xlsx"))
+    fill_workbook(book, m, parse_period(m, PERIOD), "BIN")
+    wb = openpyxl.load_workbook(book)
+    ws = next(ws for ws in wb.worksheets if any(c.value == "HK6" for c in ws["A"]))
+    return model_file, book, ws.title, find(ws, "HK6", "Placering")
+
+
+def _consolidate(model_file: Path, book: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    api.consolidate(model_file, [book], PERIOD, out=out)
+    data = pd.read_excel(out, sheet_name="Data", header=None, engine="calamine")
+    head = next(i for i, row in data.iterrows() if list(row)[:2] == ["Period", "Enhet"])
+    data = pd.read_excel(out, sheet_name="Data", header=head, engine="calamine")
+    checks = pd.read_excel(out, sheet_name="Kontroll", header=None, engine="calamine").astype(str)
+    return data[data["ID"] == "HK6"].set_index("Enhet"), checks
+
+
+def test_rank_target_without_a_typed_place_is_judged_from_kolada(round_, tmp_path: Path) -> None:
+    model_file, book, sheet, rank_cell = round_
+    wb = openpyxl.load_workbook(book)
+    wb[sheet][rank_cell].value = None  # the nämnd leaves the place to Kolada
+    wb.save(book)
+    rows, _checks = _consolidate(model_file, book, tmp_path / "KF.xlsx")
+    bin_ = rows.loc["BIN"]
+    assert bin_["Förslag"] == "Uppfyllt"
+    assert bin_["Förslagsskäl"] == "enligt Kolada 2016: plats 3 av 11; de 25 % bästa är plats 1–3"
+    council = rows.loc["Kommunen"]
+    assert council["Placering"] == 3
+    assert "Kolada 2016: 86 % · plats 3 av 11 · median" in council["Förslagsskäl"]
+    assert "(N15428)" in council["Förslagsskäl"] and ATTRIBUTION in council["Förslagsskäl"]
+
+
+def test_a_typed_place_that_differs_from_kolada_is_a_warning(round_, tmp_path: Path) -> None:
+    model_file, book, sheet, rank_cell = round_
+    wb = openpyxl.load_workbook(book)
+    wb[sheet][rank_cell].value = 40
+    wb.save(book)
+    rows, checks = _consolidate(model_file, book, tmp_path / "KF.xlsx")
+    assert rows.loc["BIN", "Placering"] == 40  # what the nämnd typed is kept, and judged as typed
+    hits = checks[checks.apply(lambda r: r.str.contains("skiljer sig från den som räknats fram ur Koladas").any(), axis=1)]
+    assert len(hits) == 1
+    assert hits.apply(lambda r: r.str.contains(rank_cell).any(), axis=1).all()
+    assert hits.apply(lambda r: r.str.contains("plats 3 av 11").any(), axis=1).all()
+
+
+def test_without_a_kolada_fetch_nothing_changes(tmp_path: Path) -> None:
+    model_file = tmp_path / "hallsberg.yaml"
+    model_file.write_text((TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    m = load_model(model_file)
+    api.generate(model_file, PERIOD, tmp_path / "ut", units=["BIN"], history=False)
+    book = next((tmp_path / "ut").glob("*.xlsx"))
+    fill_workbook(book, m, parse_period(m, PERIOD), "BIN")
+    rows, _checks = _consolidate(model_file, book, tmp_path / "KF.xlsx")
+    assert "Kolada" not in " ".join(rows["Förslagsskäl"].astype(str))
