@@ -41,8 +41,8 @@ def png(pdf: Path, page: int, target: Path, dpi: int = 70, crop_height: float | 
 
 def main() -> int:
     from malbok import demo
-    from malbok.demodata import bundled_model
-    from malbok.excel import init_workbook
+    from malbok.api import excel_init
+    from malbok.load import bundled_model
 
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
@@ -52,7 +52,7 @@ def main() -> int:
         png(pdf, page_with(pdf, "Mål och indikatorer"), HERE / "arbetsbok.png", dpi=150, crop_height=0.22)
         pdf = to_pdf(res["docx"], t)
         png(pdf, 1, HERE / "maluppfyllelse.png")
-        book = init_workbook(bundled_model(), res["period"].id, t / "demo" / "inlamnade", t / "Konsolidering.xlsm")
+        book = excel_init(bundled_model(), res["period"].id, t / "demo" / "inlamnade", t / "Konsolidering.xlsm")
         shutil.copy(book, t / "Start.xlsm")
         pdf = to_pdf(t / "Start.xlsm", t)
         png(pdf, 1, HERE / "start.png")

@@ -373,22 +373,138 @@ def export(kf: str | Path, csv: str | Path | None = None, parquet: str | Path | 
 
 
 def demo(out: str | Path, model: str | Path | None = None, period: str | None = None, progress: Any = None) -> dict[str, Any]:
-    """The whole round trip on a bundled model: generate, fill as staff would, consolidate, report.
+    """The whole round trip on a bundled model, two rounds a year apart, all into ``out``.
 
-    Writes into ``out``: ``arbetsbocker/`` (as sent), ``inlamnade/`` (as returned),
-    ``KF.xlsx``, ``Maluppfyllelse.docx`` and ``data.csv``. Returns what was written.
+    First last year's year-end (into ``out/<period>/``), then ``period`` (the delårsrapport of the mandate's
+    second year by default, :func:`demo_period`): workbooks that show last year's outcomes, filled as staff
+    would (:mod:`malbok.filler`), consolidated, one unit sending a corrected file, consolidated again, and the
+    reports. Both rounds are recorded in ``out/historik.sqlite``, which the suggestions, trends and the
+    ``Ändringar`` sheet come from. Writes ``arbetsbocker/`` (as sent), ``inlamnade/`` (as returned),
+    ``KF.xlsx``, ``Maluppfyllelse.docx`` and ``data.csv``; returns what was written.
     """
-    from .demodata import run_demo
+    import shutil
 
-    return run_demo(Path(out), model, period, progress)
+    from .filler import correct_one, fill_workbook
+    from .history import load, year_end
+    from .load import bundled_model
+    from .periods import parse_period
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    m = load_model(model or bundled_model())
+    p = parse_period(m, period or demo_period(m))
+    store = out / "historik.sqlite"
+    for old in (store, out / "historik.sqlite-wal", out / "historik.sqlite-shm"):
+        old.unlink(missing_ok=True)
+    step = progress or (lambda _t: None)
+    earlier = parse_period(m, f"{p.year - 1}-{year_end(m)}")
+    made: list[Any] = []
+    made_earlier: list[Any] = []
+    returned = out / "inlamnade"
+    for q, where in ((earlier, out / earlier.id), (p, out)):
+        sent, returned = where / "arbetsbocker", where / "inlamnade"
+        for d in (sent, returned):
+            if d.exists():
+                shutil.rmtree(d)
+        step(f"Skapar arbetsböcker för {q.name}")
+        made = [g for g in generate(m, q.id, sent, history=store) if g.path]  # they show last year's outcomes
+        returned.mkdir(parents=True, exist_ok=True)
+        hist = load(store, m, q)
+        step("Fyller i som nämnderna")
+        for g in made:
+            target = returned / g.path.name
+            shutil.copyfile(g.path, target)
+            fill_workbook(target, m, q, g.unit, history=hist)
+        step(f"Konsoliderar {q.name}")
+        if q is earlier:
+            made_earlier = made
+            if made:
+                consolidate(m, [returned], q.id, out=where / "KF.xlsx", history=store)
+        else:
+            consolidate(m, [returned], q.id, history=store)
+    again = correct_one(m, p, made, returned)
+    step("En nämnd lämnar in en rättad fil; konsoliderar igen")
+    step("Konsoliderar och skriver rapporterna")
+    cons = consolidate(m, [returned], p.id, out=out / "KF.xlsx", history=store, docx=out / "Maluppfyllelse.docx",
+                       csv=out / "data.csv")
+    return {"modell": m, "period": p, "föregående": earlier if made_earlier else None,
+            "arbetsböcker": [g.path for g in made], "inlämnade": sorted(returned.iterdir()), "kf": out / "KF.xlsx",
+            "docx": out / "Maluppfyllelse.docx", "csv": out / "data.csv", "historik": store, "konsolidering": cons,
+            "rättad": again, "förslag": suggestion_count(cons)}
+
+
+def demo_period(model: Model) -> str:
+    """The demo's period: the delårsrapport (else the first occasion) of the mandate's second year;
+    when nobody reports then, the period of the mandate where the most units report (the first of equals)."""
+    from .model import OccasionKind
+    from .periods import Period, parse_period
+    from .workbook import plan_workbook
+
+    occ = next((o for o in model.occasions if o.kind == OccasionKind.INTERIM), model.occasions[0])
+    year = min(model.mandate.start + 1, model.mandate.end)
+    first = parse_period(model, f"{year}-{occ.id}")
+
+    def reporting(q: Period) -> int:
+        return sum(1 for u in model.units if plan_workbook(model, q, u.code).sheets)
+
+    if reporting(first):
+        return first.id
+    candidates = [q for y in range(model.mandate.start, model.mandate.end + 1) for q in periods_of_year(model, y)]
+    return max(candidates, key=reporting).id  # max keeps the first of equals
+
+
+def suggestion_count(cons: Any) -> tuple[int, int]:
+    """How many indicator rows of a consolidation with a target that can be judged (all but report-only
+    'redovisas') got a suggestion, of how many."""
+    from .layout import KIND_INDICATOR
+    from .model import ReportTarget
+
+    inds = {i.id: i for i in cons.model.indicators}
+    rows = cons.data[cons.data["Typ"] == KIND_INDICATOR]
+    judgeable = [bool(inds[i].targets) and not all(isinstance(t, ReportTarget) for t in inds[i].targets)
+                 if i in inds else False for i in rows["ID"]]
+    rows = rows[judgeable]
+    return int((rows["Förslag"] != "").sum()), len(rows)
+
+
+def excel_init(model: str | Path, period: str, returns: str | Path, out: str | Path = "workbooks/Konsolidering.xlsm",
+               interpreter: str | None = None) -> Path:
+    """Write the controller's ``Konsolidering.xlsm`` (the Konsolidera button, ``Inställningar`` filled from the
+    arguments, xlwings' settings) and the ``.py`` beside it that the button imports; the workbook's path."""
+    from .controllerbook import init_workbook
+
+    return init_workbook(model, period, returns, out, interpreter)
+
+
+WORKBOOKS_MODEL, WORKBOOKS_PERIOD = "Hallsberg", "2016-delar"  # the example Konsolidering.xlsm is set up for
 
 
 def workbooks(out: str | Path = "workbooks") -> list[Path]:
-    """Build the ready workbooks a controller starts from (``Konsolidering.xlsm``, the bundled models as model
-    workbooks, the folder for returns) into ``out``, the same bytes every time; the paths written."""
-    from .startfiles import build
+    """Build the ready workbooks a controller starts from into ``out`` (the repository's ``workbooks/``), the
+    same bytes every time; the paths written:
 
-    return build(out)
+    - ``Konsolidering.xlsm`` with the Konsolidera button (and ``Konsolidering.py`` beside it), set up for the
+      Hallsberg example (its ``Inställningar`` sheet says which model, period and folder; change them there);
+    - ``modeller/<Kommun>.xlsx``: the three bundled styrmodeller as model workbooks;
+    - ``inlamnade/``: the folder the button reads returns from, with a note.
+
+    ``tests/test_startfiles.py`` fails when the committed folder differs from what this builds.
+    """
+    from .load import bundled_model
+    from .util import atomic_write_bytes
+
+    out = Path(out)
+    models = out / "modeller"
+    models.mkdir(parents=True, exist_ok=True)
+    written = [convert(bundled_model(stem), models / f"{name}.xlsx")
+               for stem, name in (("hallsberg", "Hallsberg"), ("soderhamn", "Söderhamn"), ("hallefors", "Hällefors"))]
+    returns = out / "inlamnade"
+    returns.mkdir(exist_ok=True)
+    note = returns / "LÄS MIG.txt"
+    atomic_write_bytes(note, "Spara nämndernas ifyllda arbetsböcker i den här mappen och klicka på Konsolidera i "
+                             "Konsolidering.xlsm.\n".encode())
+    book = excel_init(models / f"{WORKBOOKS_MODEL}.xlsx", WORKBOOKS_PERIOD, returns, out / "Konsolidering.xlsm")
+    return [*written, note, book, book.with_suffix(".py")]
 
 
 def _kolada_store(model: Model | str | Path, store: str | Path | None) -> Path:

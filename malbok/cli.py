@@ -669,9 +669,7 @@ def excel_init(
     interpreter: str = typer.Option(None, "--interpreter", help="Sökväg till Python för xlwings.conf (annars xlwings standard)"),
 ) -> None:
     """Skapa kontrollantens arbetsbok med knappen Konsolidera (och .py-filen bredvid som knappen anropar)."""
-    from .excel import init_workbook
-
-    path = init_workbook(model, period, returns, out_path, interpreter)
+    path = api.excel_init(model, period, returns, out_path, interpreter)
     out.print(f"Skrev {path} och {path.with_suffix('.py').name}. Öppna arbetsboken i Excel och klicka på Konsolidera.", markup=False)
 
 

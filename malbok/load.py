@@ -247,3 +247,10 @@ def dump_yaml(model: Model) -> str:
 
     _Dumper.add_representer(str, str_presenter)
     return yaml.dump(model.to_data(), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def bundled_model(name: str = "hallsberg") -> Path:
+    """The path of a bundled styrmodell (``hallsberg``, ``hallefors``, ``soderhamn``), shipped in the package."""
+    from importlib.resources import files
+
+    return Path(str(files("malbok.templates") / f"{name}.yaml"))

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from malbok import consolidate, generate
 from malbok.cli import app
 from malbok.consolidation import COUNCIL
-from malbok.demodata import fill_workbook
+from malbok.filler import fill_workbook
 from malbok.kfbook import write_kf
 from malbok.periods import parse_period
 from malbok.values import parse_number

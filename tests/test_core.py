@@ -126,7 +126,7 @@ def test_one_sequence_for_cli_excel_and_demo(hallsberg, tmp_path):
     from typer.testing import CliRunner
 
     from malbok.cli import app
-    from malbok.demodata import fill_workbook
+    from malbok.filler import fill_workbook
     from malbok.periods import parse_period
 
     from .conftest import TEMPLATES

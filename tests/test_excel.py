@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 import malbok.excel
 from malbok import generate
 from malbok.cli import app
-from malbok.demodata import fill_workbook
 from malbok.excel import MALBOK_BEDOMNING, MALBOK_MALBANA, konsolidera, kontrollera
+from malbok.filler import fill_workbook
 from malbok.periods import parse_period
 from malbok.targets import path_value
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from malbok import api
 from malbok.cli import app
-from malbok.demodata import fill_workbook
+from malbok.filler import fill_workbook
 from malbok.history import COUNCIL, connect, load, store_path
 from malbok.periods import parse_period
 
@@ -433,7 +433,7 @@ def test_a_file_that_is_not_sqlite_is_a_swedish_error(tmp_path, hallsberg, round
 def test_a_store_that_cannot_be_written_costs_no_kf_workbook(tmp_path, hallefors):
     """A history file that cannot be made is a warning in Kontroll; KF.xlsx is written all the same."""
     from malbok import api, generate
-    from malbok.demodata import fill_workbook
+    from malbok.filler import fill_workbook
     from malbok.periods import parse_period
 
     made = [g for g in generate(hallefors, "2011-dec", tmp_path / "in", units=["KS"]) if g.path is not None]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from malbok import api
-from malbok.demodata import fill_workbook
+from malbok.filler import fill_workbook
 from malbok.kolada import ATTRIBUTION, Client, default_store, parse_years
 from malbok.kolada import fetch as kolada_fetch
 from malbok.load import load_model

@@ -24,7 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 from malbok import consolidate, export, generate, load_model, report
-from malbok.demodata import fill_workbook
+from malbok.filler import fill_workbook
 from malbok.kfbook import _cells, _records, _table_cells, _xl
 from malbok.periods import parse_period
 from malbok.reports import _Body

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from malbok import api
 from malbok.cli import app
-from malbok.demodata import fill_workbook
+from malbok.filler import fill_workbook
 from malbok.kfread import read_kf
 from malbok.periods import parse_period
 from malbok.plan import PLAN_COLUMNS, apply_plans, load_plans, read_plan_return

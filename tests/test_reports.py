@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from malbok import consolidate, export, generate, report
 from malbok.cli import app
-from malbok.demodata import fill_workbook
+from malbok.filler import fill_workbook
 from malbok.kfread import read_kf
 from malbok.periods import parse_period
 from malbok.reports import fmt_measure, neutralise, swedish_date

@@ -207,13 +207,13 @@ def test_workbook_carries_the_units_extract(hallefors_books, hallefors):
 @pytest.mark.parametrize("name", ["hallsberg", "hallefors", "soderhamn"])
 def test_demo_period_has_something_to_report(name):
     """The demo's default period is one where units report (Hällefors's second-year delår has nothing)."""
-    from malbok.demodata import default_period
+    from malbok.api import demo_period
     from malbok.load import load_model
     from malbok.periods import parse_period
     from malbok.workbook import plan_workbook
 
     model = load_model(TEMPLATES / f"{name}.yaml")
-    period = parse_period(model, default_period(model))
+    period = parse_period(model, demo_period(model))
     reporting = [u.code for u in model.units if plan_workbook(model, period, u.code).sheets]
     assert len(reporting) >= 2
     if name == "hallsberg":

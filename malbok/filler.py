@@ -1,9 +1,9 @@
-"""The demo round trip: generate, fill as staff would, consolidate, report.
+"""Typing into generated workbooks as nämnd staff do, shared on purpose by the demo and the tests.
 
 :func:`fill_workbook` types into a generated workbook the way a person does in
 Excel (numbers, Swedish text numbers, dropdown labels, comments), through
 openpyxl, so the demo and the tests exercise the same reading paths as real
-returns.
+returns; :func:`correct_one` is the unit that sends a corrected file.
 """
 
 from __future__ import annotations
@@ -152,93 +152,9 @@ def fill_workbook(path: Path, model: Model, period: Period, unit: str, style: st
     return typed
 
 
-def bundled_model(name: str = "hallsberg") -> Path:
-    """The path of a bundled template (``hallsberg``, ``hallefors``, ``soderhamn``)."""
-    from importlib.resources import files
-
-    return Path(str(files("malbok.templates") / f"{name}.yaml"))
-
-
-def default_period(model: Model) -> str:
-    """The demo's period: the delårsrapport (else the first occasion) of the mandate's second year;
-    when nobody reports then, the period of the mandate where the most units report (the first of equals)."""
-    from .model import OccasionKind
-    from .periods import parse_period, periods_of_year
-    from .workbook import plan_workbook
-
-    occ = next((o for o in model.occasions if o.kind == OccasionKind.INTERIM), model.occasions[0])
-    year = min(model.mandate.start + 1, model.mandate.end)
-    first = parse_period(model, f"{year}-{occ.id}")
-
-    def reporting(p: Period) -> int:
-        return sum(1 for u in model.units if plan_workbook(model, p, u.code).sheets)
-
-    if reporting(first):
-        return first.id
-    candidates = [p for y in range(model.mandate.start, model.mandate.end + 1) for p in periods_of_year(model, y)]
-    return max(candidates, key=reporting).id  # max keeps the first of equals
-
-
-def run_demo(out: Path, model_path: str | Path | None = None, period: str | None = None, progress=None) -> dict:  # noqa: ANN001
-    """Two rounds a year apart, all into ``out``: last year's year-end (``<period>/``), then ``period``
-    (the delårsrapport of the mandate's second year by default) with workbooks that show last year's
-    outcomes, believable changes, and one unit that sends a corrected file; then the reports.
-
-    Both rounds are recorded in ``out/historik.sqlite``, which the suggestions, trends and the
-    ``Ändringar`` sheet come from.
-    """
-    import shutil
-
-    from .api import consolidate, generate
-    from .history import load, year_end
-    from .load import load_model
-    from .periods import parse_period
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model = load_model(model_path or bundled_model())
-    period = period or default_period(model)
-    p = parse_period(model, period)
-    store = out / "historik.sqlite"
-    for old in (store, out / "historik.sqlite-wal", out / "historik.sqlite-shm"):
-        old.unlink(missing_ok=True)
-    step = progress or (lambda _t: None)
-    earlier = parse_period(model, f"{p.year - 1}-{year_end(model)}")
-    made0: list = []
-    for q, where in ((earlier, out / earlier.id), (p, out)):
-        sent, returned = where / "arbetsbocker", where / "inlamnade"
-        for d in (sent, returned):
-            if d.exists():
-                shutil.rmtree(d)
-        step(f"Skapar arbetsböcker för {q.name}")
-        made = [g for g in generate(model, q.id, sent, history=store) if g.path]  # they show last year's outcomes
-        returned.mkdir(parents=True, exist_ok=True)
-        hist = load(store, model, q)
-        step("Fyller i som nämnderna")
-        for g in made:
-            target = returned / g.path.name
-            shutil.copyfile(g.path, target)
-            fill_workbook(target, model, q, g.unit, history=hist)
-        step(f"Konsoliderar {q.name}")
-        if q is earlier:
-            made0 = made
-            if made:
-                consolidate(model, [returned], q.id, out=where / "KF.xlsx", history=store)
-        else:
-            consolidate(model, [returned], q.id, history=store)
-    q0 = earlier
-    again = _resubmit(model, p, made, returned)
-    step("En nämnd lämnar in en rättad fil; konsoliderar igen")
-    step("Konsoliderar och skriver rapporterna")
-    cons = consolidate(model, [returned], period, out=out / "KF.xlsx", history=store, docx=out / "Maluppfyllelse.docx",
-                       csv=out / "data.csv")
-    return {"modell": model, "period": p, "föregående": q0 if made0 else None, "arbetsböcker": [g.path for g in made],
-            "inlämnade": sorted(returned.iterdir()), "kf": out / "KF.xlsx", "docx": out / "Maluppfyllelse.docx", "csv": out / "data.csv",
-            "historik": store, "konsolidering": cons, "rättad": again, "förslag": suggestion_count(cons)}
-
-
-def _resubmit(model: Model, period: Period, made: list, returned: Path) -> str | None:  # noqa: ANN001
-    """One unit corrects its file after the first consolidation: an outcome and its comment."""
+def correct_one(model: Model, period: Period, made: list, returned: Path) -> str | None:  # noqa: ANN001
+    """One unit corrects its file after the first consolidation: an outcome and its comment; its code (None when
+    no file had an outcome to correct)."""
     from openpyxl import load_workbook
 
     inds = {i.id: i for i in model.indicators}
@@ -264,16 +180,3 @@ def _resubmit(model: Model, period: Period, made: list, returned: Path) -> str |
                 wb.save(path)
                 return g.unit
     return None
-
-
-def suggestion_count(cons) -> tuple[int, int]:  # noqa: ANN001
-    """How many indicator rows with a target that can be judged (all but report-only 'redovisas')
-    got a suggestion, of how many."""
-    from .model import ReportTarget
-
-    inds = {i.id: i for i in cons.model.indicators}
-    rows = cons.data[cons.data["Typ"] == KIND_INDICATOR]
-    judgeable = [bool(inds[i].targets) and not all(isinstance(t, ReportTarget) for t in inds[i].targets)
-                 if i in inds else False for i in rows["ID"]]
-    rows = rows[judgeable]
-    return int((rows["Förslag"] != "").sum()), len(rows)
