@@ -446,17 +446,6 @@ CREATE TABLE IF NOT EXISTS kolada_coverage (
 """
 
 
-def default_store(model_path: str | Path) -> Path:
-    """The model's history store, the one the consolidation uses (:func:`malbok.history.store_path`): the
-    file the model names, else ``<model file stem>.historik.sqlite`` beside it."""
-    from .history import store_path
-    from .load import load_model
-
-    found = store_path(model_path, None, load_model(model_path))
-    assert found is not None  # a model path always gives one
-    return found
-
-
 def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
     """Open the store (WAL, busy timeout) and create the Kolada tables if absent."""
     path = Path(path)

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from malbok import ModelError, api, load_model
+from malbok.api import history_store as default_store
 from malbok.cli import app
 from malbok.kolada import (
     ATTRIBUTION,
@@ -18,7 +19,6 @@ from malbok.kolada import (
     Position,
     competition_ranks,
     connect,
-    default_store,
     higher_is_better,
     judge_indicator,
     judge_rank,

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from malbok import api
+from malbok.api import history_store as default_store
 from malbok.filler import fill_workbook
-from malbok.kolada import ATTRIBUTION, Client, default_store, parse_years
+from malbok.kolada import ATTRIBUTION, Client, parse_years
 from malbok.kolada import fetch as kolada_fetch
 from malbok.load import load_model
 from malbok.periods import parse_period
