@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .layout import ROUND_FOLLOW_UP, ROUND_PLAN
 from .load import ModelError, dump_yaml, load_model
 from .model import Model
 from .periods import periods_of_year
@@ -63,12 +64,12 @@ def show_json(model: Model | str | Path) -> str:
     return json.dumps(show(model), ensure_ascii=False, indent=2)
 
 
-PLAN_ROUND = "plan"
+PLAN_ROUND = ROUND_PLAN
 
 
 def _round(round: str | None) -> str:
-    r = (round or "uppföljning").strip().lower().replace("uppfoljning", "uppföljning")
-    if r not in ("uppföljning", PLAN_ROUND):
+    r = (round or ROUND_FOLLOW_UP).strip().lower().replace("uppfoljning", ROUND_FOLLOW_UP)
+    if r not in (ROUND_FOLLOW_UP, PLAN_ROUND):
         from .util import InputError
 
         raise InputError(f"okänd omgång '{round}'; välj uppföljning eller plan")
@@ -193,7 +194,7 @@ def inspect(path: str | Path) -> Any:
     from .returns import read_return
 
     ret = read_return(path)
-    if ret.identity.get("omgång") == PLAN_ROUND:
+    if ret.identity.round == PLAN_ROUND:
         from .kfread import embedded_model
         from .plan import read_plan_return
 

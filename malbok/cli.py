@@ -308,7 +308,7 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
             table.add_row(visible(rr.sheet), str(rr.row), visible(rr.id), visible(rr.kind), status)
         Console(highlight=False, width=max(out.width, 100)).print(table)
     for f in ret.findings:
-        err.print(f"{f.severity}: {visible(f.place())}: {visible(f.message)}", markup=False)
+        err.print(f"{f.severity.capitalize()}: {visible(f.place())}: {visible(f.message)}", markup=False)
     if not ret.readable:
         raise typer.Exit(1)
 
@@ -334,7 +334,7 @@ def _inspect_plan(ret: Any) -> None:
     out.print(f"Budget: {counted(len(plan.budget), 'rad', 'rader')}, summa {fmt_number(plan.total, 1)} tkr"
               + (f", ram {fmt_number(ret.frame, 1)} tkr" if ret.frame is not None else "") + ".", markup=False)
     for f in ret.findings:
-        err.print(f"{f.severity}: {visible(f.place())}: {visible(f.message)}", markup=False)
+        err.print(f"{f.severity.capitalize()}: {visible(f.place())}: {visible(f.message)}", markup=False)
 
 
 @app.command()
@@ -436,7 +436,7 @@ def history_import(
     """Importera tidigare års utfall till historiken. Allt eller inget: en felaktig rad ger ett fel med rad och kolumn, och inget skrivs."""
     res = api.history_import(fil, model, historik)
     for f in res.findings:
-        err.print(f"{f.severity}: {f.place()}: {f.message}", markup=False)
+        err.print(f"{f.severity.capitalize()}: {f.place()}: {f.message}", markup=False)
     if res.errors:
         err.print(f"{len(res.errors)} fel i {fil.name}; inget importerades.", markup=False)
         raise typer.Exit(1)

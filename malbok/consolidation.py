@@ -36,9 +36,11 @@ from .layout import (
     KIND_INDICATOR,
     KIND_PROGRAMME,
     LAYOUT_VERSION,
+    ROUND_FOLLOW_UP,
     TEXT_LIMIT,
     TEXT_RULE,
     Expected,
+    Identity,
     outcome_rule,
 )
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
@@ -619,7 +621,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
             st = status.get(u.code, UnitStatus.MISSING)
             if st == UnitStatus.MISSING:
                 findings.append(Finding("", "", "", "", "saknas", f"ingen arbetsbok från {u.name} ({u.code})", WARNING, u.code))
-            read.append((up, _FileCheck(run.ctx, Return(Path(""), identity={"enhet": u.code})).records(up, "")[0]))
+            read.append((up, _FileCheck(run.ctx, Return(Path(""), identity=Identity(unit=u.code))).records(up, "")[0]))
             unit_rows.append({"Enhet": u.code, "Namn": u.name, "Fil": "", "Status": st, "Rader": total,
                               "Ifyllda": 0, "Andel ifylld": 0.0, "Fel": 0, "Varningar": 0})
             continue
@@ -681,11 +683,11 @@ class _Run:
             found = self.plans[unit] = _UnitPlan(self.ctx, self.units[unit])
         return found
 
-    def expected_for(self, ident: dict[str, str]) -> list | None:
+    def expected_for(self, ident: Identity) -> list | None:
         """The rows to expect, known from the model when the file is from this model version and period."""
-        unit = ident.get("enhet", "")
-        if (ident.get("modell") != self.model.id or ident.get("modellhash") != self.fingerprint
-                or ident.get("period") != self.period.id or unit not in self.units):
+        unit = ident.unit
+        if (ident.model != self.model.id or ident.model_hash != self.fingerprint
+                or ident.period != self.period.id or unit not in self.units):
             return None
         return self.unit_plan(unit).expected
 
@@ -708,18 +710,18 @@ class _Run:
     def _accept(self, ret: Return) -> bool:
         """Identity checks: is this file part of this consolidation? A finding says why not."""
         model, period, ident = self.model, self.period, ret.identity
-        if ident.get("omgång", "uppföljning") != "uppföljning":
-            ret.add("", "", "", "fel-period", f"arbetsboken hör till omgången '{ident.get('omgång')}', inte till uppföljningen {period.id}")
+        if (ident.round or ROUND_FOLLOW_UP) != ROUND_FOLLOW_UP:
+            ret.add("", "", "", "fel-period", f"arbetsboken hör till omgången '{ident.round}', inte till uppföljningen {period.id}")
             return False
-        if ident.get("modell") != model.id:
-            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.get('modell')}', inte '{model.id}'")
+        if ident.model != model.id:
+            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.model}', inte '{model.id}'")
             return False
-        if ident.get("period") != period.id:
-            ret.add("", "", "", "fel-period", f"arbetsboken gäller {_period_words(model, ident.get('period'))}, inte "
+        if ident.period != period.id:
+            ret.add("", "", "", "fel-period", f"arbetsboken gäller {_period_words(model, ident.period)}, inte "
                                               f"{period.name} ({period.id}); den konsolideras inte")
             return False
-        if ident.get("layoutversion") != LAYOUT_VERSION:
-            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
+        if ident.layout != LAYOUT_VERSION:
+            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.layout}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
             return False
         unit = ret.unit
         if unit not in self.units:
@@ -728,11 +730,11 @@ class _Run:
         if not self.unit_plan(unit).rows:
             ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
             return False
-        if ident.get("planer") == "ja" and not any(pl.year == period.year for pl in model.plans):
+        if ident.plans == "ja" and not any(pl.year == period.year for pl in model.plans):
             ret.add("", "", "", "plan-saknas", "arbetsboken innehåller nämndernas egna mål och aktiviteter från planomgången; "
                     "konsolidera med --plan Budget.xlsx (samma som vid malbok generate)")
             return False
-        if ident.get("modellhash") != self.fingerprint:
+        if ident.model_hash != self.fingerprint:
             _describe_version_change(ret, self)
         return True
 
@@ -973,7 +975,7 @@ def _describe_version_change(ret: Return, run: _Run) -> None:
     then = {(e.kind, e.id) for e in (ret.expected or file_registry(ret.path)) if e.kind != KIND_CONTEXT}
     gone = sorted(i for _k, i in then - now)
     new = sorted(i for _k, i in now - then)
-    parts = [f"arbetsboken skapades från en annan version av styrmodellen (hash {ret.identity.get('modellhash')}, nu {run.fingerprint})"]
+    parts = [f"arbetsboken skapades från en annan version av styrmodellen (hash {ret.identity.model_hash}, nu {run.fingerprint})"]
     if gone:
         parts.append(f"rader som inte längre finns: {', '.join(gone)}")
     if new:

@@ -20,7 +20,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from ._version import __version__
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, counted
-from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, META_SHEET
+from .layout import (
+    ASSESSED_KINDS,
+    KIND_GOAL,
+    KIND_INDICATOR,
+    KIND_KF,
+    KIND_PROGRAMME,
+    META_SHEET,
+    Identity,
+    write_identity,
+)
 from .messages import visible
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
@@ -480,11 +489,8 @@ def _long_text_sheet(wb: xlsxwriter.Workbook, long: list[tuple[int, str, str]]) 
 
 def _meta(wb: xlsxwriter.Workbook, cons: Consolidation) -> None:
     meta = wb.add_worksheet(META_SHEET)
-    pairs = [("malbok", "kf"), ("modell", cons.model.id), ("modellhash", cons.model.fingerprint()), ("period", cons.period.id),
-             ("malbokversion", __version__)]
-    for r, (k, v) in enumerate(pairs):
-        meta.write_string(r, 0, k)
-        meta.write_string(r, 1, v)
+    write_identity(meta, Identity(kind=KIND_KF, model=cons.model.id, model_hash=cons.model.fingerprint(),
+                                  period=cons.period.id, version=__version__))
     meta.very_hidden()
     write_model_sheet(wb, cons.model)
 

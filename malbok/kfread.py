@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from .layout import META_SHEET, MODEL_SHEET
+from .layout import KIND_BUDGET, KIND_KF, META_SHEET, MODEL_SHEET, Identity
 from .model import Model
 from .periods import Period, parse_period
 from .returns import sheet_rows
@@ -142,16 +142,16 @@ def read_kf(path: str | Path) -> KfBook:
     if META_SHEET not in names or MODEL_SHEET not in names:
         raise InputError(f"{path.name}: inte en sammanställning från malbok (bladet '{META_SHEET}' eller '{MODEL_SHEET}' saknas). "
                          "Ange filen som malbok consolidate skrev.")
-    meta = {str(r[0]): _text(r[1]) for r in sheet_rows(wb, META_SHEET) if len(r) >= 2 and r[0]}
-    kind = meta.get("malbok", "")
-    if kind not in ("kf", "budget"):
+    ident = Identity.from_rows([(str(r[0] or ""), _text(r[1]) if len(r) >= 2 else "") for r in sheet_rows(wb, META_SHEET) if r])
+    kind = ident.kind
+    if kind not in (KIND_KF, KIND_BUDGET):
         raise InputError(f"{path.name}: bladet '{META_SHEET}' beskriver inte en sammanställning (malbok = '{kind}')")
     model = _model_of(path, wb)
     try:
-        period = parse_period(model, meta["period"]) if meta.get("period") else None
+        period = parse_period(model, ident.period) if ident.period else None
     except Exception:  # noqa: BLE001
         raise InputError(f"{path.name}: bladet '{META_SHEET}' anger en period som styrmodellen inte har") from None
-    year_text = meta.get("år", "0") or "0"
+    year_text = ident.year or "0"
     if not year_text.isdigit():
         raise InputError(f"{path.name}: bladet '{META_SHEET}' är ändrat (år '{year_text[:20]}' är inget årtal)")
     year = period.year if period else int(year_text)

@@ -8,13 +8,87 @@ nämnd that moves, widens or adds columns does not break consolidation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .model import MEASURE_SYMBOL, Measure
 
 LAYOUT_VERSION = "1"
 META_SHEET = "_malbok"
+
+
+# What each workbook malbok writes says about itself on its hidden sheet META_SHEET: one key per row (in A),
+# its value beside it (in B). Field -> key, in the order they are written.
+IDENTITY_KEYS = {
+    "kind": "malbok", "round": "omgång", "model": "modell", "model_hash": "modellhash", "municipality": "kommun",
+    "municipality_code": "kommunkod", "period": "period", "year": "år", "unit": "enhet", "layout": "layoutversion",
+    "version": "malbokversion", "plans": "planer",
+}
+KIND_WORKBOOK, KIND_KF, KIND_BUDGET = "arbetsbok", "kf", "budget"  # what the file is (key 'malbok')
+ROUND_FOLLOW_UP, ROUND_PLAN = "uppföljning", "plan"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A workbook's identity sheet, typed: one declaration of its keys for every writer and reader.
+
+    Values are kept as the texts the sheet holds (a hand-edited year is still shown as typed); ``other`` keeps
+    keys this malbok does not know, and ``cells`` where each key was read (for findings), neither compared.
+    """
+
+    kind: str = ""
+    round: str = ""
+    model: str = ""
+    model_hash: str = ""
+    municipality: str = ""
+    municipality_code: str = ""
+    period: str = ""
+    year: str = ""
+    unit: str = ""
+    layout: str = ""
+    version: str = ""
+    plans: str = ""  # "ja" when the follow-up workbook carries the units' own goals and activities
+    other: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    cells: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(key, value) in the written order: the fields that have a value, then the unknown keys."""
+        return [(key, getattr(self, name)) for name, key in IDENTITY_KEYS.items() if getattr(self, name)] + list(self.other)
+
+    def items(self) -> list[tuple[str, str]]:
+        """The same pairs, for showing (``malbok inspect``)."""
+        return self.pairs()
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs())
+
+    def cell(self, name: str) -> str:
+        """Where the field's key was read (``B6``), or '' when it was not."""
+        return dict(self.cells).get(IDENTITY_KEYS[name], "")
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[str, str]]) -> Identity:
+        """The identity from the sheet's (key, value) rows, in order (row 1 first); empty keys left out."""
+        by_key = {key: name for name, key in IDENTITY_KEYS.items()}
+        known: dict[str, str] = {}
+        other: list[tuple[str, str]] = []
+        cells: list[tuple[str, str]] = []
+        for r, (key, value) in enumerate(rows, start=1):
+            if not key:
+                continue
+            cells.append((key, f"B{r}"))
+            if key in by_key:
+                known[by_key[key]] = value
+            else:
+                other.append((key, value))
+        return cls(**known, other=tuple(other), cells=tuple(cells))
+
+
+def write_identity(ws: Any, identity: Identity) -> None:
+    """Write the identity sheet (key in A, value in B, as text), the sheet's every writer's one way."""
+    for r, (key, value) in enumerate(identity.pairs()):
+        ws.write_string(r, 0, key)
+        ws.write_string(r, 1, value)
 INSTRUCTIONS_SHEET = "Instruktioner"
 HEADER_SCAN_ROWS = 12
 

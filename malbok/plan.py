@@ -33,10 +33,15 @@ from .layout import (
     ACTIVITY_LEVEL,
     INSTRUCTIONS_SHEET,
     KIND_ACTIVITY,
+    KIND_BUDGET,
     KIND_INDICATOR,
     KIND_UNIT_GOAL,
+    KIND_WORKBOOK,
     META_SHEET,
+    ROUND_PLAN,
+    Identity,
     sheet_name,
+    write_identity,
 )
 from .model import (
     Activity,
@@ -282,12 +287,9 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         _budget_sheet(wb, fmt, model, year, unit_code, money, money_fixed, password, protect)
 
         meta = wb.add_worksheet(META_SHEET)
-        pairs = [("malbok", "arbetsbok"), ("omgång", "plan"), ("modell", model.id), ("modellhash", model.fingerprint()),
-                 ("kommun", model.municipality.name), ("år", str(year)), ("enhet", unit_code),
-                 ("layoutversion", PLAN_LAYOUT), ("malbokversion", __version__)]
-        for i, (k, v) in enumerate(pairs):
-            meta.write_string(i, 0, k)
-            meta.write_string(i, 1, v)
+        write_identity(meta, Identity(kind=KIND_WORKBOOK, round=ROUND_PLAN, model=model.id, model_hash=model.fingerprint(),
+                                      municipality=model.municipality.name, year=str(year), unit=unit_code,
+                                      layout=PLAN_LAYOUT, version=__version__))
         meta.very_hidden()
         write_model_sheet(wb, model)
     return path
@@ -396,13 +398,13 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     _data, wb, names = opened
     if not read_identity(ret, names, lambda name: sheet_rows(wb, name), wb):
         return ret
-    if ret.identity.get("omgång") != "plan":
+    if ret.identity.round != ROUND_PLAN:
         return ret  # the caller says what is wrong with it
     unit = ret.unit
     try:
-        year = int(ret.identity.get("år", "") or 0)
+        year = int(ret.identity.year or 0)
     except ValueError:
-        ret.add(META_SHEET, "B6", "", "fel-period", f"planåret '{ret.identity.get('år')}' i identitetsbladet är inget år; "
+        ret.add(META_SHEET, ret.identity.cell("year"), "", "fel-period", f"planåret '{ret.identity.year}' i identitetsbladet är inget år; "
                 "bladet har ändrats för hand: be enheten fylla i en ny arbetsbok")
         return ret
     council = {g.id: g for g in model.goals}
@@ -612,18 +614,18 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
         if not ret.readable:
             continue
         ident = ret.identity
-        if ident.get("omgång") != "plan":
-            ret.add("", "", "", "fel-omgang", f"arbetsboken är en uppföljning ({ident.get('period', '')}), inte en verksamhetsplan för {year}")
-        elif ident.get("modell") != model.id:
-            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.get('modell')}', inte '{model.id}'")
-        elif ident.get("år") != str(year):
-            ret.add("", "", "", "fel-period", f"arbetsboken gäller planåret {ident.get('år')}, inte {year}; den konsolideras inte")
-        elif ident.get("layoutversion") != PLAN_LAYOUT:
-            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.get('layoutversion')}; skapa nya arbetsböcker")
+        if ident.round != ROUND_PLAN:
+            ret.add("", "", "", "fel-omgang", f"arbetsboken är en uppföljning ({ident.period}), inte en verksamhetsplan för {year}")
+        elif ident.model != model.id:
+            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.model}', inte '{model.id}'")
+        elif ident.year != str(year):
+            ret.add("", "", "", "fel-period", f"arbetsboken gäller planåret {ident.year}, inte {year}; den konsolideras inte")
+        elif ident.layout != PLAN_LAYOUT:
+            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.layout}; skapa nya arbetsböcker")
         elif ret.unit not in codes:
             ret.add("", "", "", "okand-enhet", f"enheten '{ret.unit}' finns inte i styrmodellen")
         else:
-            if ident.get("modellhash") != model.fingerprint():
+            if ident.model_hash != model.fingerprint():
                 ret.add("", "", "", "ny-modellversion", "styrmodellen har ändrats sedan arbetsboken skapades; raderna läses ändå", WARNING)
             accepted.setdefault(ret.unit, []).append(ret)
     chosen, status = choose_among_duplicates(accepted, prefer_set)
@@ -829,9 +831,7 @@ def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
                            "company": kommun(pc.model.municipality.name), "created": FIXED_DATE})
         render_xlsxwriter(wb, budget_sheets(pc))
         meta = wb.add_worksheet(META_SHEET)
-        for r, (k, v) in enumerate([("malbok", "budget"), ("modell", pc.model.id), ("år", str(pc.year)), ("malbokversion", __version__)]):
-            meta.write_string(r, 0, k)
-            meta.write_string(r, 1, v)
+        write_identity(meta, Identity(kind=KIND_BUDGET, model=pc.model.id, year=str(pc.year), version=__version__))
         meta.very_hidden()
         write_model_sheet(wb, pc.model)
     return path

@@ -38,11 +38,14 @@ from .layout import (
     HEADERS,
     INPUT_KEYS,
     INSTRUCTIONS_SHEET,
+    KIND_BUDGET,
+    KIND_KF,
     META_SHEET,
     MODEL_SHEET,
     REQUIRED_HEADERS,
     ROWS_SHEET,
     Expected,
+    Identity,
 )
 from .messages import os_error_text, visible
 from .values import cell_text
@@ -80,7 +83,7 @@ class ReturnedFile:
 
     path: Path
     digest: str = ""
-    identity: dict[str, str] = field(default_factory=dict)
+    identity: Identity = field(default_factory=Identity)
     findings: list[Finding] = field(default_factory=list)
     readable: bool = False
 
@@ -93,7 +96,7 @@ class ReturnedFile:
 
     @property
     def unit(self) -> str:
-        return self.identity.get("enhet", "")
+        return self.identity.unit
 
     def add(self, sheet: str, cell: str, row_id: str, code: str, message: str, severity: str | None = None) -> None:
         """Record a finding; ``severity`` defaults to the code's own in :data:`~malbok.findings.REGISTRY`."""
@@ -111,7 +114,7 @@ class Return(ReturnedFile):
 
     @property
     def period(self) -> str:
-        return self.identity.get("period", "")
+        return self.identity.period
 
 
 def _file_problem(add: Callable[..., None], data: bytes) -> bool:
@@ -243,7 +246,7 @@ def _shown(text: str, n: int = 60) -> str:
     return f"'{text if len(text) <= n else text[: n - 1] + '…'}'"
 
 
-def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[Expected] | None] | None = None) -> Return:
+def read_return(path: str | Path, expected_for: Callable[[Identity], list[Expected] | None] | None = None) -> Return:
     """Read one returned workbook. Never raises for the file's content: problems become findings.
 
     ``expected_for`` may give the rows to expect from the file's identity (the
@@ -260,7 +263,7 @@ def read_return(path: str | Path, expected_for: Callable[[dict[str, str]], list[
 
 
 def read_values(name: str, sheets: dict[str, list[list[Any]]],
-                expected_for: Callable[[dict[str, str]], list[Expected] | None] | None = None) -> Return:
+                expected_for: Callable[[Identity], list[Expected] | None] | None = None) -> Return:
     """Read a workbook from its sheets' values (as Excel gives them through xlwings).
 
     The same checks as :func:`read_return`, for a workbook open in Excel with
@@ -319,33 +322,29 @@ def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[
     except Exception as e:  # noqa: BLE001
         ret.add(META_SHEET, "", "", "trasig-fil", f"identitetsbladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
         return False
-    identity: dict[str, str] = {}
-    for row in meta:
-        key = cell_text(row[0]) if row else ""
-        if key:
-            identity[key] = cell_text(row[1]) if len(row) > 1 else ""
-    kind = identity.get("malbok", "")
-    if kind in ("kf", "budget"):
-        ret.add("", "", "", "sammanstallning", f"filen är en sammanställning som malbok har skrivit ({'KF.xlsx' if kind == 'kf' else 'Budget.xlsx'}), "
+    identity = Identity.from_rows([(cell_text(row[0]) if row else "", cell_text(row[1]) if len(row) > 1 else "") for row in meta])
+    kind = identity.kind
+    if kind in (KIND_KF, KIND_BUDGET):
+        ret.add("", "", "", "sammanstallning", f"filen är en sammanställning som malbok har skrivit ({'KF.xlsx' if kind == KIND_KF else 'Budget.xlsx'}), "
                                                "inte en inlämnad arbetsbok; den läses inte. Spara sammanställningar utanför mappen med inlämnade filer")
         return False
     if not identity:
         ret.add(META_SHEET, "", "", "identitet-andrad", "identitetsbladet är tomt; be enheten skicka den arbetsbok som skickades ut")
         return False
-    wrong = [f"år {_shown(identity['år'])} är inget årtal"] if "år" in identity and not identity["år"].isdigit() else []
-    if "layoutversion" not in identity:
+    wrong = [f"år {_shown(identity.year)} är inget årtal"] if identity.cell("year") and not identity.year.isdigit() else []
+    if not identity.cell("layout"):
         wrong.append("layoutversion saknas")
     if wrong:
         ret.add(META_SHEET, "", "", "identitet-andrad", f"identitetsbladet är ändrat ({', '.join(wrong)}); "
                                                         "be enheten skicka den arbetsbok som skickades ut")
         return False
-    ret.identity.update(identity)
+    ret.identity = identity
     ret.readable = True
     return True
 
 
 def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]],
-               expected_for: Callable[[dict[str, str]], list[Expected] | None] | None, book: BoundedBook | None) -> Return:
+               expected_for: Callable[[Identity], list[Expected] | None] | None, book: BoundedBook | None) -> Return:
     if not read_identity(ret, sheet_names, get_rows, book):
         return ret
     expected = expected_for(ret.identity) if expected_for is not None else None

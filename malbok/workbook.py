@@ -24,16 +24,20 @@ from .layout import (
     KIND_GOAL,
     KIND_INDICATOR,
     KIND_PROGRAMME,
+    KIND_WORKBOOK,
     LAYOUT_VERSION,
     META_SHEET,
     MODEL_SHEET,
     RANK_RULE,
     REGISTRY_HEADER,
+    ROUND_FOLLOW_UP,
     ROWS_SHEET,
     TEXT_RULE,
     Expected,
+    Identity,
     outcome_rule,
     sheet_name,
+    write_identity,
 )
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
 from .periods import Period, programme_due, unit_scope
@@ -311,16 +315,10 @@ def expected_rows(plan: WorkbookPlan) -> list[Expected]:
 
 def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
     m, p = plan.model, plan.period
-    pairs = [
-        ("malbok", "arbetsbok"), ("omgång", "uppföljning"), ("modell", m.id), ("modellhash", m.fingerprint()),
-        ("kommun", m.municipality.name), ("kommunkod", m.municipality.code), ("period", p.id),
-        ("enhet", plan.unit_code), ("layoutversion", LAYOUT_VERSION), ("malbokversion", __version__),
-    ]
-    if any(pl.year == p.year for pl in m.plans):
-        pairs.append(("planer", "ja"))  # carries the units' own goals and activities (generate --plan)
-    for r, (k, v) in enumerate(pairs):
-        meta.write_string(r, 0, k)
-        meta.write_string(r, 1, v)
+    write_identity(meta, Identity(
+        kind=KIND_WORKBOOK, round=ROUND_FOLLOW_UP, model=m.id, model_hash=m.fingerprint(), municipality=m.municipality.name,
+        municipality_code=m.municipality.code, period=p.id, unit=plan.unit_code, layout=LAYOUT_VERSION, version=__version__,
+        plans="ja" if any(pl.year == p.year for pl in m.plans) else ""))  # plans: the units' own goals (generate --plan)
 
 
 def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float) -> None:

@@ -144,7 +144,7 @@ def test_libreoffice_opens_every_workbook(tmp_path, hallsberg_books, hallefors_b
     for src, dst in zip(files, converted, strict=True):
         assert dst.exists() and dst.stat().st_size > 0
         back = read_return(dst)  # LibreOffice's re-save still reads back by ID
-        assert back.identity.get("enhet") == read_return(src).unit
+        assert back.identity.unit == read_return(src).unit
         assert {k for k in back.rows} == {k for k in read_return(src).rows}
         assert not [f for f in back.findings if f.severity == "fel"]
 
@@ -199,8 +199,8 @@ def test_workbook_carries_the_units_extract(hallefors_books, hallefors):
     for path in paths:
         ident = read_return(path).identity
         carried = embedded_model(path)
-        assert carried == hallefors.for_unit(ident["enhet"])
-        assert carried.fingerprint() == ident["modellhash"]
+        assert carried == hallefors.for_unit(ident.unit)
+        assert carried.fingerprint() == ident.model_hash
     assert any(len(embedded_model(p).goals) < len(hallefors.goals) for p in paths)
 
 
