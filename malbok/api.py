@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .layout import ROUND_FOLLOW_UP, ROUND_PLAN
 from .load import ModelError, dump_yaml, load_model
 from .model import Model
 from .periods import periods_of_year
+
+if TYPE_CHECKING:  # the public functions' result types; their modules are imported when the function runs
+    import pandas as pd
+
+    from .consolidation import Consolidation
+    from .history import Imported
+    from .kolada import FetchReport, Row
+    from .model import RankTarget
+    from .plan import PlanBook, PlanConsolidation, PlanReturn
+    from .returns import Return
+    from .targets import Suggestion
+    from .workbook import Generated
 
 
 def _model(model: Model | str | Path) -> Model:
@@ -95,7 +107,7 @@ def generate(
     year: int | None = None,
     plan: str | Path | None = None,
     history: str | Path | bool | None = None,
-) -> list[Any]:
+) -> list[Generated] | list[PlanBook]:
     """Write one workbook per unit into ``out``.
 
     Follow-up (default): one workbook per unit that reports at ``period``; with
@@ -186,7 +198,7 @@ def check_output(out: str | Path | None, returns: Any, others: Any = ()) -> None
                              "Välj ett annat namn")
 
 
-def inspect(path: str | Path) -> Any:
+def inspect(path: str | Path) -> Return | PlanReturn:
     """Read a unit workbook back: its identity, rows (ID, kind, filled or empty) and findings.
 
     A plan workbook gives its plan (own goals, activities, indicators, budget) instead.
@@ -216,7 +228,7 @@ def consolidate(
     history: str | Path | bool | None = None,
     docx: str | Path | None = None,
     csv: str | Path | None = None,
-) -> Any:
+) -> Consolidation | PlanConsolidation:
     """Consolidate returned workbooks (files or folders): the one sequence behind ``malbok consolidate``,
     the Excel button and the demo.
 
@@ -320,7 +332,7 @@ def history_store(model: str | Path, history: str | Path | None = None, loaded: 
     return found
 
 
-def history_import(file: str | Path, model: Model | str | Path, history: str | Path | None = None) -> Any:
+def history_import(file: str | Path, model: Model | str | Path, history: str | Path | None = None) -> Imported:
     """Import earlier years into the history store: a CSV or Excel sheet (``År`` or ``Period``,
     ``Enhet``, ``ID``, ``Utfall`` …) or a KF.xlsx made by malbok. All or nothing: returns a
     :class:`malbok.history.Imported` whose ``findings`` name row and column of every bad row;
@@ -336,7 +348,7 @@ def history_import(file: str | Path, model: Model | str | Path, history: str | P
     return import_file(file, m, store)
 
 
-def history_show(model: Model | str | Path | None, ids: list[str] | None = None, history: str | Path | None = None) -> Any:
+def history_show(model: Model | str | Path | None, ids: list[str] | None = None, history: str | Path | None = None) -> pd.DataFrame:
     """The history store's values (a tidy pandas table), for some IDs or all, in time order
     (the store is ``history``, else the model's)."""
     from .history import table
@@ -350,7 +362,7 @@ def history_show(model: Model | str | Path | None, ids: list[str] | None = None,
 
 
 def history_export(model: Model | str | Path | None, csv: str | Path | None = None, parquet: str | Path | None = None,
-                   history: str | Path | None = None) -> Any:
+                   history: str | Path | None = None) -> pd.DataFrame:
     """Write the history store's tidy table as CSV (Swedish Excel) and/or Parquet; return it."""
     from .reports import write_tidy
 
@@ -366,7 +378,7 @@ def report(kf: str | Path, docx: str | Path) -> Path:
     return _report(kf, docx)
 
 
-def export(kf: str | Path, csv: str | Path | None = None, parquet: str | Path | None = None) -> Any:
+def export(kf: str | Path, csv: str | Path | None = None, parquet: str | Path | None = None) -> pd.DataFrame:
     """Write the tidy ``Data`` table of a KF.xlsx as CSV (Swedish Excel) and/or Parquet; return it."""
     from .reports import export as _export
 
@@ -525,7 +537,7 @@ def kolada_fetch(
     store: str | Path | None = None,
     progress: Any = None,
     timeout: float | None = None,
-) -> Any:
+) -> FetchReport:
     """Fetch the model's Kolada KPIs for ``years``, for the municipality and for every municipality (ranks).
 
     The values go into the history store (default: ``<model stem>.historik.sqlite``
@@ -541,7 +553,7 @@ def kolada_fetch(
     return fetch(m, ys, _kolada_store(model, store), progress=progress, client=client)
 
 
-def kolada_show(model: Model | str | Path, store: str | Path | None = None) -> list[Any]:
+def kolada_show(model: Model | str | Path, store: str | Path | None = None) -> list[Row]:
     """Every indicator with a Kolada id: Kolada's title, latest year and value, rank and n, from the store
     (offline). Returns :class:`malbok.kolada.Row` records."""
     from .kolada import rows
@@ -549,7 +561,7 @@ def kolada_show(model: Model | str | Path, store: str | Path | None = None) -> l
     return rows(_model(model), _kolada_store(model, store))
 
 
-def kolada_judge(model: Model | str | Path, year: int, store: str | Path | None = None) -> dict[str, list[Any]]:
+def kolada_judge(model: Model | str | Path, year: int, store: str | Path | None = None) -> dict[str, list[tuple[RankTarget, Suggestion]]]:
     """The rank targets that apply in ``year``, judged from Kolada's computed ranks in the store (offline).
 
     Indicator id -> ``[(RankTarget, Suggestion)]``, for the indicators with a Kolada id

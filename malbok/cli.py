@@ -257,11 +257,12 @@ def generate(
     cols = ("Enhet", "Fil", "Fullmäktiges mål", "Ram (tkr)") if is_plan else ("Enhet", "Fil", "Mål", "Indikatorer")
     for col in cols:
         table.add_column(col)
+    from .plan import PlanBook
+    from .reports import fmt_number
+
     for r in results:
         name = r.path.name if r.path else "– (inget att " + ("planera" if is_plan else "rapportera") + ")"
-        if is_plan:
-            from .reports import fmt_number
-
+        if isinstance(r, PlanBook):
             table.add_row(r.unit, name, str(r.goals), fmt_number(r.frame, 0) if r.frame is not None else "–")
         else:
             table.add_row(r.unit, name, str(r.goals), str(r.indicators))
@@ -286,8 +287,10 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
     """Läs tillbaka en arbetsbok: identitet och rader (ID, typ, ifylld eller tom)."""
     from rich.table import Table
 
+    from .plan import PlanReturn
+
     ret = api.inspect(fil)
-    if getattr(ret, "plan", None) is not None:
+    if isinstance(ret, PlanReturn):
         _inspect_plan(ret)
         return
     if ret.identity:
@@ -401,10 +404,12 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
     if not cons.consolidated_units:
         err.print("Inget kunde konsolideras; ingen fil skrevs.", markup=False)
         raise typer.Exit(2)
+    from .plan import PlanConsolidation
+
     again = resubmitted_sentence(getattr(cons, "resubmitted", []))
     if again:
         con.print(again, markup=False)
-    if hasattr(cons, "plans"):
+    if isinstance(cons, PlanConsolidation):
         sheets = "Översikt, Budget, Enheter, Kontroll och Data"
     else:
         from .kfbook import history_sheets
@@ -465,8 +470,9 @@ def history_show(
     for col in ("ID", "Enhet", *periods_shown, "Kurva"):
         table.add_column(col, justify="right" if col in periods_shown else "left")
     for (rid, unit), rows in data.groupby(["ID", "Enhet"], sort=False):
-        by = {r.Period: (None if r.Utfall != r.Utfall else r.Utfall) for r in rows.itertuples()}
-        table.add_row(rid, unit, *(fmt_number(by[p]) if by.get(p) is not None else "–" for p in periods_shown),
+        by: dict[str, float | None] = {str(r.Period): float(r.Utfall) if isinstance(r.Utfall, int | float) and r.Utfall == r.Utfall
+                                       else None for r in rows.itertuples()}
+        table.add_row(str(rid), str(unit), *(fmt_number(by[p]) if by.get(p) is not None else "–" for p in periods_shown),
                       sparkline(list(by.values())))
     Console(highlight=False, width=max(out.width, 100)).print(table)
 

@@ -154,6 +154,7 @@ def konsolidera(book: Any = None) -> str:
     Returns the status line.
     """
     from . import api
+    from .consolidation import Consolidation
     from .kfbook import kf_sheets
 
     book = _caller(book)
@@ -165,6 +166,7 @@ def konsolidera(book: Any = None) -> str:
             raise InputError(f"{SETTINGS_SHEET}: Word-rapport och CSV-export kräver att '{LABELS['kf']}' är ifylld")
         cons = api.consolidate(model, [s.returns], s.period, out=s.kf, prefer=list(s.prefer), docx=s.docx, csv=s.csv,
                                history=api.history_store(s.model, None, model))
+        assert isinstance(cons, Consolidation)  # the follow-up round (the button does not consolidate plans)
         written_files = [p.name for p in cons.written]
         names = render(book, kf_sheets(cons), s.written)
         _set_setting(book, "written", ";".join(names))
