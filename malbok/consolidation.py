@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import pandas as pd
 
@@ -598,7 +598,7 @@ def _consolidate(run: _Run, files: list[Path], findings: list[Finding], prefer_s
     for u in model.units:  # what each unit reports, from the model: also for the units that send nothing
         run.unit_plan(u.code)
     planned = time.perf_counter()
-    results = _check_files(run, files, progress, processes)
+    results = check_files(run, files, progress, processes)
     results += [run.check(read_values(name, sheets, run.expected_for)) for name, sheets in (values or {}).items()]
     returns = [c.ret for c in results]
 
@@ -694,6 +694,11 @@ class _Run:
     def read(self, path: Path) -> _Checked:
         return self.check(read_return(path, self.expected_for))
 
+    def crashed(self, path: Path, message: str) -> _Checked:
+        ret = Return(path)
+        ret.add("", "", "", Code.READER_CRASHED, message)
+        return _Checked(ret)
+
     def check(self, ret: Return) -> _Checked:
         result = _Checked(ret)
         if not ret.readable or not self._accept(ret):
@@ -739,9 +744,21 @@ class _Run:
         return True
 
 
-def _check_files(run: _Run, files: list[Path], progress: Callable[[str], None] | None,
-                 processes: int | None = None) -> list[_Checked]:
-    """:meth:`_Run.read` for every file, in order; no file can end the run.
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class FileReader(Protocol[R_co]):
+    """How one round reads a returned file (in a worker process), and what a file whose reading failed gives."""
+
+    def read(self, path: Path) -> R_co: ...
+
+    def crashed(self, path: Path, message: str) -> R_co: ...
+
+
+def check_files(run: FileReader[R], files: list[Path], progress: Callable[[str], None] | None,
+                processes: int | None = None) -> list[R]:
+    """``run.read`` for every file, in order; no file can end the run (both rounds read their files so).
 
     The files are read in worker processes forked from this one (so they know
     the model and the units' rows without sending them): a native abort of
@@ -756,18 +773,18 @@ def _check_files(run: _Run, files: list[Path], progress: Callable[[str], None] |
     other thread runs here; otherwise the files are read here, one at a time,
     relying on the bounded reading alone (:mod:`malbok.bounded`).
     """
-    def done(c: _Checked) -> None:
+    def done(path: Path) -> None:
         if progress is not None:
-            progress(c.ret.name)
+            progress(path.name)
 
     workers = _processes(len(files), processes)
     if workers == 0:
         out = []
         for f in files:
             out.append(_read_one(run, f))
-            done(out[-1])
+            done(f)
         return out
-    results: dict[int, _Checked] = {}
+    results: dict[int, R] = {}
     todo = list(range(len(files)))
     chunk = _CHUNK if len(files) >= workers * _CHUNK else max(1, len(files) // workers)
     while todo:
@@ -777,13 +794,13 @@ def _check_files(run: _Run, files: list[Path], progress: Callable[[str], None] |
         in_flight = 2 * workers + 1  # chunks a pool may have started (each worker, and its queue of workers + 1)
         for i in [i for c in failed[:in_flight] for i in c]:
             results[i] = _read_isolated(run, files[i])
-            done(results[i])
+            done(files[i])
         todo = [i for c in failed[in_flight:] for i in c]
     return [results[i] for i in range(len(files))]
 
 
-def _read_in_pool(run: _Run, files: list[Path], todo: list[int], workers: int, chunk: int,
-                  results: dict[int, _Checked], done: Callable[[_Checked], None]) -> list[list[int]]:
+def _read_in_pool(run: FileReader[R], files: list[Path], todo: list[int], workers: int, chunk: int,
+                  results: dict[int, R], done: Callable[[Path], None]) -> list[list[int]]:
     """Read ``files[i]`` for ``i`` in ``todo`` in a pool of forked workers; the chunks of indexes not read
     because a worker died, in order."""
     chunks = [todo[k:k + chunk] for k in range(0, len(todo), chunk)]
@@ -800,7 +817,7 @@ def _read_in_pool(run: _Run, files: list[Path], todo: list[int], workers: int, c
                 continue
             for i, one in zip(c, checked, strict=True):
                 results[i] = one
-                done(one)
+                done(files[i])
     finally:  # when stopped (Ctrl+C, say), the files not yet started are not read
         pool.shutdown(cancel_futures=True)
     return failed
@@ -826,10 +843,10 @@ def _processes(files: int, requested: int | None) -> int:
 _PER_PROCESS = 16  # fewer files per process than this: one worker reads them all (starting one costs about as much)
 
 
-_worker_run: _Run | None = None
+_worker_run: Any = None  # the FileReader of the consolidation this worker was forked for
 
 
-def _start_worker(run: _Run) -> None:
+def _start_worker(run: FileReader[Any]) -> None:
     """In each worker: the run to read with. Ctrl+C is left to the consolidation, which stops the workers."""
     global _worker_run
     _worker_run = run
@@ -837,27 +854,25 @@ def _start_worker(run: _Run) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _read_chunk(paths: list[Path]) -> list[_Checked]:
+def _read_chunk(paths: list[Path]) -> list[Any]:
     return [_read_in_worker(p) for p in paths]
 
 
-def _read_in_worker(path: Path) -> _Checked:
+def _read_in_worker(path: Path) -> Any:
     assert _worker_run is not None
     return _read_one(_worker_run, path)
 
 
-def _read_one(run: _Run, path: Path) -> _Checked:
-    """:meth:`_Run.read`, with any error of malbok's own while reading this file made a finding of the file."""
+def _read_one(run: FileReader[R], path: Path) -> R:
+    """``run.read``, with any error of malbok's own while reading this file made a finding of the file."""
     try:
         return run.read(path)
     except Exception as e:  # noqa: BLE001 - a bug, but it must not take the other files down with it
-        ret = Return(path)
-        ret.add("", "", "", "lasaren-kraschade", f"filen kunde inte läsas på grund av ett fel i malbok ({type(e).__name__}); "
-                                                 "övriga filer har lästs. Rapportera gärna felet och skicka med filen")
-        return _Checked(ret)
+        return run.crashed(path, f"filen kunde inte läsas på grund av ett fel i malbok ({type(e).__name__}); "
+                                 "övriga filer har lästs. Rapportera gärna felet och skicka med filen")
 
 
-def _read_isolated(run: _Run, path: Path, timeout: float = READ_TIMEOUT) -> _Checked:
+def _read_isolated(run: FileReader[R], path: Path, timeout: float = READ_TIMEOUT) -> R:
     """Read one file in a fresh forked process; a finding when that process dies or takes too long."""
     import pickle
     import select
@@ -896,8 +911,7 @@ def _read_isolated(run: _Run, path: Path, timeout: float = READ_TIMEOUT) -> _Che
         os.close(r)
         _, status = os.waitpid(pid, 0)
     if not timed_out and os.waitstatus_to_exitcode(status) == 0 and parts:
-        return pickle.loads(b"".join(parts))  # noqa: S301 - from our own child
-    ret = Return(path)
+        return cast(R, pickle.loads(b"".join(parts)))  # noqa: S301 - from our own child
     code = os.waitstatus_to_exitcode(status)
     if timed_out:
         why = f"läsningen tog mer än {timeout:.0f} sekunder och avbröts"
@@ -905,9 +919,8 @@ def _read_isolated(run: _Run, path: Path, timeout: float = READ_TIMEOUT) -> _Che
         why = f"läsaren avbröts av operativsystemet (signal {-code}{_SIGNAL_WORDS.get(-code, '')})"
     else:
         why = "läsaren avslutades utan resultat"
-    ret.add("", "", "", "lasaren-kraschade", f"filen kunde inte läsas: {why}; övriga filer har lästs. Öppna filen i Excel, "
-                                             "spara den som Excel-arbetsbok (.xlsx) och skicka den igen")
-    return _Checked(ret)
+    return run.crashed(path, f"filen kunde inte läsas: {why}; övriga filer har lästs. Öppna filen i Excel, "
+                             "spara den som Excel-arbetsbok (.xlsx) och skicka den igen")
 
 
 _SIGNAL_WORDS = {int(getattr(signal, name)): words for name, words in (

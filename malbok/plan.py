@@ -589,25 +589,30 @@ class PlanConsolidation(FindingsSummary):
 
 
 
+@dataclass
+class _PlanReader:
+    """How the plan round reads a returned plan workbook (:class:`malbok.consolidation.FileReader`)."""
+
+    model: Model
+
+    def read(self, path: Path) -> PlanReturn:
+        return read_plan_return(path, self.model)
+
+    def crashed(self, path: Path, message: str) -> PlanReturn:
+        ret = PlanReturn(path)
+        ret.add("", "", "", "lasaren-kraschade", message)
+        return ret
+
+
 def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, year: int, prefer: Iterable[str | Path] = (),
                      progress: Callable[[str], None] | None = None) -> PlanConsolidation:
     """Read every returned plan workbook of ``year``; bad files never stop the others."""
-    from .consolidation import choose_among_duplicates, collect_paths, gather_findings
+    from .consolidation import check_files, choose_among_duplicates, collect_paths, gather_findings
 
     files, findings = collect_paths(paths)
     prefer_set = {Path(p).resolve() for p in prefer}
-    rets = []
-    for f in files:
-        try:
-            ret = read_plan_return(f, model)
-        except Exception as e:  # noqa: BLE001 - whatever one file does, the other plans are read
-            ret = PlanReturn(Path(f))
-            from .bounded import reader_cause
-
-            ret.add("", "", "", "trasig-fil", f"arbetsboken kunde inte läsas ({reader_cause(e)}); be enheten skicka den igen")
-        rets.append(ret)
-        if progress is not None:
-            progress(f.name)
+    # read as the follow-up's returns are: in worker processes, a file that takes its reader down a finding
+    rets = check_files(_PlanReader(model), files, progress)
     accepted: dict[str, list[PlanReturn]] = {}
     codes = {u.code for u in model.units}
     for ret in rets:

@@ -15,8 +15,9 @@ from malbok import api
 from malbok.cli import app
 from malbok.filler import fill_workbook
 from malbok.kfread import read_kf
+from malbok.load import load_model
 from malbok.periods import parse_period
-from malbok.plan import PLAN_COLUMNS, apply_plans, load_plans, read_plan_return
+from malbok.plan import PLAN_COLUMNS, apply_plans, consolidate_plan, load_plans, read_plan_return
 
 from .conftest import TEMPLATES, lo_convert
 
@@ -287,3 +288,36 @@ def test_rows_listed_under_the_goal_they_were_typed_under(plan_round):
     texts = [c.value for row in wb["Översikt"].iter_rows() for c in row if isinstance(c.value, str)]
     goal_at = texts.index("Fler äldre ska vara nöjda med bemötandet i hemtjänsten")
     assert texts[goal_at + 1:goal_at + 12].count("    Utbilda all personal i bemötande") == 1
+
+
+def test_a_plan_file_that_kills_the_reader_is_a_finding(tmp_path, monkeypatch):
+    """The plan round reads its files as the follow-up does: a native abort while reading one plan workbook (as
+    the Rust reader gives) ends only the process reading it; that file is a finding, the other plans are read."""
+    import os
+    import sys
+
+    from malbok import plan as plan_module
+
+    if sys.platform != "linux":
+        pytest.skip("worker processes are forked on Linux only")
+    res = runner.invoke(app, ["generate", str(MODEL), "--round", "plan", "--year", str(YEAR), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    books = sorted(tmp_path.glob("*.xlsx"))
+    victim = next(p for p in books if p.name.endswith("_BUN.xlsx"))
+    parent = os.getpid()
+    real = plan_module._PlanReader.read
+
+    def aborts(self, path):
+        if path.name == victim.name and os.getpid() != parent:
+            import faulthandler
+
+            faulthandler.disable()  # pytest's: it would print the worker's stack before dying
+            os.abort()
+        return real(self, path)
+
+    monkeypatch.setattr(plan_module._PlanReader, "read", aborts)
+    pc = consolidate_plan(load_model(MODEL), books, YEAR)
+    died = [f for f in pc.findings if f.code == "lasaren-kraschade"]
+    assert [f.file for f in died] == [victim.name] and "signal 6" in died[0].message
+    assert "BUN" not in pc.consolidated_units and len(pc.consolidated_units) == len(books) - 1
+    assert os.getpid() == parent
