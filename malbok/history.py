@@ -321,7 +321,8 @@ class Recorded:
     values: int
 
 
-_FIELDS = (("Utfall", 3), ("Placering", 4), ("Bedömning", 5), ("Kommentar", 6))
+# what a resubmission may change, by its Swedish name (as the Ändringar sheet shows it) and its workbook column key,
+# in the order of the values compared: (utfall, placering, bedömning, kommentar)
 _FIELD_COLUMN = {"Utfall": "outcome", "Placering": "rank", "Bedömning": "assessment", "Kommentar": "comment"}
 
 
@@ -419,8 +420,7 @@ def _changes(resubmitted: list[str], before: dict[tuple[str, str, str], tuple[An
         now = (_value(v), _value(rank), label or "", comment or "")
         if old is None:
             old = (None, None, "", "")
-        for what, i in _FIELDS:
-            a, b = old[i - 3], now[i - 3]
+        for what, a, b in zip(_FIELD_COLUMN, old, now, strict=True):
             if (a or None) != (b or None):
                 out.append(Change(unit, rid, kind, what, "" if a is None else a, "" if b is None else b, file,
                                   sheet_name(area, set()) if area else "", _cell_of(cell, what)))
