@@ -805,14 +805,19 @@ def _read_in_pool(run: FileReader[R], files: list[Path], todo: list[int], worker
     because a worker died, in order."""
     chunks = [todo[k:k + chunk] for k in range(0, len(todo), chunk)]
     failed: list[list[int]] = []
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker, initargs=(run,))
+    ctx = multiprocessing.get_context("fork")
+    pids = ctx.SimpleQueue()  # each worker's process id, so that a hanging one can be stopped
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker, initargs=(run, pids))
     try:
         futures = [pool.submit(_read_chunk, [files[i] for i in c]) for c in chunks]
         for c, fut in zip(chunks, futures, strict=True):
             try:
-                checked = fut.result()
+                checked = fut.result(timeout=READ_TIMEOUT)
             except BrokenProcessPool:
+                failed.append(c)
+                continue
+            except TimeoutError:  # no chunk came back in time: a worker hangs. Stop them all; the chunks not
+                _stop_workers(pids)  # read are read again, the first ones file by file, each with its own time
                 failed.append(c)
                 continue
             for i, one in zip(c, checked, strict=True):
@@ -824,7 +829,16 @@ def _read_in_pool(run: FileReader[R], files: list[Path], todo: list[int], worker
 
 
 _CHUNK = 16  # files a worker takes at a time
-READ_TIMEOUT = 120.0  # seconds for one file read on its own, after a worker died; then it is a finding
+READ_TIMEOUT = 120.0  # seconds for one file read on its own (and for a worker's next chunk); then it is a finding
+
+
+def _stop_workers(pids: Any) -> None:
+    """Kill every worker of a pool (their ids from the queue the workers wrote them to at start)."""
+    while not pids.empty():
+        try:
+            os.kill(pids.get(), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _processes(files: int, requested: int | None) -> int:
@@ -846,10 +860,12 @@ _PER_PROCESS = 16  # fewer files per process than this: one worker reads them al
 _worker_run: Any = None  # the FileReader of the consolidation this worker was forked for
 
 
-def _start_worker(run: FileReader[Any]) -> None:
-    """In each worker: the run to read with. Ctrl+C is left to the consolidation, which stops the workers."""
+def _start_worker(run: FileReader[Any], pids: Any) -> None:
+    """In each worker: the run to read with, and this process's id for the consolidation (which stops a
+    worker that hangs). Ctrl+C is left to the consolidation, which stops the workers."""
     global _worker_run
     _worker_run = run
+    pids.put(os.getpid())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -872,8 +888,10 @@ def _read_one(run: FileReader[R], path: Path) -> R:
                                  "övriga filer har lästs. Rapportera gärna felet och skicka med filen")
 
 
-def _read_isolated(run: FileReader[R], path: Path, timeout: float = READ_TIMEOUT) -> R:
-    """Read one file in a fresh forked process; a finding when that process dies or takes too long."""
+def _read_isolated(run: FileReader[R], path: Path, timeout: float | None = None) -> R:
+    """Read one file in a fresh forked process; a finding when that process dies or takes too long
+    (``timeout`` seconds, by default :data:`READ_TIMEOUT`)."""
+    timeout = READ_TIMEOUT if timeout is None else timeout
     import pickle
     import select
 

@@ -199,6 +199,33 @@ def test_a_file_that_kills_the_reader_is_a_finding(corpus: hostile.Corpus, monke
     assert os.getpid() == parent
 
 
+def test_a_file_whose_reading_hangs_is_a_finding(corpus: hostile.Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that never comes back (a read that hangs) is stopped after the time limit: that file is a
+    finding, read again on its own under the same limit, and every other file is read."""
+    from malbok import consolidate, consolidation
+
+    if sys.platform != "linux":
+        pytest.skip("worker processes are forked on Linux only")
+    parent = os.getpid()
+    real = consolidation._Run.read
+
+    def hangs(self: consolidation._Run, path: Path) -> consolidation._Checked:  # type: ignore[name-defined]
+        if path.name == "Korpus_G1.xlsx" and os.getpid() != parent:
+            time.sleep(3600)
+        return real(self, path)
+
+    monkeypatch.setattr(consolidation._Run, "read", hangs)
+    monkeypatch.setattr(consolidation, "READ_TIMEOUT", 3.0)
+    files = [corpus.returns / f"Korpus_G{u}.xlsx" for u in range(hostile.GOOD_UNITS)]
+    started = time.monotonic()
+    cons = consolidate(corpus.model_path, files, hostile.PERIOD, processes=2)
+    took = time.monotonic() - started
+    stuck = [f for f in cons.findings if f.code == "lasaren-kraschade"]
+    assert [f.file for f in stuck] == ["Korpus_G1.xlsx"] and "mer än 3 sekunder" in stuck[0].message
+    assert sorted(cons.consolidated_units) == ["G0", "G2", "G3"]
+    assert took < 60, took  # stopped, not waited out
+
+
 def test_output_that_is_an_input_is_refused(corpus: hostile.Corpus, tmp_path: Path) -> None:
     good = corpus.returns / "Korpus_G1.xlsx"
     before = good.read_bytes()
