@@ -25,6 +25,7 @@ indicators: all reached -> reached, none reached -> not reached, else on the way
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from .model import (
@@ -42,6 +43,8 @@ from .model import (
     ValueTarget,
 )
 
+_STEPS = {n: Decimal(1).scaleb(-n) for n in range(7)}
+
 
 def fmt_number(value: float | None, decimals: int = 1) -> str:
     """A number as Swedish writes it, the one formatter for workbooks, KF.xlsx, Word and the terminal:
@@ -54,11 +57,16 @@ def fmt_number(value: float | None, decimals: int = 1) -> str:
         return ""
     if v.is_integer():
         s = str(int(v)) if -999 < v < 999 else f"{int(v):,}".replace(",", "\u00a0")
-    elif -999 < v < 999:  # no grouping needed (the common case, so kept short)
-        s = f"{v:.{decimals}f}"
-        s = (s.rstrip("0").rstrip(".") if "." in s else s).replace(".", ",")
     else:
-        s = f"{v:,.{decimals}f}".rstrip("0").rstrip(".").replace(",", "\u00a0").replace(".", ",")
+        # rounded as Excel rounds what it shows (half away from zero on the shortest decimal form, so
+        # 39,85 is 39,9 and 0,25 is 0,3), so KF.xlsx's number formats and the Word chapter agree
+        d = Decimal(repr(v)).quantize(_STEPS[decimals] if decimals in _STEPS else Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+        s = f"{d:,f}" if not -999 < v < 999 else f"{d:f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        s = s.replace(",", "\u00a0").replace(".", ",")
+        if s in ("-0", "\u22120"):
+            s = "0"
     return "\u2212" + s[1:] if s.startswith("-") else s
 
 
@@ -117,6 +125,28 @@ def final_target(ind: Indicator) -> object | None:
     if dated:
         return dated[-1]
     return ind.targets[-1] if ind.targets else None
+
+
+def shown_targets(ind: Indicator, year: int) -> tuple[list[object], object | None]:
+    """What a workbook shows of an indicator's targets in ``year``: the targets that apply now
+    (exactly those :func:`suggest_indicator` judges the outcome against; a dated one with its
+    year, the undated ones such as a level or a direction beside it) and the final target when
+    it is another one (None otherwise)."""
+    considered = _considered(ind, year)
+    now: list[object]
+    if considered is None:  # only reported: the report target (or nothing) is what applies
+        now = list(ind.targets[:1])
+    else:
+        now = [t for t, _s, _y in considered]
+    final = final_target(ind)
+    return now, (final if final is not None and all(final is not t for t in now) else None)
+
+
+def dated_text(t: object, measure: Measure = Measure.NUMBER) -> str:
+    """:func:`target_text` with the target's year added when it has one that its own words do not name."""
+    text = target_text(t, measure)
+    year = _dated(t)
+    return f"{text} (år {year})" if year is not None and str(year) not in text else text
 
 
 class Earlier(NamedTuple):
