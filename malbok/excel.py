@@ -215,11 +215,14 @@ def render(book: Any, sheets: list[Any], previous: list[str]) -> list[str]:
 
 
 def _render_sheet(ws: Any, sc: Any) -> None:
-    ws.range("A1").value = sc.title
-    ws.range("A1").font.bold = True
-    if sc.subtitle:
-        ws.range("A2").value = sc.subtitle
-    r = 4
+    if sc.table:  # a table from A1, as in KF.xlsx: read as it is by pandas, Power Query and a CSV export
+        r = 1
+    else:
+        ws.range("A1").value = sc.title
+        ws.range("A1").font.bold = True
+        if sc.subtitle:
+            ws.range("A2").value = sc.subtitle
+        r = 4
     widths: list[float] = []
     for b in sc.blocks:
         if not sc.table:

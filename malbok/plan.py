@@ -731,6 +731,7 @@ def _typed_order(ret: PlanReturn, rid: str) -> tuple[str, int]:
 
 def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     from .kfbook import Block, SheetContent
+    from .xlstyle import INTEGER, TKR
 
     m, year = pc.model, pc.year
     data = pc.data
@@ -756,7 +757,8 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
         blocks.append(b)
     sheets.append(SheetContent("Översikt", f"Verksamhetsplaner {year}", f"Nämndernas mål och aktiviteter under fullmäktiges mål · {len(pc.plans)} planer", blocks))
 
-    bb = Block("Budget per enhet och verksamhet", ["Enhet", "Namn", "Verksamhet", "Kommentar", "Belopp (tkr)"], [], widths=[8, 32, 36, 40, 14])
+    bb = Block("Budget per enhet och verksamhet", ["Enhet", "Namn", "Verksamhet", "Kommentar", "Belopp (tkr)"], [], widths=[8, 32, 36, 40, 14],
+               column_formats={4: TKR})
     plan_of = {p.unit: p for p in pc.plans}
     for u in pc.units.to_dict("records"):
         code, name, frame = u["Enhet"], u["Namn"], u["Ram (tkr)"]
@@ -784,17 +786,18 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
         bb.rows.append(["", "Hela kommunen", "Summa ramar", "", sum(frames)])
     sheets.append(SheetContent(BUDGET_SHEET, f"Budget {year}", "Tusen kronor (tkr)", [bb]))
     ub = Block("Enheter", list(PLAN_UNIT_COLUMNS), [[_cell(v) for v in r] for r in pc.units.itertuples(index=False)],
-               widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10])
-    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", pc.files_summary(), [ub]))
+               widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10], column_formats={4: TKR, 5: TKR, 6: TKR, 7: INTEGER, 8: INTEGER, 9: INTEGER, 10: INTEGER})
+    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", pc.files_summary(), [ub], table=True))
     from .findings import FINDING_COLUMNS
 
     f = pc.findings_frame()
     sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade planer", pc.findings_summary(),
                                [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
                                       widths=[9, 30, 8, 12, 9, 10, 18, 30, 90])], table=True))
-    sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(PLAN_DATA_COLUMNS),
-                                                          [[_cell(v) for v in r] for r in data.itertuples(index=False)],
-                                                          widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22])], table=True))
+    sheets.append(SheetContent("Data", "Data", f"Verksamhetsplaner {year} · en rad per mål, aktivitet, indikator och budgetrad",
+                               [Block("Data", list(PLAN_DATA_COLUMNS), [[_cell(v) for v in r] for r in data.itertuples(index=False)],
+                                      widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22],
+                                      column_formats={PLAN_DATA_COLUMNS.index("Belopp (tkr)"): TKR})], table=True))
     return sheets
 
 
@@ -827,7 +830,8 @@ def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
     with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
         wb.set_properties({"title": f"Verksamhetsplaner och budget {pc.year}", "author": "malbok",
                            "company": kommun(pc.model.municipality.name), "created": FIXED_DATE})
-        render_xlsxwriter(wb, budget_sheets(pc))
+        render_xlsxwriter(wb, budget_sheets(pc), kommun(pc.model.municipality.name), f"Verksamhetsplaner och budget {pc.year}",
+                          str(pc.year))
         meta = wb.add_worksheet(META_SHEET)
         for r, (k, v) in enumerate([("malbok", "budget"), ("modell", pc.model.id), ("år", str(pc.year)), ("malbokversion", __version__)]):
             meta.write_string(r, 0, k)

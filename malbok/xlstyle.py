@@ -120,6 +120,8 @@ def text_lines(text: str, width: float, font_pt: float = BODY_PT, bold: bool = F
     if not text:
         return 1
     cpl = chars_per_line(width, font_pt, bold)
+    if len(text) <= cpl and "\n" not in text:  # the common case: one line
+        return 1
     lines = 0
     for para in text.split("\n"):
         n, used = 1, 0
