@@ -190,7 +190,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
             continue
         header = ["ID", "Typ", "Mål / indikator", "Enhet", "Måttenhet", "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag",
                   "Skäl för förslaget", "Kommentar", "Åtgärder", "Fil", "Cell"]
-        b = Block(area.name, header, [], widths=[8, 10, 36, 11, 9, 9, 9, 20, 16, 16, 28, 38, 28, 26, 7],
+        b = Block(area.name, header, [], widths=[8, 10, 36, 13, 9, 9, 9, 20, 16, 16, 28, 38, 28, 26, 7],
                   column_formats={6: INTEGER}, print_columns=13, key_columns=3, break_before=10, hide_empty=(4, 5, 6))
         order = {rid: i for i, rid in enumerate(dict.fromkeys(frame["ID"]))}
         frame = frame.assign(_o=frame["ID"].map(order), _c=(frame["Enhet"] != COUNCIL).astype(int)).sort_values(["_o", "_c", "Enhet"], kind="stable")
@@ -343,6 +343,9 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
         if way is not None:
             b.colours[(i, last + 1)] = _TREND_FILL[way]
         b.sparklines.append((i, first, last, last + 2))
+        shown_as = number_format(ind.measure)  # the years and this period in the indicator's unit of measure
+        for col in range(first, last + 1):
+            b.formats[(i, col)] = shown_as
     blocks = [b] if any(any(v != "" for v in r[first:last]) for r in b.rows) else []  # only with earlier values
     council = data[data["Sammanställning"] == "kommun"]
     assessed = assessed_rows(council)
@@ -481,7 +484,7 @@ def write_kf(cons: Consolidation, path: str | Path) -> Path:
         wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
                            "company": kommun(m.municipality.name), "created": FIXED_DATE,
                            "comments": f"Sammanställd med malbok {__version__}"})
-        render_xlsxwriter(wb, kf_sheets(cons), kommun(m.municipality.name), f"Måluppfyllelse {p.name}", p.name)
+        render_xlsxwriter(wb, kf_sheets(cons), kommun(m.municipality.name), "Uppföljning till kommunfullmäktige", p.name)
         _meta(wb, cons)
         if long:
             _long_text_sheet(wb, long)

@@ -173,6 +173,7 @@ def generate_plan(model: Model, year: int, out_dir: Path, units: list[str] | Non
 def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, password: str | None = None) -> Path:
     """Write one unit's plan workbook atomically; the same input gives the same bytes."""
     from .workbook import FIXED_DATE, _Formats, _write_wrapped, kommun, write_model_sheet
+    from .xlstyle import TKR, page_setup
 
     unit = model.unit(unit_code)
     goals = council_goals(model, year, unit_code)
@@ -185,8 +186,12 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         date_in = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
                                  "num_format": "yyyy-mm-dd", "valign": "top"})
         money = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
-                               "num_format": "# ##0", "valign": "top"})
-        money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": "# ##0"})
+                               "num_format": TKR, "valign": "top"})
+        money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": TKR})
+
+        def setup(ws: Any, **options: Any) -> None:
+            page_setup(ws, kommun=kommun(model.municipality.name), document=f"Verksamhetsplan {year} – {unit.name} ({unit.code})",
+                       period=str(year), **options)
         protect = {"insert_rows": True, "delete_rows": True, "format_columns": True, "format_rows": True,
                    "select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True, "sort": False}
         by_area: dict[str, list[Goal]] = {}
@@ -223,8 +228,7 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         for step in steps:
             r += 1
             _write_wrapped(ins, r, 1, step, fmt.wrap, 90)
-        ins.set_paper(9)
-        ins.fit_to_pages(1, 0)
+        setup(ins, where=INSTRUCTIONS_SHEET, widths=[26, 90], landscape=False)
         ins.activate()
 
         taken = {INSTRUCTIONS_SHEET.lower(), BUDGET_SHEET.lower()}
@@ -271,15 +275,12 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
                     "error_title": "Inget datum", "error_message": "Skriv ett datum, t.ex. 2014-03-31.",
                     "input_title": PLAN_COLUMNS[PLAN_COL[key]].header, "input_message": "Datum ÅÅÅÅ-MM-DD."})
             ws.freeze_panes(4, 0)
-            ws.repeat_rows(3)
-            ws.set_paper(9)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)
-            ws.set_header(f"&L{kommun(model.municipality.name)}&C{unit.name}&RVerksamhetsplan {year}")
-            ws.set_footer("&RSida &P av &N")
+            setup(ws, where=area.name, widths=[c.width for c in PLAN_COLUMNS], header_row=3)
             ws.protect(password or "", protect)
 
         _budget_sheet(wb, fmt, model, year, unit_code, money, money_fixed, password, protect)
+        setup(wb.get_worksheet_by_name(BUDGET_SHEET), where=BUDGET_SHEET, widths=[36, 50, 16], landscape=False,
+                   header_row=5)
 
         meta = wb.add_worksheet(META_SHEET)
         pairs = [("malbok", "arbetsbok"), ("omgång", "plan"), ("modell", model.id), ("modellhash", model.fingerprint()),
@@ -341,8 +342,6 @@ def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, mo
     ws.write_formula(diff_row, 2, f"={xl_rowcol_to_cell(frame_row, 2)}-{xl_rowcol_to_cell(total_row, 2)}", money_fixed, frame or 0)
     ws.conditional_format(diff_row, 2, diff_row, 2, {"type": "cell", "criteria": "<", "value": 0,
                                                      "format": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
     ws.protect(password or "", protect)
 
 

@@ -399,7 +399,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
             _write_wrapped(ws, r, 1, v.text, fmt.wrap, 90)
             r += 1
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
-    page_setup(ws, kommun=kommun(m.municipality.name), document=f"Uppföljning {p.name} – {unit.name} ({unit.code})",
+    page_setup(ws, kommun=kommun(m.municipality.name), document=f"Uppföljning – {unit.name} ({unit.code})",
                period=p.name, where=INSTRUCTIONS_SHEET, widths=[26, 90], landscape=False)
 
 
@@ -502,7 +502,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
     ws.protect(password or "", {"select_locked_cells": True, "select_unlocked_cells": True,
                                 "format_columns": True, "format_rows": True, "autofilter": True, "sort": True})
     ws.autofilter(HEADER_ROW, 0, last, len(COLUMNS) - 1)
-    page_setup(ws, kommun=kommun(m.municipality.name), document=f"Uppföljning {p.name} – {unit.name} ({unit.code})",
+    page_setup(ws, kommun=kommun(m.municipality.name), document=f"Uppföljning – {unit.name} ({unit.code})",
                period=p.name, where=sp.title, widths=[widths[c.key] for c in COLUMNS], header_row=HEADER_ROW,
                key_columns=COL_INDEX["text"] + 1, break_before=COL_INDEX["assessment"])
 

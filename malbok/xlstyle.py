@@ -65,8 +65,10 @@ def page_setup(ws: Any, *, kommun: str, document: str, period: str, widths: Sequ
     else:
         ws.set_portrait()
     ws.set_margins(left=MARGIN_IN, right=MARGIN_IN, top=0.75, bottom=0.65)
-    ws.set_header(f"&L&9{hf(kommun)}&C&9&B{hf(document)}&R&9{hf(period)}", {"margin": 0.3})
-    ws.set_footer(f"&L&9{hf(where)}&R&9Sida &P av &N", {"margin": 0.3})
+    # 10 pt, so the header prints at 8 pt or more at the sheet's scale; a space after the size code, as
+    # a text may start with a digit ('&10' then '2016' would read as size 102016)
+    ws.set_header(f"&L&10 {hf(kommun)}&C&10&B {hf(document)}&R&10 {hf(period)}", {"margin": 0.3})
+    ws.set_footer(f"&L&10 {hf(where)}&R&10 Sida &P av &N", {"margin": 0.3})
     if header_row is not None:
         ws.repeat_rows(header_row)
     cols = list(widths[:print_columns] if print_columns is not None else widths)
