@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,7 +38,7 @@ from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
 from .periods import Period, programme_due, unit_scope
 from .targets import dated_text, fmt_value, shown_targets
 from .util import atomic_xlsx, no_cycle_collection, slug
-from .xlstyle import fitted_height, page_setup
+from .xlstyle import GrowingSheet, fitted_height, page_setup, text_lines
 
 FIXED_DATE = datetime(2000, 1, 1)
 INPUT_FILL = "#FFF2CC"
@@ -319,12 +318,14 @@ def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
         meta.write_string(r, 1, v)
 
 
-def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float) -> None:
-    """A wrapped text with its row made tall enough: not every spreadsheet fits rows on opening."""
+def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float, font_pt: float = 11,
+                   beside: tuple[tuple[str, float], ...] = ()) -> None:
+    """A wrapped text with its row made tall enough (for the wrapped texts ``beside`` it too): not every
+    spreadsheet fits rows on opening."""
     ws.write_string(r, c, text, f)
-    lines = sum(max(1, math.ceil(len(line) / (width * 1.05))) for line in text.split("\n"))
-    if lines > 1:
-        ws.set_row(r, 15 * lines)
+    cells = [(text, width), *beside]
+    if any(text_lines(t, w, font_pt) > 1 for t, w in cells):
+        ws.set_row(r, fitted_height(cells, font_pt))
 
 
 def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) -> None:
@@ -388,7 +389,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         r += 1
         for lab in sc.labels:
             ws.write_string(r, 0, lab.label, fmt.colour(lab.colour))
-            _write_wrapped(ws, r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap, 90)
+            _write_wrapped(ws, r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap, 90, beside=((lab.label, 26),))
             r += 1
         r += 1
     if m.values:
@@ -434,7 +435,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                 list_ranges: dict[str, str], password: str | None,
                 prefill: dict[tuple[str, str], dict[str, object]]) -> None:
     m, p, unit = plan.model, plan.period, model_unit(plan)
-    ws = wb.add_worksheet(sp.name)
+    ws = wb.add_worksheet(sp.name, worksheet_class=GrowingSheet)
     ws.hide_gridlines(2)
     widths = shown_columns(sp.rows)
     for c, col in enumerate(COLUMNS):
@@ -490,7 +491,10 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                              {"author": "malbok", "x_scale": 2.5, "y_scale": 2})
         if "assessment" in row.inputs and row.scale is not None:
             by_scale.setdefault(row.scale.id, []).append(xl_rowcol_to_cell(r, COL_INDEX["assessment"]))
-        ws.set_row(r, _row_height(row, widths, filled))
+        if row.inputs:  # opens as tall as its texts, and grows with what the unit types
+            ws.grow(r, _row_height(row, widths, filled))
+        else:
+            ws.set_row(r, _row_height(row, widths, filled))
     _validations(ws, m, validations, list_ranges)
     for scale_id, cells in by_scale.items():
         sc = m.scale(scale_id)

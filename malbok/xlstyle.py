@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from xlsxwriter.worksheet import Worksheet
+
 from .model import Measure
 
 A4 = 9  # Excel's paper code
@@ -153,6 +155,32 @@ def fitted_height(cells: Iterable[tuple[str, float]], font_pt: float = BODY_PT, 
         if text and width > 0:
             lines = max(lines, text_lines(text, width, font_pt, bold))
     return row_height(lines, font_pt)
+
+
+class GrowingSheet(Worksheet):
+    """A worksheet whose rows marked with :meth:`grow` keep their height without Excel's 'custom height'
+    flag: the row opens as tall as its texts, and grows when someone types a longer text in it (Excel and
+    LibreOffice fit only rows whose height nobody set). Rows set with ``set_row`` alone stay fixed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.growing: set[int] = set()
+
+    def grow(self, row: int, height: float) -> None:
+        """Row ``row`` (0-based) opens ``height`` points tall and grows with its texts."""
+        self.set_row(row, height)
+        self.growing.add(row + 1)
+
+    def _drop_custom(self, tag: str, attributes: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        if tag == "row" and self.growing and attributes and attributes[0][1] in self.growing:
+            return [a for a in attributes if a[0] != "customHeight"]
+        return attributes
+
+    def _xml_start_tag_unencoded(self, tag: str, attributes: Any = ()) -> None:  # noqa: D102 - XlsxWriter's writer
+        super()._xml_start_tag_unencoded(tag, self._drop_custom(tag, list(attributes)))
+
+    def _xml_empty_tag_unencoded(self, tag: str, attributes: Any = ()) -> None:  # noqa: D102
+        super()._xml_empty_tag_unencoded(tag, self._drop_custom(tag, list(attributes)))
 
 
 # -- number formats -----------------------------------------------------------------------------------
