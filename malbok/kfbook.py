@@ -24,7 +24,7 @@ from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, M
 from .messages import visible
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
-from .workbook import FIXED_DATE, kommun, write_model_sheet
+from .workbook import FIXED_DATE, _text_on, kommun, write_model_sheet
 from .xlstyle import INTEGER, ONE_DECIMAL, SHARE, fitted_height, number_format, page_setup
 
 KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar")
@@ -521,7 +521,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
     (see :func:`malbok.xlstyle.page_setup`); a table sheet starts at A1 with its header row, so
     pandas, Power Query and a CSV export read it as it is."""
     title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
-    subtitle = wb.add_format({"italic": True, "font_color": "#404040"})
+    subtitle = wb.add_format({"italic": True, "font_size": 10, "font_color": "#404040", "text_wrap": True, "valign": "top"})
     h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E78"})
     base = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
     head = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "text_wrap": True, "border_color": "#BFBFBF"})
@@ -533,8 +533,8 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
     def fill(colour: str, num_format: str = "") -> Any:
         key = (colour, num_format)
         if key not in fills:
-            fills[key] = wb.add_format({**base, "bg_color": colour, "text_wrap": True, "border_color": "#BFBFBF",
-                                        **({"num_format": num_format} if num_format else {})})
+            fills[key] = wb.add_format({**base, "bg_color": colour, "font_color": _text_on(colour), "text_wrap": True,
+                                        "border_color": "#BFBFBF", **({"num_format": num_format} if num_format else {})})
         return fills[key]
 
     def num(num_format: str) -> Any:
@@ -579,13 +579,19 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             ws.set_column(c, c, w or 8, None, {"hidden": True} if not w else {})
         ws.write_string(0, 0, sc.title, title)
         ws.set_row(0, 24)
-        if sc.subtitle:
+        across = [w for w in widths[:first.print_columns or max(len(b.header) for b in sc.blocks)] if w] if sc.blocks else []
+        if sc.subtitle and len(across) > 1:
+            # over the table's width, wrapped: a long summary is read whole on screen and paper
+            ws.merge_range(1, 0, 1, len(across) - 1, sc.subtitle, subtitle)
+            ws.set_row(1, fitted_height([(sc.subtitle, sum(across))]))
+        elif sc.subtitle:
             ws.write_string(1, 0, sc.subtitle, subtitle)
         r = 3
         header_row = None
         write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
         for b in sc.blocks:
-            write_string(r, 0, b.title, h2)
+            if b.title != sc.title:  # a sheet of one table needs its title once
+                write_string(r, 0, b.title, h2)
             r += 1
             ws.write_row(r, 0, b.header, head)
             set_row(r, fitted_height(((h, widths[c] if c < len(widths) else 8) for c, h in enumerate(b.header)), bold=True))

@@ -109,7 +109,7 @@ def page_setup(ws: Any, *, kommun: str, document: str, period: str, widths: Sequ
 
 # Characters of running Swedish text a column of width 1 holds at 10 pt, a little fewer than Calibri
 # (and Carlito, LibreOffice's metric twin) fits, so a row has room to spare rather than clip.
-_CHARS_PER_WIDTH = 1.0
+_CHARS_PER_WIDTH = 1.1
 _LINE_PT = 1.3  # a line's height, in font sizes
 
 

@@ -123,9 +123,11 @@ def _sheet_rows(book: Path) -> list[tuple[str, int, float | None, list[tuple[str
         for d in ws.column_dimensions.values():  # a <col> may stand for several columns
             for c in range(d.min or 1, (d.max or d.min or 1) + 1):
                 widths[get_column_letter(c)] = 0 if d.hidden else d.width
+        merged = {(m.min_row, m.min_col): sum(widths.get(get_column_letter(c), 8.43) for c in range(m.min_col, m.max_col + 1))
+                  for m in ws.merged_cells.ranges}  # a merged cell is as wide as its columns
         for row in ws.iter_rows():
-            cells = [(str(c.value), widths.get(c.column_letter, 8.43), float(c.font.sz or 11), bool(c.font.b)) for c in row
-                     if isinstance(c.value, str) and c.value and c.alignment.wrap_text]
+            cells = [(str(c.value), merged.get((c.row, c.column), widths.get(c.column_letter, 8.43)), float(c.font.sz or 11),
+                      bool(c.font.b)) for c in row if isinstance(c.value, str) and c.value and c.alignment.wrap_text]
             if cells:
                 out.append((ws.title, row[0].row, ws.row_dimensions[row[0].row].height, cells))
     return out
