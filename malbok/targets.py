@@ -138,8 +138,21 @@ def shown_targets(ind: Indicator, year: int) -> tuple[list[object], object | Non
         now = list(ind.targets[:1])
     else:
         now = [t for t, _s, _y in considered]
-    final = final_target(ind)
-    return now, (final if final is not None and all(final is not t for t in now) else None)
+    later = long_term(ind, year)
+    final = later[0] if later else final_target(ind)
+    if final is None or any(final is t for t in now) or (_dated(final) or year) < year:  # shown, or passed
+        return now, None
+    return now, final
+
+
+def long_term(ind: Indicator, year: int) -> list[object]:
+    """The levels without a year that stand beside a dated target not yet passed in ``year`` (Hallsberg's
+    HK1: 'senast 2017 uppgå till 1,6 %' and 'på längre sikt 2 %'): the final target, judged only once
+    the dated targets have passed."""
+    dated = ind.dated_targets
+    if not dated or dated[-1].year < year:
+        return []
+    return [t for t in ind.targets if type(t) is LevelTarget and t.year is None]
 
 
 def dated_text(t: object, measure: Measure = Measure.NUMBER) -> str:
@@ -379,9 +392,14 @@ def _targets_considered(ind: Indicator, year: int) -> list[tuple[object, float |
         return None
     primary = applicable_target(ind, year)
     targets: list[object] = []
+    undated = [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
     if primary is not None and _dated(primary) is not None:
-        targets.append(primary)
-    targets += [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
+        if long_term(ind, year):  # a level without a year beside a dated target not yet passed: the long-term target
+            undated = [t for t in undated if type(t) is not LevelTarget]
+            targets.append(primary)
+        elif not any(type(t) is LevelTarget for t in undated):  # passed, and nothing after it: still the last target
+            targets.append(primary)
+    targets += undated
     return [(t, *(_start_of_path(ind, t) if isinstance(t, ValueTarget) else (None, None))) for t in targets]
 
 

@@ -19,7 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from malbok import api, load_model
 from malbok.kfread import read_kf
-from malbok.workbook import plan_workbook, write_workbook
+from malbok.targets import suggest_indicator
+from malbok.workbook import indicator_texts, plan_workbook, write_workbook
 from malbok.xlstyle import chars_per_line, row_height, text_lines
 
 from .conftest import TEMPLATES, lo_convert
@@ -237,3 +238,27 @@ def test_workbooks_have_their_page_setup(printed: dict[str, Path]) -> None:
             assert ws.oddFooter.right.text and "Sida &P av &N" in ws.oddFooter.right.text, (book, ws.title)
             assert ws.oddHeader.left.text and "kommun" in ws.oddHeader.left.text, (book, ws.title)
             assert ws.oddHeader.right.text, (book, ws.title)  # the period (or the plan's year)
+
+
+def test_workbook_shows_the_target_that_applies_and_the_suggestion_judges_exactly_that(tmp_path: Path) -> None:
+    """Hallsberg's HK1: 'senast 2017 uppgå till 1,6 %' applies in 2016, 'på längre sikt 2 %' is the final
+    target; the suggestion for 1,8 % is made against the 1,6 % the workbook shows, not against the 2 %."""
+    model = TEMPLATES / "hallsberg.yaml"
+    books = {g.unit: g.path for g in api.generate(model, "2016-delar", tmp_path / "ut") if g.path}
+    ws = openpyxl.load_workbook(books["KS"])["Hållbar kommun"]
+    head = next(r for r in ws.iter_rows(max_row=10) if r[0].value == "ID")
+    col = {c.value: c.column for c in head}
+    row = next(r[0].row for r in ws.iter_rows(min_row=head[0].row + 1) if r[0].value == "HK1")
+    now, final = ws.cell(row, col["Målvärde som gäller nu"]).value, ws.cell(row, col["Slutligt målvärde"]).value
+    assert "1,6 %" in now and "2017" in now and "2 %" not in now
+    assert "2 %" in final and not ws.column_dimensions[get_column_letter(col["Slutligt målvärde"])].hidden
+    type_in(books["KS"], [("Hållbar kommun", "HK1", "Utfall", 1.8)])
+    cons = api.consolidate(model, tmp_path / "ut", "2016-delar")
+    rec = cons.data[(cons.data["ID"] == "HK1") & (cons.data["Enhet"] == "KS")].iloc[0]
+    assert rec["Målvärde"] == now  # Data shows the same target
+    assert rec["Förslag"] == "Uppfyllt" and "1,6" in rec["Förslagsskäl"] and "2" not in rec["Förslagsskäl"].replace("1,6", "")
+    # once 2017 has passed, the long-term 2 % is what applies, and is judged
+    hk1 = next(i for i in load_model(model).indicators if i.id == "HK1")
+    texts = indicator_texts(hk1, 2018)
+    assert "2 %" in texts["target_now"] and texts["target_final"] == ""
+    assert suggest_indicator(hk1, 1.8, 2018, 2018.67).meaning.value == "ej_uppfyllt"
