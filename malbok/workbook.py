@@ -38,7 +38,7 @@ from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
 from .periods import Period, programme_due, unit_scope
 from .targets import dated_text, fmt_value, shown_targets
 from .util import atomic_xlsx, no_cycle_collection, slug
-from .xlstyle import GrowingSheet, fitted_height, page_setup, text_lines
+from .xlstyle import GrowingSheet, fitted_height, number_format, page_setup, text_lines
 
 FIXED_DATE = datetime(2000, 1, 1)
 INPUT_FILL = "#FFF2CC"
@@ -211,6 +211,13 @@ class _Formats:
         self.h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": HEADER_FILL})
         self.swatch: dict[str, object] = {}
         self.wb = wb
+        # an outcome typed as it is shown (11, not 11,0; 1 545 000 kr grouped); percent keeps input_pct
+        typed = {**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000"}
+        self.input_by_measure: dict[Measure, object] = {
+            Measure.COUNT: wb.add_format({**typed, "num_format": "General"}),
+            Measure.RANK: wb.add_format({**typed, "num_format": "General"}),
+            Measure.SEK: wb.add_format({**typed, "num_format": number_format(Measure.SEK)}),
+        }
 
     def colour(self, colour: str) -> object:
         if colour not in self.swatch:
@@ -473,6 +480,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                 f = fmt.input
                 if key == "outcome" and row.indicator is not None:
                     f = fmt.input_pct if row.indicator.measure == Measure.PERCENT else fmt.input_num
+                    f = fmt.input_by_measure.get(row.indicator.measure, f)
                     if row.indicator.measure == Measure.TEXT:
                         f = fmt.input
                 value = filled.get(key)
