@@ -32,7 +32,7 @@ def column_pt(width: float) -> float:
 def fit_scale(widths: Iterable[float], landscape: bool = True) -> float:
     """The print scale (per cent) at which the columns ``widths`` fill one page width."""
     total = sum(column_pt(w) for w in widths)
-    printable = _PAGE_PT[landscape] - 2 * MARGIN_IN * 72
+    printable = (_PAGE_PT[landscape] - 2 * MARGIN_IN * 72) * 0.97  # a little to spare: a page is never a hair too narrow
     return 100.0 if total <= 0 else min(100.0, printable / total * 100)
 
 
