@@ -262,3 +262,10 @@ def test_workbook_shows_the_target_that_applies_and_the_suggestion_judges_exactl
     texts = indicator_texts(hk1, 2018)
     assert "2 %" in texts["target_now"] and texts["target_final"] == ""
     assert suggest_indicator(hk1, 1.8, 2018, 2018.67).meaning.value == "ej_uppfyllt"
+
+
+def test_a_sheet_that_fits_one_page_width_prints_on_one_page(printed: dict[str, Path]) -> None:
+    """KF.xlsx's Enheter fits one A4 width at its scale: LibreOffice prints it on one page, not one and a blank."""
+    pages = [" ".join(w for *_b, w in p) for p in _words(printed["kf.pdf"])]
+    enheter = [p for p in pages if "Inlämnade arbetsböcker" in p]
+    assert len(enheter) == 1 and "Varningar" in enheter[0] and "Kommunstyrelsen" in enheter[0]
