@@ -70,6 +70,7 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
     from .periods import parse_period
     from .util import atomic_write_bytes, atomic_xlsx
     from .workbook import FIXED_DATE, kommun
+    from .xlstyle import fitted_height, page_setup
 
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
@@ -102,9 +103,6 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
         start = wb.add_worksheet(START_SHEET)
         start.set_vba_name("Sheet1")
         start.hide_gridlines(2)
-        start.set_paper(9)
-        start.set_landscape()
-        start.fit_to_pages(1, 0)
         start.set_column(0, 0, 16)
         start.set_column(1, 1, 90)
         start.write_string(0, 0, f"Konsolidering – {kommun(m.municipality.name)}", title)
@@ -136,6 +134,12 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
             st.write_string(r, 0, label, bold)
             st.write_string(r, 1, values[key], cellf if key not in ("status", "written") else wrap)
             st.write_string(r, 2, help_, grey)
+            st.set_row(r, fitted_height([(label, 34), (values[key], 60), (help_, 80)], font_pt=11, bold=True))
+        document = f"Konsolidering {p.name}"
+        page_setup(start, kommun=kommun(m.municipality.name), document=document, period=p.name, where=START_SHEET,
+                   widths=[16, 90], font_pt=11)
+        page_setup(st, kommun=kommun(m.municipality.name), document=document, period=p.name, where=SETTINGS_SHEET,
+                   widths=[34, 60, 80], header_row=0, key_columns=1, font_pt=11)
 
         start.write_string(12, 1, "Om Excel startar fel Python: ange sökvägen på bladet xlwings.conf, som är dolt "
                                   "(högerklicka på en bladflik och välj Ta fram).", grey)

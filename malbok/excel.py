@@ -200,11 +200,14 @@ def render(book: Any, sheets: list[Any], previous: list[str]) -> list[str]:
 
 
 def _render_sheet(ws: Any, sc: Any) -> None:
-    ws.range("A1").value = sc.title
-    ws.range("A1").font.bold = True
-    if sc.subtitle:
-        ws.range("A2").value = sc.subtitle
-    r = 4
+    if sc.table:  # a table from A1, as in KF.xlsx: read as it is by pandas, Power Query and a CSV export
+        r = 1
+    else:
+        ws.range("A1").value = sc.title
+        ws.range("A1").font.bold = True
+        if sc.subtitle:
+            ws.range("A2").value = sc.subtitle
+        r = 4
     widths: list[float] = []
     for b in sc.blocks:
         if not sc.table:
@@ -285,8 +288,6 @@ def kontrollera(book: Any = None) -> list[Any]:
         ws.range((1, c)).column_width = w
     return findings
 
-
-# --------------------------------------------------------------------------- the controller's workbook
 
 # --------------------------------------------------------------------------- worksheet functions
 

@@ -33,7 +33,8 @@ from .layout import (
 from .messages import visible
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
-from .workbook import FIXED_DATE, kommun, write_model_sheet
+from .workbook import FIXED_DATE, _text_on, kommun, write_model_sheet
+from .xlstyle import INTEGER, ONE_DECIMAL, SHARE, fitted_height, number_format, page_setup
 
 KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar")
 TREND_SHEET, CHANGES_SHEET = "Trend", "Ändringar"
@@ -53,6 +54,16 @@ class Block:
     widths: list[float] | None = None
     # Excel sparklines: (row in ``rows``, first and last column of the values, column of the sparkline)
     sparklines: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # number formats (malbok.xlstyle): per column, and per (row, col) where a row's unit of measure decides
+    column_formats: dict[int, str] = field(default_factory=dict)
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    # printing: the columns that print (technical ones after them do not), the key columns (ID and name)
+    # repeated on each page across, the column a second page across starts with, and the columns
+    # hidden when empty for every row
+    print_columns: int | None = None
+    key_columns: int = 0
+    break_before: int | None = None
+    hide_empty: tuple[int, ...] = ()
 
 
 @dataclass
@@ -61,7 +72,7 @@ class SheetContent:
     title: str
     subtitle: str
     blocks: list[Block]
-    table: bool = False  # a single Excel table (Kontroll, Data)
+    table: bool = False  # a single Excel table from A1 (Kontroll, Data …): its title and subtitle go in the page header
 
 
 def scale_for_row(model: Model, rec: Mapping[str, Any] | pd.Series) -> Scale | None:
@@ -186,17 +197,22 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
         frame = data[data["Område"] == area.name]
         if frame.empty:
             continue
-        header = ["ID", "Typ", "Mål / indikator", "Enhet", "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag", "Skäl för förslaget", "Kommentar", "Åtgärder", "Fil", "Cell"]
-        b = Block(area.name, header, [], widths=[9, 10, 50, 12, 10, 10, 22, 18, 18, 34, 50, 36, 26, 7])
+        header = ["ID", "Typ", "Mål / indikator", "Enhet", "Måttenhet", "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag",
+                  "Skäl för förslaget", "Kommentar", "Åtgärder", "Fil", "Cell"]
+        b = Block(area.name, header, [], widths=[8, 10, 36, 13, 9, 9, 9, 20, 16, 16, 28, 38, 28, 26, 7],
+                  column_formats={6: INTEGER}, print_columns=13, key_columns=3, break_before=10, hide_empty=(4, 5, 6))
         order = {rid: i for i, rid in enumerate(dict.fromkeys(frame["ID"]))}
         frame = frame.assign(_o=frame["ID"].map(order), _c=(frame["Enhet"] != COUNCIL).astype(int)).sort_values(["_o", "_c", "Enhet"], kind="stable")
         for rec in _records(frame):
             who = "Hela kommunen" if rec["Enhet"] == COUNCIL else rec["Enhet"]
-            b.rows.append([rec["ID"], rec["Typ"], rec["Text"], who, _cell(rec["Utfall"]), _cell(rec["Placering"]), rec["Målvärde"],
-                           rec["Bedömning"], rec["Förslag"], rec["Förslagsskäl"], rec["Kommentar"], rec["Åtgärder"], rec["Fil"], rec["Cell"]])
+            b.rows.append([rec["ID"], rec["Typ"], rec["Text"], who, rec["Måttenhet"], _cell(rec["Utfall"]), _cell(rec["Placering"]),
+                           rec["Målvärde"], rec["Bedömning"], rec["Förslag"], rec["Förslagsskäl"], rec["Kommentar"], rec["Åtgärder"],
+                           rec["Fil"], rec["Cell"]])
+            if rec["Måttenhet"]:
+                b.formats[(len(b.rows) - 1, 5)] = number_format(rec["Måttenhet"])
             scale = scale_for_row(m, rec)
             if scale is not None:
-                for col, key in ((7, "Bedömning"), (8, "Förslag")):
+                for col, key in ((8, "Bedömning"), (9, "Förslag")):
                     colour = scale.colour_of(rec[key]) if rec[key] else None
                     if colour:
                         b.colours[(len(b.rows) - 1, col)] = colour
@@ -208,20 +224,25 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     sheets += history_sheets(cons)
 
     u = cons.units
-    ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10])
+    ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10],
+               column_formats={4: INTEGER, 5: INTEGER, 6: SHARE, 7: INTEGER, 8: INTEGER})
     for i, r in enumerate(u.itertuples(index=False)):
         colour = STATUS_COLOURS.get(str(r.Status))
         if colour:
             ub.colours[(i, 3)] = colour
-    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub]))
+    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub],
+                               table=True))
     f = cons.findings_frame()
     sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade filer",
                                cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [
                                    [_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)],
                                                                                                widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
     d = data[list(DATA_COLUMNS)]
-    sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(DATA_COLUMNS), _cells(d),
-                                                          widths=[11, 9, 24, 22, 9, 10, 14, 10, 50, 9, 10, 9, 22, 16, 16, 30, 40, 30, 26, 7, 12])], table=True))
+    db = Block("Data", list(DATA_COLUMNS), _cells(d), widths=[11, 9, 24, 22, 9, 10, 14, 10, 50, 9, 10, 9, 22, 16, 16, 30, 40, 30, 26, 7, 12],
+               column_formats={DATA_COLUMNS.index("Placering"): INTEGER})
+    outcome = DATA_COLUMNS.index("Utfall")
+    db.formats = {(i, outcome): number_format(unit) for i, unit in enumerate(d["Måttenhet"].tolist()) if unit}
+    sheets.append(SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
     return sheets
 
 
@@ -331,6 +352,9 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
         if way is not None:
             b.colours[(i, last + 1)] = _TREND_FILL[way]
         b.sparklines.append((i, first, last, last + 2))
+        shown_as = number_format(ind.measure)  # the years and this period in the indicator's unit of measure
+        for col in range(first, last + 1):
+            b.formats[(i, col)] = shown_as
     blocks = [b] if any(any(v != "" for v in r[first:last]) for r in b.rows) else []  # only with earlier values
     council = data[data["Sammanställning"] == "kommun"]
     assessed = assessed_rows(council)
@@ -469,7 +493,7 @@ def write_kf(cons: Consolidation, path: str | Path) -> Path:
         wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
                            "company": kommun(m.municipality.name), "created": FIXED_DATE,
                            "comments": f"Sammanställd med malbok {__version__}"})
-        render_xlsxwriter(wb, kf_sheets(cons))
+        render_xlsxwriter(wb, kf_sheets(cons), kommun(m.municipality.name), "Uppföljning till kommunfullmäktige", p.name)
         _meta(wb, cons)
         if long:
             _long_text_sheet(wb, long)
@@ -495,77 +519,116 @@ def _meta(wb: xlsxwriter.Workbook, cons: Consolidation) -> None:
     write_model_sheet(wb, cons.model)
 
 
-def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> None:
-    """Write the sheet contents into ``wb``: the formats once per call, each cell once, no per-row lookups."""
-    title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
-    subtitle = wb.add_format({"italic": True, "font_color": "#404040"})
-    h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E78"})
-    head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "text_wrap": True, "valign": "top", "border": 1})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#D9D9D9"})
-    num = wb.add_format({"valign": "top", "border": 1, "border_color": "#D9D9D9", "num_format": "# ##0.0##"})
-    fills: dict[str, Any] = {}
+def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommun_name: str = "", document: str = "",
+                      period: str = "") -> None:
+    """Write the sheet contents into ``wb``: the formats once per call, each cell once, no per-row lookups.
 
-    def fill(colour: str) -> Any:
-        if colour not in fills:
-            fills[colour] = wb.add_format({"bg_color": colour, "text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF"})
-        return fills[colour]
+    Every sheet prints on A4 with ``kommun_name``, ``document`` and ``period`` in its page header
+    (see :func:`malbok.xlstyle.page_setup`); a table sheet starts at A1 with its header row, so
+    pandas, Power Query and a CSV export read it as it is."""
+    title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
+    subtitle = wb.add_format({"italic": True, "font_size": 10, "font_color": "#404040", "text_wrap": True, "valign": "top"})
+    h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E78"})
+    base = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
+    head = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "text_wrap": True, "border_color": "#BFBFBF"})
+    wrap = wb.add_format({**base, "text_wrap": True})
+    fills: dict[tuple[str, str], Any] = {}
+    nums: dict[str, Any] = {}
+    plain_nums: dict[str, Any] = {}
+
+    def fill(colour: str, num_format: str = "") -> Any:
+        key = (colour, num_format)
+        if key not in fills:
+            fills[key] = wb.add_format({**base, "bg_color": colour, "font_color": _text_on(colour), "text_wrap": True,
+                                        "border_color": "#BFBFBF", **({"num_format": num_format} if num_format else {})})
+        return fills[key]
+
+    def num(num_format: str) -> Any:
+        if num_format not in nums:
+            nums[num_format] = wb.add_format({**base, "num_format": num_format})
+        return nums[num_format]
+
+    def plain_num(num_format: str) -> Any:  # a table's cells: the table style draws them
+        if num_format not in plain_nums:
+            plain_nums[num_format] = wb.add_format({"num_format": num_format})
+        return plain_nums[num_format]
 
     for sc in sheets:
         ws = wb.add_worksheet(sc.name)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.write_string(0, 0, sc.title, title)
-        if sc.subtitle:
-            ws.write_string(1, 0, sc.subtitle, subtitle)
-        r = 3
+        where = f"{sc.title} · {sc.subtitle}" if sc.table and sc.subtitle else sc.title
         if sc.table:
             b = sc.blocks[0]
-            for c, w in enumerate(b.widths or []):
+            widths = list(b.widths or [])
+            for c, w in enumerate(widths):
                 ws.set_column(c, c, w)
             nrows = max(len(b.rows), 1)
-            ws.add_table(r, 0, r + nrows, len(b.header) - 1, {
+            ws.add_table(0, 0, nrows, len(b.header) - 1, {
                 "name": f"malbok_{_ascii(sc.name)}", "style": "Table Style Medium 2", "autofilter": True,
                 "columns": [{"header": h} for h in b.header],
             })
-            _table_cells(ws, r + 1, b.rows)  # after the header, which add_table writes: the same shared strings' order
-            ws.freeze_panes(r + 1, 0)
-            ws.repeat_rows(r)
+            # after the header, which add_table writes: the same shared strings' order
+            _table_cells(ws, 1, b.rows, _table_style(b, fill, plain_num))
+            ws.freeze_panes(1, 0)
+            page_setup(ws, kommun=kommun_name, document=document, period=period, where=where, widths=widths, header_row=0,
+                       key_columns=b.key_columns, print_columns=b.print_columns, last_row=nrows, break_before=b.break_before)
             continue
-        widths: list[float] = []
+        widths = []
         for b in sc.blocks:
             for c, w in enumerate(b.widths or []):
                 if c >= len(widths):
                     widths.append(w)
+        first = sc.blocks[0] if sc.blocks else Block("", [], [])
+        for c in first.hide_empty if len(sc.blocks) == 1 else ():
+            if c < len(widths) and all(row[c] == "" or row[c] is None for row in first.rows):
+                widths[c] = 0
         for c, w in enumerate(widths):
-            ws.set_column(c, c, w)
-        write_string, write_number = ws.write_string, ws.write_number
+            ws.set_column(c, c, w or 8, None, {"hidden": True} if not w else {})
+        ws.write_string(0, 0, sc.title, title)
+        ws.set_row(0, 24)
+        across = [w for w in widths[:first.print_columns or max(len(b.header) for b in sc.blocks)] if w] if sc.blocks else []
+        if sc.subtitle and len(across) > 1:
+            # over the table's width, wrapped: a long summary is read whole on screen and paper
+            ws.merge_range(1, 0, 1, len(across) - 1, sc.subtitle, subtitle)
+            ws.set_row(1, fitted_height([(sc.subtitle, sum(across))]))
+        elif sc.subtitle:
+            ws.write_string(1, 0, sc.subtitle, subtitle)
+        r = 3
+        header_row = None
+        write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
         for b in sc.blocks:
-            write_string(r, 0, b.title, h2)
+            if b.title != sc.title:  # a sheet of one table needs its title once
+                write_string(r, 0, b.title, h2)
             r += 1
             ws.write_row(r, 0, b.header, head)
+            set_row(r, fitted_height(((h, widths[c] if c < len(widths) else 8) for c, h in enumerate(b.header)), bold=True))
             if len(sc.blocks) == 1:
-                ws.freeze_panes(r + 1, 0)
+                header_row = r
+                ws.freeze_panes(r + 1, b.key_columns)
                 ws.autofilter(r, 0, r + max(len(b.rows), 1), len(b.header) - 1)
-                ws.repeat_rows(r)
             top = r
-            colours = b.colours
+            colours, formats, column_formats = b.colours, b.formats, b.column_formats
             for i, row in enumerate(b.rows):
                 r += 1
+                texts = []
                 for c, v in enumerate(row):
                     v = _cell(v)
                     t = v.__class__
                     number = t is float or t is int or (t is not str and isinstance(v, int | float) and not isinstance(v, bool))
+                    nf = (formats.get((i, c)) or column_formats.get(c) or ONE_DECIMAL) if number else ""
                     if colours and (i, c) in colours:
-                        f = fill(colours[i, c])
+                        f = fill(colours[i, c], nf)
                     else:
-                        f = num if number else wrap
+                        f = num(nf) if number else wrap
                     if number:
                         write_number(r, c, v, f)
                     elif v == "" and b.sparklines:  # a gap in a sparkline's values, not a text
                         ws.write_blank(r, c, None, f)
                     else:
-                        write_string(r, c, v if t is str else str(v), f)
+                        text = v if t is str else str(v)
+                        write_string(r, c, text, f)
+                        if text and c < len(widths):
+                            texts.append((text, widths[c]))
+                set_row(r, fitted_height(texts))
             for i, c0, c1, target in b.sparklines:
                 at = top + 1 + i
                 ws.add_sparkline(at, target, {
@@ -574,24 +637,46 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> No
             if b.chart:
                 r = _chart(wb, ws, b, top, r)
             r += 2
-        del widths
+        charts = any(b.chart for b in sc.blocks)
+        page_setup(ws, kommun=kommun_name, document=document, period=period, where=where, widths=widths, header_row=header_row,
+                   key_columns=first.key_columns if len(sc.blocks) == 1 else 0,
+                   print_columns=max(len(b.header) for b in sc.blocks) if charts else first.print_columns if len(sc.blocks) == 1 else None,
+                   last_row=r, break_before=first.break_before if len(sc.blocks) == 1 else None)
 
 
-def _table_cells(ws: Any, first: int, rows: list[list[Any]]) -> None:
-    """A table's body as ``add_table(data=…)`` writes it: texts as texts, numbers as numbers, empty cells left out."""
+def _table_cells(ws: Any, first: int, rows: list[list[Any]], style: Any = None) -> None:
+    """A table's body as ``add_table(data=…)`` writes it: texts as texts, numbers as numbers, empty cells left out;
+    ``style(i, c)``, when given, is the format of row ``i``'s cell ``c`` (its number format or fill), or None."""
     write_string, write_number, write = ws.write_string, ws.write_number, ws.write
-    for r, row in enumerate(rows, start=first):
+    for i, row in enumerate(rows):
+        r = first + i
         for c, v in enumerate(row):
             t = v.__class__
+            f = style(i, c) if style is not None else None
             if t is str:
                 if v:
-                    write_string(r, c, v)
+                    write_string(r, c, v, f)
+                elif f is not None:
+                    ws.write_blank(r, c, None, f)
             elif t is int or (t is float and v == v):  # NaN (v != v) is left out, as _xl makes it ''
-                write_number(r, c, v)
+                write_number(r, c, v, f)
             elif t is float:
                 continue
             elif v is not None:
-                write(r, c, _xl(v))
+                write(r, c, _xl(v), f)
+
+
+def _table_style(b: Block, fill: Any, num: Any) -> Any:
+    """The ``style`` of :func:`_table_cells` for a table block: its cells' number formats and fills (None: plain)."""
+    colours, formats, column_formats = b.colours, b.formats, b.column_formats
+    if not (colours or formats or column_formats):
+        return None
+
+    def style(i: int, c: int) -> Any:
+        colour = colours.get((i, c))
+        nf = formats.get((i, c)) or column_formats.get(c, "")
+        return fill(colour, nf) if colour else num(nf) if nf else None
+    return style
 
 
 def _chart(wb: xlsxwriter.Workbook, ws: Any, b: Block, top: int, r: int) -> int:

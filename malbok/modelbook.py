@@ -228,6 +228,16 @@ def write_model_book(model: Model, path: str | Path) -> Path:
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
+        from .workbook import kommun
+        from .xlstyle import fitted_height, page_setup
+
+        mandate = model.mandate
+        period = f"Mandatperiod {mandate.start}–{mandate.end}" if mandate else ""
+
+        def setup(sh: Any, name: str, widths: list[float], landscape: bool = True) -> None:
+            page_setup(sh, kommun=kommun(model.municipality.name), document=f"Styrmodell {model.id}", period=period, where=name,
+                       widths=widths, header_row=0, key_columns=1, landscape=landscape, font_pt=11)
+
         ws = wb.add_worksheet("Modell")
         ws.write_row(0, 0, ["nyckel", "värde"], head)
         ws.set_column(0, 0, 20)
@@ -237,23 +247,30 @@ def write_model_book(model: Model, path: str | Path) -> Path:
             value = _get(data, key)
             if value is not None and value != "":
                 ws.write(r, 1, value)
+                ws.set_row(r, fitted_height([(label, 20), (str(value), 100)], font_pt=11))
         ws.freeze_panes(1, 0)
+        setup(ws, "Modell", [20, 100], landscape=False)
 
         def sheet(name: str, cols: tuple[Col, ...], rows: list[dict[str, Any]]) -> None:
             sh = wb.add_worksheet(name)
             for c, col in enumerate(cols):
                 sh.write_string(0, c, col.header, head)
                 sh.set_column(c, c, col.width, wrap)
+            sh.set_row(0, fitted_height(((col.header, col.width) for col in cols), font_pt=11, bold=True))
             for r, row in enumerate(rows, start=1):
+                texts = []
                 for c, col in enumerate(cols):
                     v = _fmt(col.kind, _get(row, col.key))
                     if v is None or v == "" or v == [] or v == {}:
                         continue
                     if isinstance(v, str):
                         sh.write_string(r, c, v)
+                        texts.append((v, col.width))
                     else:
                         sh.write_number(r, c, v)
-            sh.freeze_panes(1, 0)
+                sh.set_row(r, fitted_height(texts, font_pt=11))
+            sh.freeze_panes(1, 1)
+            setup(sh, name, [col.width for col in cols])
             if rows:
                 sh.autofilter(0, 0, len(rows), len(cols) - 1)
 

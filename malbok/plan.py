@@ -178,6 +178,7 @@ def generate_plan(model: Model, year: int, out_dir: Path, units: list[str] | Non
 def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, password: str | None = None) -> Path:
     """Write one unit's plan workbook atomically; the same input gives the same bytes."""
     from .workbook import FIXED_DATE, _Formats, _write_wrapped, kommun, write_model_sheet
+    from .xlstyle import TKR, page_setup
 
     unit = model.unit(unit_code)
     goals = council_goals(model, year, unit_code)
@@ -190,8 +191,12 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         date_in = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
                                  "num_format": "yyyy-mm-dd", "valign": "top"})
         money = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
-                               "num_format": "# ##0", "valign": "top"})
-        money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": "# ##0"})
+                               "num_format": TKR, "valign": "top"})
+        money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": TKR})
+
+        def setup(ws: Any, **options: Any) -> None:
+            page_setup(ws, kommun=kommun(model.municipality.name), document=f"Verksamhetsplan {year} – {unit.name} ({unit.code})",
+                       period=str(year), **options)
         protect = {"insert_rows": True, "delete_rows": True, "format_columns": True, "format_rows": True,
                    "select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True, "sort": False}
         by_area: dict[str, list[Goal]] = {}
@@ -228,8 +233,7 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         for step in steps:
             r += 1
             _write_wrapped(ins, r, 1, step, fmt.wrap, 90)
-        ins.set_paper(9)
-        ins.fit_to_pages(1, 0)
+        setup(ins, where=INSTRUCTIONS_SHEET, widths=[26, 90], landscape=False)
         ins.activate()
 
         taken = {INSTRUCTIONS_SHEET.lower(), BUDGET_SHEET.lower()}
@@ -276,15 +280,12 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
                     "error_title": "Inget datum", "error_message": "Skriv ett datum, t.ex. 2014-03-31.",
                     "input_title": PLAN_COLUMNS[PLAN_COL[key]].header, "input_message": "Datum ÅÅÅÅ-MM-DD."})
             ws.freeze_panes(4, 0)
-            ws.repeat_rows(3)
-            ws.set_paper(9)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)
-            ws.set_header(f"&L{kommun(model.municipality.name)}&C{unit.name}&RVerksamhetsplan {year}")
-            ws.set_footer("&RSida &P av &N")
+            setup(ws, where=area.name, widths=[c.width for c in PLAN_COLUMNS], header_row=3)
             ws.protect(password or "", protect)
 
         _budget_sheet(wb, fmt, model, year, unit_code, money, money_fixed, password, protect)
+        setup(wb.get_worksheet_by_name(BUDGET_SHEET), where=BUDGET_SHEET, widths=[36, 50, 16], landscape=False,
+                   header_row=5)
 
         meta = wb.add_worksheet(META_SHEET)
         write_identity(meta, Identity(kind=KIND_WORKBOOK, round=ROUND_PLAN, model=model.id, model_hash=model.fingerprint(),
@@ -343,8 +344,6 @@ def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, mo
     ws.write_formula(diff_row, 2, f"={xl_rowcol_to_cell(frame_row, 2)}-{xl_rowcol_to_cell(total_row, 2)}", money_fixed, frame or 0)
     ws.conditional_format(diff_row, 2, diff_row, 2, {"type": "cell", "criteria": "<", "value": 0,
                                                      "format": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
     ws.protect(password or "", protect)
 
 
@@ -738,6 +737,7 @@ def _typed_order(ret: PlanReturn, rid: str) -> tuple[str, int]:
 
 def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     from .kfbook import Block, SheetContent
+    from .xlstyle import INTEGER, TKR
 
     m, year = pc.model, pc.year
     data = pc.data
@@ -763,7 +763,8 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
         blocks.append(b)
     sheets.append(SheetContent("Översikt", f"Verksamhetsplaner {year}", f"Nämndernas mål och aktiviteter under fullmäktiges mål · {len(pc.plans)} planer", blocks))
 
-    bb = Block("Budget per enhet och verksamhet", ["Enhet", "Namn", "Verksamhet", "Kommentar", "Belopp (tkr)"], [], widths=[8, 32, 36, 40, 14])
+    bb = Block("Budget per enhet och verksamhet", ["Enhet", "Namn", "Verksamhet", "Kommentar", "Belopp (tkr)"], [], widths=[8, 32, 36, 40, 14],
+               column_formats={4: TKR})
     plan_of = {p.unit: p for p in pc.plans}
     for u in pc.units.to_dict("records"):
         code, name, frame = u["Enhet"], u["Namn"], u["Ram (tkr)"]
@@ -791,17 +792,18 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
         bb.rows.append(["", "Hela kommunen", "Summa ramar", "", sum(frames)])
     sheets.append(SheetContent(BUDGET_SHEET, f"Budget {year}", "Tusen kronor (tkr)", [bb]))
     ub = Block("Enheter", list(PLAN_UNIT_COLUMNS), [[_cell(v) for v in r] for r in pc.units.itertuples(index=False)],
-               widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10])
-    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", pc.files_summary(), [ub]))
+               widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10], column_formats={4: TKR, 5: TKR, 6: TKR, 7: INTEGER, 8: INTEGER, 9: INTEGER, 10: INTEGER})
+    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", pc.files_summary(), [ub], table=True))
     from .findings import FINDING_COLUMNS
 
     f = pc.findings_frame()
     sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade planer", pc.findings_summary(),
                                [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
                                       widths=[9, 30, 8, 12, 9, 10, 18, 30, 90])], table=True))
-    sheets.append(SheetContent("Data", "Data", "", [Block("Data", list(PLAN_DATA_COLUMNS),
-                                                          [[_cell(v) for v in r] for r in data.itertuples(index=False)],
-                                                          widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22])], table=True))
+    sheets.append(SheetContent("Data", "Data", f"Verksamhetsplaner {year} · en rad per mål, aktivitet, indikator och budgetrad",
+                               [Block("Data", list(PLAN_DATA_COLUMNS), [[_cell(v) for v in r] for r in data.itertuples(index=False)],
+                                      widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22],
+                                      column_formats={PLAN_DATA_COLUMNS.index("Belopp (tkr)"): TKR})], table=True))
     return sheets
 
 
@@ -834,7 +836,8 @@ def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
     with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
         wb.set_properties({"title": f"Verksamhetsplaner och budget {pc.year}", "author": "malbok",
                            "company": kommun(pc.model.municipality.name), "created": FIXED_DATE})
-        render_xlsxwriter(wb, budget_sheets(pc))
+        render_xlsxwriter(wb, budget_sheets(pc), kommun(pc.model.municipality.name), f"Verksamhetsplaner och budget {pc.year}",
+                          str(pc.year))
         meta = wb.add_worksheet(META_SHEET)
         write_identity(meta, Identity(kind=KIND_BUDGET, model=pc.model.id, year=str(pc.year), version=__version__))
         meta.very_hidden()

@@ -25,6 +25,7 @@ indicators: all reached -> reached, none reached -> not reached, else on the way
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from .model import (
@@ -42,6 +43,8 @@ from .model import (
     ValueTarget,
 )
 
+_STEPS = {n: Decimal(1).scaleb(-n) for n in range(7)}
+
 
 def fmt_number(value: float | None, decimals: int = 1) -> str:
     """A number as Swedish writes it, the one formatter for workbooks, KF.xlsx, Word and the terminal:
@@ -54,11 +57,16 @@ def fmt_number(value: float | None, decimals: int = 1) -> str:
         return ""
     if v.is_integer():
         s = str(int(v)) if -999 < v < 999 else f"{int(v):,}".replace(",", "\u00a0")
-    elif -999 < v < 999:  # no grouping needed (the common case, so kept short)
-        s = f"{v:.{decimals}f}"
-        s = (s.rstrip("0").rstrip(".") if "." in s else s).replace(".", ",")
     else:
-        s = f"{v:,.{decimals}f}".rstrip("0").rstrip(".").replace(",", "\u00a0").replace(".", ",")
+        # rounded as Excel rounds what it shows (half away from zero on the shortest decimal form, so
+        # 39,85 is 39,9 and 0,25 is 0,3), so KF.xlsx's number formats and the Word chapter agree
+        d = Decimal(repr(v)).quantize(_STEPS[decimals] if decimals in _STEPS else Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+        s = f"{d:,f}" if not -999 < v < 999 else f"{d:f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        s = s.replace(",", "\u00a0").replace(".", ",")
+        if s in ("-0", "\u22120"):
+            s = "0"
     return "\u2212" + s[1:] if s.startswith("-") else s
 
 
@@ -117,6 +125,41 @@ def final_target(ind: Indicator) -> object | None:
     if dated:
         return dated[-1]
     return ind.targets[-1] if ind.targets else None
+
+
+def shown_targets(ind: Indicator, year: int) -> tuple[list[object], object | None]:
+    """What a workbook shows of an indicator's targets in ``year``: the targets that apply now
+    (exactly those :func:`suggest_indicator` judges the outcome against; a dated one with its
+    year, the undated ones such as a level or a direction beside it) and the final target when
+    it is another one (None otherwise)."""
+    considered = _considered(ind, year)
+    now: list[object]
+    if considered is None:  # only reported: the report target (or nothing) is what applies
+        now = list(ind.targets[:1])
+    else:
+        now = [t for t, _s, _y in considered]
+    later = long_term(ind, year)
+    final = later[0] if later else final_target(ind)
+    if final is None or any(final is t for t in now) or (_dated(final) or year) < year:  # shown, or passed
+        return now, None
+    return now, final
+
+
+def long_term(ind: Indicator, year: int) -> list[object]:
+    """The levels without a year that stand beside a dated target not yet passed in ``year`` (Hallsberg's
+    HK1: 'senast 2017 uppgå till 1,6 %' and 'på längre sikt 2 %'): the final target, judged only once
+    the dated targets have passed."""
+    dated = ind.dated_targets
+    if not dated or dated[-1].year < year:
+        return []
+    return [t for t in ind.targets if type(t) is LevelTarget and t.year is None]
+
+
+def dated_text(t: object, measure: Measure = Measure.NUMBER) -> str:
+    """:func:`target_text` with the target's year added when it has one that its own words do not name."""
+    text = target_text(t, measure)
+    year = _dated(t)
+    return f"{text} (år {year})" if year is not None and str(year) not in text else text
 
 
 class Earlier(NamedTuple):
@@ -349,9 +392,14 @@ def _targets_considered(ind: Indicator, year: int) -> list[tuple[object, float |
         return None
     primary = applicable_target(ind, year)
     targets: list[object] = []
+    undated = [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
     if primary is not None and _dated(primary) is not None:
-        targets.append(primary)
-    targets += [t for t in ind.targets if _dated(t) is None and not isinstance(t, ReportTarget)]
+        if long_term(ind, year):  # a level without a year beside a dated target not yet passed: the long-term target
+            undated = [t for t in undated if type(t) is not LevelTarget]
+            targets.append(primary)
+        elif not any(type(t) is LevelTarget for t in undated):  # passed, and nothing after it: still the last target
+            targets.append(primary)
+    targets += undated
     return [(t, *(_start_of_path(ind, t) if isinstance(t, ValueTarget) else (None, None))) for t in targets]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,8 +40,9 @@ from .layout import (
 )
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
 from .periods import Period, programme_due, unit_scope
-from .targets import applicable_target, final_target, fmt_value, target_text
+from .targets import dated_text, fmt_value, shown_targets
 from .util import atomic_xlsx, no_cycle_collection, slug
+from .xlstyle import GrowingSheet, fitted_height, number_format, page_setup, text_lines
 
 FIXED_DATE = datetime(2000, 1, 1)
 INPUT_FILL = "#FFF2CC"
@@ -106,16 +106,16 @@ _INPUTS = {  # (has a rank input, is assessed on its own) -> the row's inputs
 
 
 def indicator_texts(ind: Indicator, year: int, full: bool = True) -> dict[str, str]:
-    """An indicator's texts in a workbook of ``year``: its measure and the target that applies,
+    """An indicator's texts in a workbook of ``year``: its measure and the targets that apply now
+    (with their years: exactly what malbok's suggestion judges against, :func:`malbok.targets.shown_targets`),
     and with ``full`` also its baseline, final target and earlier outcomes."""
-    now = applicable_target(ind, year)
+    now, final = shown_targets(ind, year)
     texts = {"measure": MEASURE_SYMBOL[ind.measure] or "tal",
-             "target_now": target_text(now, ind.measure) if now is not None else ""}
+             "target_now": "; ".join(dated_text(t, ind.measure) for t in now)}
     if full:
-        final = final_target(ind)
         base = ind.baseline
         texts["baseline"] = (f"{fmt_value(base.value, ind.measure)} ({base.year})" if base.value is not None else f"– ({base.year})") if base else ""
-        texts["target_final"] = target_text(final, ind.measure) if final is not None and final is not now else ""
+        texts["target_final"] = dated_text(final, ind.measure) if final is not None else ""
         texts["history"] = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
                                      if y < year) if ind.history else ""
     return texts
@@ -197,11 +197,6 @@ def safe_target(out_dir: Path, name: str) -> Path:
     return target
 
 
-def _hf(text: str) -> str:
-    """Escape '&' for Excel header/footer codes."""
-    return text.replace("&", "&&")
-
-
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook):
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True}
@@ -220,6 +215,13 @@ class _Formats:
         self.h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": HEADER_FILL})
         self.swatch: dict[str, object] = {}
         self.wb = wb
+        # an outcome typed as it is shown (11, not 11,0; 1 545 000 kr grouped); percent keeps input_pct
+        typed = {**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000"}
+        self.input_by_measure: dict[Measure, object] = {
+            Measure.COUNT: wb.add_format({**typed, "num_format": "General"}),
+            Measure.RANK: wb.add_format({**typed, "num_format": "General"}),
+            Measure.SEK: wb.add_format({**typed, "num_format": number_format(Measure.SEK)}),
+        }
 
     def colour(self, colour: str) -> object:
         if colour not in self.swatch:
@@ -321,12 +323,14 @@ def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
         plans="ja" if any(pl.year == p.year for pl in m.plans) else ""))  # plans: the units' own goals (generate --plan)
 
 
-def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float) -> None:
-    """A wrapped text with its row made tall enough: not every spreadsheet fits rows on opening."""
+def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float, font_pt: float = 11,
+                   beside: tuple[tuple[str, float], ...] = ()) -> None:
+    """A wrapped text with its row made tall enough (for the wrapped texts ``beside`` it too): not every
+    spreadsheet fits rows on opening."""
     ws.write_string(r, c, text, f)
-    lines = sum(max(1, math.ceil(len(line) / (width * 1.05))) for line in text.split("\n"))
-    if lines > 1:
-        ws.set_row(r, 15 * lines)
+    cells = [(text, width), *beside]
+    if any(text_lines(t, w, font_pt) > 1 for t, w in cells):
+        ws.set_row(r, fitted_height(cells, font_pt))
 
 
 def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) -> None:
@@ -390,7 +394,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         r += 1
         for lab in sc.labels:
             ws.write_string(r, 0, lab.label, fmt.colour(lab.colour))
-            _write_wrapped(ws, r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap, 90)
+            _write_wrapped(ws, r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap, 90, beside=((lab.label, 26),))
             r += 1
         r += 1
     if m.values:
@@ -401,9 +405,8 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
             _write_wrapped(ws, r, 1, v.text, fmt.wrap, 90)
             r += 1
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.set_footer(f"&L{_hf(m.municipality.name)}&C{_hf(unit.name)} · {_hf(p.name)}&RSida &P av &N")
+    page_setup(ws, kommun=kommun(m.municipality.name), document=f"Uppföljning – {unit.name} ({unit.code})",
+               period=p.name, where=INSTRUCTIONS_SHEET, widths=[26, 90], landscape=False)
 
 
 _MEANING_TEXT = {
@@ -414,22 +417,42 @@ _MEANING_TEXT = {
 }
 
 
+# The widths the unit sheet shows its columns at (the layout's are the reader's; these make the
+# printed page: ID, level, name, the targets and the inputs fit one A4 width at 8 pt or more)
+WIDTHS = {"id": 8, "kind": 10, "level": 12, "text": 40, "measure": 9, "baseline": 12, "target_now": 20,
+          "target_final": 18, "history": 16, "outcome": 10, "rank": 10, "assessment": 18, "comment": 36, "actions": 26}
+OPTIONAL = ("baseline", "target_final", "history", "rank")  # hidden when no row of the sheet has one
+HIDDEN = ("kind",)  # 'Typ' says what 'Nivå' and the row's style say: kept for sorting and the reader, not shown
+TARGET_NOW_HEADER = "Målvärde som gäller nu"
+COMMENT_LINES = 3  # a row the unit comments on has room for a three-line analysis
+
+
+def shown_columns(rows: Iterable[Row]) -> dict[str, float]:
+    """Each column's width on a sheet of ``rows``; 0 for a column hidden there (empty for every row)."""
+    used: set[str] = set()
+    for row in rows:
+        used.update(row.inputs)
+        used.update(k for k, v in row.display().items() if v)
+    return {c.key: 0 if c.key in HIDDEN or (c.key in OPTIONAL and c.key not in used) else WIDTHS[c.key] for c in COLUMNS}
+
+
 def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: SheetPlan,
                 list_ranges: dict[str, str], password: str | None,
                 prefill: dict[tuple[str, str], dict[str, object]]) -> None:
     m, p, unit = plan.model, plan.period, model_unit(plan)
-    ws = wb.add_worksheet(sp.name)
+    ws = wb.add_worksheet(sp.name, worksheet_class=GrowingSheet)
     ws.hide_gridlines(2)
+    widths = shown_columns(sp.rows)
     for c, col in enumerate(COLUMNS):
-        ws.set_column(c, c, col.width, fmt.cell)
-    plain = fmt.plain
-    ws.set_row(0, 24, plain)  # title rows: no cell borders from the column formats
-    ws.set_row(1, None, plain)
-    ws.set_row(2, None, plain)
+        w = widths[col.key]
+        ws.set_column(c, c, w or WIDTHS[col.key], None, {"hidden": True} if not w else {})
+    ws.set_row(0, 24)
     ws.write_string(0, 0, sp.title, fmt.title)
     ws.write_string(1, 0, f"{unit.name} ({unit.code}) · {p.name} · fyll i de gula cellerna", fmt.subtitle)
-    ws.write_row(HEADER_ROW, 0, [c.header if c.key != "target_now" else f"Målvärde {p.year}" for c in COLUMNS], fmt.head)
-    ws.freeze_panes(HEADER_ROW + 1, 2)
+    headers = [c.header if c.key != "target_now" else TARGET_NOW_HEADER for c in COLUMNS]
+    ws.write_row(HEADER_ROW, 0, headers, fmt.head)
+    ws.set_row(HEADER_ROW, fitted_height(((h, widths[c.key]) for h, c in zip(headers, COLUMNS, strict=True)), bold=True))
+    ws.freeze_panes(HEADER_ROW + 1, COL_INDEX["text"] + 1)  # ID and the name stay in view beside the inputs
     by_scale: dict[str, list[str]] = {}
     validations: dict[tuple[str, str], list[tuple[int, int]]] = {}
     r = HEADER_ROW
@@ -446,17 +469,19 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
             text = str(shown.get(key, ""))
             if text:
                 ws.write_string(r, COL_INDEX[key], text, style)
-            elif style is not fmt.cell:  # plain cells take the column's format
+            else:
                 ws.write_blank(r, COL_INDEX[key], None, style)
+        filled = prefill.get((row.kind, row.id), {})
         for key in ("outcome", "rank", "assessment", "comment", "actions"):
             c = COL_INDEX[key]
             if key in row.inputs:
                 f = fmt.input
                 if key == "outcome" and row.indicator is not None:
                     f = fmt.input_pct if row.indicator.measure == Measure.PERCENT else fmt.input_num
+                    f = fmt.input_by_measure.get(row.indicator.measure, f)
                     if row.indicator.measure == Measure.TEXT:
                         f = fmt.input
-                value = prefill.get((row.kind, row.id), {}).get(key)
+                value = filled.get(key)
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     ws.write_number(r, c, value, f)
                 elif value is not None and value != "":
@@ -464,7 +489,7 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                 else:
                     ws.write_blank(r, c, None, f)
                 validations.setdefault((key, _validation_key(row, key)), []).append((r, c))
-            elif style is not fmt.cell:
+            else:
                 ws.write_blank(r, c, None, style)
         said = shown.get(PREVIOUS_COMMENT)
         if said and "comment" in row.inputs:
@@ -472,7 +497,10 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
                              {"author": "malbok", "x_scale": 2.5, "y_scale": 2})
         if "assessment" in row.inputs and row.scale is not None:
             by_scale.setdefault(row.scale.id, []).append(xl_rowcol_to_cell(r, COL_INDEX["assessment"]))
-        ws.set_row(r, _row_height(row))
+        if row.inputs:  # opens as tall as its texts, and grows with what the unit types
+            ws.grow(r, _row_height(row, widths, filled))
+        else:
+            ws.set_row(r, _row_height(row, widths, filled))
     _validations(ws, m, validations, list_ranges)
     for scale_id, cells in by_scale.items():
         sc = m.scale(scale_id)
@@ -484,26 +512,21 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
     ws.protect(password or "", {"select_locked_cells": True, "select_unlocked_cells": True,
                                 "format_columns": True, "format_rows": True, "autofilter": True, "sort": True})
     ws.autofilter(HEADER_ROW, 0, last, len(COLUMNS) - 1)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW)
-    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
-    ws.set_header(f"&L{_hf(kommun(m.municipality.name))}&C{_hf(unit.name)} ({_hf(unit.code)})&R{_hf(p.name)}")
-    ws.set_footer(f"&L{_hf(sp.name)}&RSida &P av &N")
+    page_setup(ws, kommun=kommun(m.municipality.name), document=f"Uppföljning – {unit.name} ({unit.code})",
+               period=p.name, where=sp.title, widths=[widths[c.key] for c in COLUMNS], header_row=HEADER_ROW,
+               key_columns=COL_INDEX["text"] + 1, break_before=COL_INDEX["assessment"])
 
 
-def _row_height(row: Row) -> float:
-    """Row height that shows the wrapped texts (XlsxWriter does not autofit)."""
-    lines = 1
-    cells = [("text", "   " * row.depth + row.text), *((k, str(v)) for k, v in row.display().items() if k in COL_INDEX)]
-    for key, text in cells:
-        width = COLUMNS[COL_INDEX[key]].width
-        chars_per_line = max(1.0, width * 1.15)
-        n = sum(max(1, -(-len(part) // int(chars_per_line))) for part in text.split("\n"))
-        lines = max(lines, n)
-    lines = max(lines, 2) if "comment" in row.inputs else lines
-    return 13.5 * lines + 3
+def _row_height(row: Row, widths: Mapping[str, float] | None = None, filled: Mapping[str, object] | None = None) -> float:
+    """Row height that shows the wrapped texts whole, the prefilled answers included (XlsxWriter does not
+    autofit, and not every spreadsheet fits rows on opening); a row the unit comments on has room for
+    a three-line analysis."""
+    widths = widths or {c.key: WIDTHS[c.key] for c in COLUMNS}
+    cells = [("   " * row.depth + row.text, widths["text"]), (row.level, widths["level"]), (row.id, widths["id"]),
+             *((str(v), widths[k]) for k, v in row.display().items() if k in COL_INDEX and v),
+             *((str(v), widths[k]) for k, v in (filled or {}).items() if k in COL_INDEX and isinstance(v, str) and v)]
+    bold = row.kind in (KIND_GOAL, KIND_ACTIVITY, KIND_PROGRAMME)
+    return fitted_height(cells, least=COMMENT_LINES if "comment" in row.inputs else 1, bold=bold)
 
 
 def kommun(name: str) -> str:

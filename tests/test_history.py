@@ -129,7 +129,7 @@ def test_resubmission_lists_what_changed_and_the_cli_says_so(tmp_path, hallsberg
     assert "1 enhet har lämnat in på nytt (BIN)" in text
     wb = openpyxl.load_workbook(tmp_path / "KF.xlsx")
     assert "Ändringar" in wb.sheetnames
-    rows = [r for r in wb["Ändringar"].iter_rows(min_row=5, values_only=True) if r[0]]
+    rows = [r for r in wb["Ändringar"].iter_rows(min_row=2, values_only=True) if r[0]]  # the table from A1
     by_what = {(r[0], r[1], r[3]): r for r in rows}
     assert set(by_what) >= {("BIN", "HK6", "Utfall"), ("BIN", "HK6", "Kommentar")}
     out_cell = find(openpyxl.load_workbook(books["BIN"])["Hållbar kommun"], "HK6", "Utfall")

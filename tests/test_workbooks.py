@@ -112,7 +112,7 @@ def test_protection_inputs_and_validations(hallsberg_books):
     lists = [d for d in dvs if d.type == "list" and f"{bed}{row}" in str(d.sqref)]
     assert lists and "Uppfyllt" in lists[0].formula1 and lists[0].errorTitle == "Ogiltig bedömning"
     assert lists[0].showErrorMessage and lists[0].prompt
-    assert ws.freeze_panes == "C5"
+    assert ws.freeze_panes == "E5"  # ID and the name stay in view
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows == "$4:$4"
     assert "Hallsbergs kommun" in ws.oddHeader.left.text
