@@ -478,7 +478,15 @@ def lost_values(ret: ReturnedFile, sheet: str, rows: list[list[Any]], notes: Any
             continue
         row = rows[n.row] if n.row < len(rows) else []
         rid = _id_text(row[id_col]) if id_col is not None and id_col < len(row) else ""
-        ret.add(sheet, n.cell, rid, _NOTE_CODE[n.kind], f"{headers[n.col]}: {_note_words(n)}; värdet lästes inte")
+        hint = ""
+        if headers[n.col] in _TEXT_HEADERS and n.kind in ("fel", "formel"):
+            # a comment typed as '=se bilaga' in a cell that is not a text cell (an older workbook) became a formula
+            hint = ("; en text som börjar med = blir en formel i celler som inte är textceller: skriv en apostrof "
+                    "först ('=se bilaga) eller börja texten på annat sätt")
+        ret.add(sheet, n.cell, rid, _NOTE_CODE[n.kind], f"{headers[n.col]}: {_note_words(n)}; värdet lästes inte{hint}")
+
+
+_TEXT_HEADERS = frozenset({HEADERS["comment"], HEADERS["actions"]})
 
 
 def _id_text(v: Any) -> str:

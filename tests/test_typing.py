@@ -239,3 +239,16 @@ def test_values_from_an_open_workbook_read_percent_cells_by_the_workbooks_word(k
     got = _outcomes(cons)
     assert got["HK1"] == pytest.approx(85.5) and got["HK2"] == pytest.approx(85)
     assert not [f for f in cons.findings if f.code == "andel-som-procent"]
+
+
+def test_a_comment_that_became_a_formula_is_explained(ks_book, hallsberg):
+    """In a cell that is not a text cell (a workbook from before), '=se bilaga' is a formula: the finding says why."""
+    wb = openpyxl.load_workbook(ks_book)
+    ws = wb["Hållbar kommun"]
+    cell = ws[find(ws, "HK2", "Kommentar")]
+    cell.number_format = "General"
+    cell.value = "=se bilaga"  # openpyxl writes a formula without a saved result, as a client that does not calculate
+    wb.save(ks_book)
+    cons = api.consolidate(hallsberg, [ks_book], PERIOD, history=False)
+    (f,) = [f for f in cons.findings if f.cell == cell.coordinate and f.sheet == "Hållbar kommun"]
+    assert f.code == "formel-utan-varde" and "apostrof" in f.message and f.file == ks_book.name
