@@ -136,6 +136,15 @@ def test_typed_in_libreoffice_ends_right_in_kf(tmp_path, locale):
     decimal = "," if locale == "sv-SE" else "."
     assert shown == {f"85{decimal}0 %", f"85{decimal}5 %"}, shown  # the cell shows what the reader takes
 
+    # what LibreOffice saved keeps the percent format the reader relies on, and the validation whose
+    # message tells an en-US user who typed 85,5 which decimal separator to use
+    first = openpyxl.load_workbook(returned / made[0].path.name)
+    pct_cell = next(c for c in jobs[0]["cells"] if c[2] == PERCENT_TYPED[locale][0])
+    ws = first[pct_cell[0]]
+    assert "%" in ws[pct_cell[1]].number_format.split(";")[0]
+    dv = next(d for d in ws.data_validations.dataValidation if pct_cell[1] in d.sqref)
+    assert "85.5" in (dv.error or "") and "85,5" in (dv.error or "") and "85.5" in (dv.prompt or "")
+
     kf = tmp_path / "KF.xlsx"
     cons = api.consolidate(model, returned, PERIOD, out=kf, history=False)
     assert sorted(cons.consolidated_units) == sorted(g.unit for g in made)
@@ -174,7 +183,7 @@ def test_writer_percent_and_text_cells(ks_book):
     assert meta[PERCENT_CELLS_KEY] == PERCENT_CELLS_SHARE
     # the prompt and the error of every number cell name both decimal separators
     outcome = find(ws, "HK1", "Utfall")
-    dv = next(d for d in ws.data_validations.dataValidation if outcome in str(d.sqref))
+    dv = next(d for d in ws.data_validations.dataValidation if outcome in d.sqref)
     assert "85,5" in dv.prompt and "85.5" in dv.prompt and "85.5" in dv.error and "komma" in dv.error
     for m in (Measure.NUMBER, Measure.PERCENT, Measure.COUNT, Measure.SEK):
         rule = outcome_rule(m)
