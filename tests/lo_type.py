@@ -9,14 +9,16 @@ project's python::
 Each text is entered as the cell's ``FormulaLocal``: Calc parses it as typed input in the office's
 locale (decimal comma or point, percent and date recognition, a text-formatted cell keeps the text,
 '=…' elsewhere is a formula), the locale being the office's locale setting (Tools ▸ Options ▸
-Language Settings ▸ Locale setting, ``ooSetupSystemLocale``) in a private profile. Checked against
-the ``.uno:EnterString`` command that the cell editor sends on Enter: the same values and formats
-for 85, 85,5, 85 %, 85,5%, 0,855, 85.5 and '=se bilaga' in sv-SE and en-US; EnterString itself
-cannot be used, since LibreOffice 7.4 headless aborts after saving a document typed into that
-way. ``cell.setFormula`` would not do: it parses English whatever the locale. Validation is not
-applied (as in a paste): the reader has to cope with what the rules would refuse. The workbook is
-saved with the "Calc MS Excel 2007 XML" filter.
-Prints, as JSON, what every typed cell holds afterwards (type, value, shown text, number format).
+Language Settings ▸ Locale setting, ``ooSetupSystemLocale``) in a private profile. The same texts
+also go through ``.uno:EnterString``, the command the cell editor sends on Enter, in a copy of the
+workbook that is closed unsaved, and both results are printed, so the test can check that they
+agree on every cell. EnterString cannot make the saved file itself: LibreOffice 7.4 headless aborts
+after saving a document typed into that way. ``cell.setFormula`` would not do: it parses English
+whatever the locale. Validation is not applied (as in a paste), so the reader has to cope with what
+the rules would refuse. The workbook is saved with the "Calc MS Excel 2007 XML" filter.
+
+Prints, as JSON, per job and cell: the sheet, cell, text typed, what the cell holds afterwards
+(type, value, shown text, number format) and, under ``entered``, what EnterString made of it.
 """
 
 from __future__ import annotations
@@ -76,11 +78,37 @@ def type_cells(ctx: object, job: dict) -> list[dict]:
         for sheet_name, a1, text in job["cells"]:
             cell = doc.Sheets.getByName(sheet_name).getCellRangeByName(a1)
             cell.setPropertyValue("FormulaLocal", text)
-            fmt = doc.NumberFormats.getByKey(cell.NumberFormat)
-            done.append({"sheet": sheet_name, "cell": a1, "typed": text, "type": cell.Type.value,
-                         "value": cell.Value, "shown": cell.String, "format": fmt.FormatString})
+            done.append({"sheet": sheet_name, "cell": a1, "typed": text, **_state(doc, cell)})
         doc.storeToURL(Path(job["out"]).resolve().as_uri(), (prop("FilterName", "Calc MS Excel 2007 XML"),))
         return done
+    finally:
+        doc.close(True)
+
+
+def _state(doc: object, cell: object) -> dict:
+    return {"type": cell.Type.value, "value": cell.Value, "shown": cell.String,
+            "format": doc.NumberFormats.getByKey(cell.NumberFormat).FormatString}
+
+
+def entered(ctx: object, job: dict) -> list[dict]:
+    """The same texts sent through ``.uno:EnterString`` (what the cell editor sends on Enter), in a copy
+    of the workbook that is closed unsaved: what each cell then holds, to compare with ``type_cells``."""
+    smgr = ctx.ServiceManager
+    desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    dispatch = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
+    doc = desktop.loadComponentFromURL(Path(job["in"]).resolve().as_uri(), "_blank", 0, (prop("Hidden", True),))
+    if doc is None:
+        raise SystemExit(f"LibreOffice öppnar inte {job['in']}")
+    try:
+        controller = doc.CurrentController
+        out = []
+        for sheet_name, a1, text in job["cells"]:
+            sheet = doc.Sheets.getByName(sheet_name)
+            controller.setActiveSheet(sheet)
+            dispatch.executeDispatch(controller.Frame, ".uno:GoToCell", "", 0, (prop("ToPoint", a1),))
+            dispatch.executeDispatch(controller.Frame, ".uno:EnterString", "", 0, (prop("StringName", text),))
+            out.append(_state(doc, sheet.getCellRangeByName(a1)))
+        return out
     finally:
         doc.close(True)
 
@@ -100,6 +128,9 @@ def main() -> None:
     try:
         ctx = connect(pipe, office)
         out = [type_cells(ctx, job) for job in jobs]
+        for job, done in zip(jobs, out, strict=True):
+            for cell, state in zip(done, entered(ctx, job), strict=True):
+                cell["entered"] = state
         try:
             ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx).terminate()
         except Exception:  # noqa: BLE001 - the bridge closes as the office exits
