@@ -646,4 +646,3 @@ def percent_cells(path_or_bytes: Path | bytes, sheet: str) -> frozenset[str]:
                              if int(m.group(2)) in percent_styles)
     except Exception:  # noqa: BLE001 - a damaged or hostile file: the value is taken as typed (and warned about)
         return frozenset()
-    return False
