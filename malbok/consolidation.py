@@ -45,7 +45,7 @@ from .layout import (
 )
 from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
 from .periods import Period, PeriodError, parse_period
-from .returns import Return, ReturnRow, cell_is_percent, file_registry, nfc, read_return, read_values
+from .returns import Return, ReturnRow, file_registry, nfc, read_return, read_values
 from .targets import (
     Earlier,
     Suggestion,
@@ -488,14 +488,25 @@ class _FileCheck:
                 return None
         ret = self.ret
         cell = rr.cell(key)
+        # A %-indicator's value is a percent, 0–100 (as in the model and KF.xlsx). A number stored in a
+        # percent-formatted cell (the writer's PERCENT_FORMAT, or any format with %) is read as the cell
+        # shows it: up to 1 it is a share (0,855 → 85,5 %, which is also what a typed 85 % or 85,5 %
+        # and Excel's automatic percent entry of 85 store), above 1 the percent itself (LibreOffice
+        # stores a typed 85 as 85). A number up to 1 in a cell without a percent format, or a text
+        # '0,855' without a % sign, is genuinely unclear (0,855 % or 85,5 %?): taken as typed, with a
+        # warning naming the cell. A text with a % sign ('85,5 %') is the percent.
         if measure is _PERCENT and 0 < value <= 1 and not (from_text and (percent_sign or value == 1)):
-            if not from_text and cell and ret.on_disk and cell_is_percent(ret.path, rr.sheet, cell):
-                value = round(value * 100, 10)  # 0,85 shown as 85 %
+            if not from_text and cell and ret.is_percent(rr.sheet, cell):
+                value = round(value * 100, 10)  # 0,855 shown as 85,5 %
             else:
                 ret.add(rr.sheet, cell, rid, "andel-som-procent",
-                        f"{_what(key)} {_sv(value)} lästes som {_sv(value)} %; menade ni {_sv(value * 100)} %? Skriv procent som tal mellan 0 och 100", WARNING)
+                        f"{_what(key)} {_sv(value)} lästes som {_sv(value)} %; menade ni {_sv(value * 100)} %? Skriv procent "
+                        "som tal mellan 0 och 100 eller med procenttecken (85 %)", WARNING)
         problem = _range_error(measure, value)
         if problem:
+            if measure is _PERCENT and value > 100 and not from_text and value.is_integer():
+                problem += ("; med engelska inställningar är komma tusentalstecken, så 0,855 blir 855 och 85,5 blir text: "
+                            "skriv då punkt som decimaltecken (85.5 eller 0.855)")
             ret.add(rr.sheet, cell, rid, "utanfor-intervall", f"{_what(key)} {_sv(value)} {problem}", ERROR)
             self.refused = True
         return value

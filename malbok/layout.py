@@ -22,7 +22,7 @@ META_SHEET = "_malbok"
 IDENTITY_KEYS = {
     "kind": "malbok", "round": "omgång", "model": "modell", "model_hash": "modellhash", "municipality": "kommun",
     "municipality_code": "kommunkod", "period": "period", "year": "år", "unit": "enhet", "layout": "layoutversion",
-    "version": "malbokversion", "plans": "planer",
+    "version": "malbokversion", "plans": "planer", "percent_cells": "procentceller",
 }
 KIND_WORKBOOK, KIND_KF, KIND_BUDGET = "arbetsbok", "kf", "budget"  # what the file is (key 'malbok')
 ROUND_FOLLOW_UP, ROUND_PLAN = "uppföljning", "plan"
@@ -48,6 +48,7 @@ class Identity:
     layout: str = ""
     version: str = ""
     plans: str = ""  # "ja" when the follow-up workbook carries the units' own goals and activities
+    percent_cells: str = ""  # "andel" when the %-outcome cells are percent cells holding shares (PERCENT_CELLS_SHARE)
     other: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     cells: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -130,7 +131,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("target_final", "Slutligt målvärde", 20),
     Column("history", "Tidigare utfall", 16),
     Column("outcome", "Utfall", 11, _inp(KIND_INDICATOR), "Utfall",
-           "Skriv periodens utfall som ett tal, t.ex. 85 eller 85,5. Lämna tomt och förklara i Kommentar om det saknas."),
+           "Skriv periodens utfall som ett tal, t.ex. 85 eller 85,5 (85.5 med engelska inställningar). "
+           "Lämna tomt och förklara i Kommentar om det saknas."),
     Column("rank", "Placering", 10, _inp(), "Placering",
            "Kommunens placering i riket (1 = bäst), för mål om att ligga bland de bästa."),
     Column("assessment", "Bedömning", 22, _inp(KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, KIND_ACTIVITY), "Bedömning",
@@ -251,17 +253,35 @@ def outcome_rule(measure: Measure) -> Rule:
     return _OUTCOME_RULES.get(measure, _NUMBER_RULE)
 
 
-_NUMBER_RULE = Rule("decimal", -1e12, 1e12, "Utfall", "Skriv utfallet som ett tal.", "Ogiltigt utfall",
-                    "Utfallet ska vara ett tal.", "ska vara ett tal mellan −1 000 000 000 000 och 1 000 000 000 000")
+# The workbook cannot know the locale of the program that fills it: Swedish settings take a decimal
+# comma (85,5), English ones a decimal point (85.5), and each refuses or misreads the other's form.
+# Every prompt and error message of a number cell therefore names both.
+DECIMAL_HINT = "85,5 (85.5 med engelska inställningar)"
+DECIMAL_ERROR = ("Decimaltecknet är komma med svenska inställningar (85,5) och punkt med engelska (85.5); "
+                 "skriv inga tusentalstecken.")
+
+# A %-indicator's Utfall cell holds a share or a percent (see malbok.workbook.PERCENT_FORMAT): what is
+# stored for a typed 85, 85,5, 85 %, 85,5 % or 0,855 is always within 0–100, so the validation stays 0–100.
+_NUMBER_RULE = Rule("decimal", -1e12, 1e12, "Utfall", f"Skriv utfallet som ett tal, t.ex. 1234 eller {DECIMAL_HINT}.",
+                    "Ogiltigt utfall", f"Utfallet ska vara ett tal. {DECIMAL_ERROR}",
+                    "ska vara ett tal mellan −1 000 000 000 000 och 1 000 000 000 000")
 _OUTCOME_RULES: dict[Measure, Rule] = {
     Measure.TEXT: Rule("any", title="Utfall", prompt="Skriv utfallet."),
     Measure.RANK: Rule("integer", minimum=1, title="Utfall (placering)", prompt="Placering i riket som heltal, 1 = bäst.",
                        error_title="Ogiltig placering", error="Skriv placeringen som ett heltal, 1 eller högre.",
                        problem="ska vara en placering, ett heltal 1 eller högre"),
-    Measure.PERCENT: Rule("decimal", 0, 100, "Utfall i procent", "Skriv ett tal mellan 0 och 100, t.ex. 85 eller 85,5.",
-                          "Ogiltigt utfall", "Utfallet ska vara ett tal mellan 0 och 100 (procent).",
+    Measure.PERCENT: Rule("decimal", 0, 100, "Utfall i procent",
+                          f"Skriv procent mellan 0 och 100, t.ex. 85 eller {DECIMAL_HINT}. "
+                          "85 %, 85,5 % och andelen 0,855 går också; cellen visar procenttalet.",
+                          "Ogiltigt utfall", f"Utfallet ska vara procent mellan 0 och 100, t.ex. 85 eller 85 %. {DECIMAL_ERROR}",
                           "ska ligga mellan 0 och 100 (procent)"),
-    **{m: Rule("decimal", minimum=0, title="Utfall", prompt=f"Skriv ett tal ({MEASURE_SYMBOL[m]}), 0 eller mer.",
-               error_title="Ogiltigt utfall", error="Utfallet ska vara ett tal, 0 eller mer.", problem="får inte vara negativt")
+    **{m: Rule("decimal", minimum=0, title="Utfall",
+               prompt=f"Skriv ett tal ({MEASURE_SYMBOL[m]}), 0 eller mer, t.ex. 1234 eller {DECIMAL_HINT}.",
+               error_title="Ogiltigt utfall", error=f"Utfallet ska vara ett tal, 0 eller mer. {DECIMAL_ERROR}",
+               problem="får inte vara negativt")
        for m in (Measure.COUNT, Measure.SEK)},
 }
+
+# Identity.percent_cells ('procentceller' on the metadata sheet): 'andel' says the workbook's %-outcome cells are
+# percent cells as above, so a reader that sees only values (a workbook open in Excel) reads 0,855 there as 85,5 %.
+PERCENT_CELLS_SHARE = "andel"

@@ -42,6 +42,7 @@ from .layout import (
     KIND_KF,
     META_SHEET,
     MODEL_SHEET,
+    PERCENT_CELLS_SHARE,
     REQUIRED_HEADERS,
     ROWS_SHEET,
     Expected,
@@ -111,10 +112,24 @@ class Return(ReturnedFile):
     expected: list[Expected] = field(default_factory=list)
     rows: dict[tuple[str, str], ReturnRow] = field(default_factory=dict)  # (kind, id) -> row
     on_disk: bool = True  # False when read from values in an open Excel workbook
+    _percent: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def period(self) -> str:
         return self.identity.period
+
+    def is_percent(self, sheet: str, a1: str) -> bool:
+        """True when the cell shows its value as a percentage (0,855 as 85,5 %).
+
+        On disk, from the cell's number format (each sheet's styles read once). For values from a
+        workbook open in Excel, where formats are not known, from the workbook's own word: malbok's
+        writer marks in the metadata that its %-outcome cells are percent cells (Identity.percent_cells)."""
+        if not self.on_disk:
+            return self.identity.percent_cells == PERCENT_CELLS_SHARE
+        cells = self._percent.get(sheet)
+        if cells is None:
+            cells = self._percent[sheet] = percent_cells(self.path, sheet)
+        return a1 in cells
 
 
 def _file_problem(add: Callable[..., None], data: bytes) -> bool:
@@ -462,7 +477,15 @@ def lost_values(ret: ReturnedFile, sheet: str, rows: list[list[Any]], notes: Any
             continue
         row = rows[n.row] if n.row < len(rows) else []
         rid = _id_text(row[id_col]) if id_col is not None and id_col < len(row) else ""
-        ret.add(sheet, n.cell, rid, _NOTE_CODE[n.kind], f"{headers[n.col]}: {_note_words(n)}; värdet lästes inte")
+        hint = ""
+        if headers[n.col] in _TEXT_HEADERS and n.kind in ("fel", "formel"):
+            # a comment typed as '=se bilaga' in a cell that is not a text cell (an older workbook) became a formula
+            hint = ("; en text som börjar med = blir en formel i celler som inte är textceller: skriv en apostrof "
+                    "först ('=se bilaga) eller börja texten på annat sätt")
+        ret.add(sheet, n.cell, rid, _NOTE_CODE[n.kind], f"{headers[n.col]}: {_note_words(n)}; värdet lästes inte{hint}")
+
+
+_TEXT_HEADERS = frozenset({HEADERS["comment"], HEADERS["actions"]})
 
 
 def _id_text(v: Any) -> str:
@@ -566,9 +589,17 @@ _BUILTIN_PERCENT = {9, 10}
 
 
 def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
-    """True when the cell's number format is a percentage format (shows 0,85 as 85 %).
+    """True when the cell's number format is a percentage format (shows 0,85 as 85 %)."""
+    return a1 in percent_cells(path_or_bytes, sheet)
 
-    Every part is read within :data:`~malbok.bounded.RETURN_LIMITS`; anything odd gives False."""
+
+_CELL_STYLE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\ss="([0-9]+)"')
+
+
+def percent_cells(path_or_bytes: Path | bytes, sheet: str) -> frozenset[str]:
+    """The cells of ``sheet`` (A1 references) whose number format is a percentage format.
+
+    Every part is read within :data:`~malbok.bounded.RETURN_LIMITS`; anything odd gives none."""
     from defusedxml import ElementTree as ET
 
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -579,7 +610,7 @@ def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
         else:
             data = read_file(ReturnedFile(Path(path_or_bytes))) or b""
         if not data:
-            return False
+            return frozenset()
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             def part(name: str) -> bytes:
                 return read_part(data, z.getinfo(name), RETURN_LIMITS)
@@ -590,28 +621,27 @@ def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
                 if nfc(s.get("name") or "") == nfc(sheet):
                     rid = s.get(f"{{{ns['r']}}}id")
             if rid is None:
-                return False
+                return frozenset()
             rels = ET.fromstring(part("xl/_rels/workbook.xml.rels"))
             target = next((x.get("Target") for x in rels if x.get("Id") == rid), None)
             if target is None:
-                return False
+                return frozenset()
             target = target.lstrip("/")
             name = target if target.startswith("xl/") else str(PurePosixPath("xl") / target)
-            found = re.search(rb'<c r="%s"[^>]*?\ss="([0-9]+)"' % re.escape(a1.encode()), part(name))
-            if found is None:
-                return False
-            style_idx = int(found.group(1))
             styles = ET.fromstring(part("xl/styles.xml"))
             xfs = styles.find("m:cellXfs", ns)
-            if xfs is None or style_idx >= len(xfs):
-                return False
-            fmt_id = int(xfs[style_idx].get("numFmtId", "0"))
-            if fmt_id in _BUILTIN_PERCENT:
-                return True
-            for nf in styles.iterfind("m:numFmts/m:numFmt", ns):
-                if int(nf.get("numFmtId", "-1")) == fmt_id:
-                    code = re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
-                    return "%" in code
+            if xfs is None:
+                return frozenset()
+            custom = {int(nf.get("numFmtId", "-1")): "%" in re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
+                      for nf in styles.iterfind("m:numFmts/m:numFmt", ns)}
+            percent_styles = set()
+            for i, xf in enumerate(xfs):
+                fmt_id = int(xf.get("numFmtId", "0"))
+                if fmt_id in _BUILTIN_PERCENT or custom.get(fmt_id, False):
+                    percent_styles.add(i)
+            if not percent_styles:
+                return frozenset()
+            return frozenset(m.group(1).decode() for m in _CELL_STYLE.finditer(part(name))
+                             if int(m.group(2)) in percent_styles)
     except Exception:  # noqa: BLE001 - a damaged or hostile file: the value is taken as typed (and warned about)
-        return False
-    return False
+        return frozenset()

@@ -27,6 +27,7 @@ from .layout import (
     LAYOUT_VERSION,
     META_SHEET,
     MODEL_SHEET,
+    PERCENT_CELLS_SHARE,
     RANK_RULE,
     REGISTRY_HEADER,
     ROUND_FOLLOW_UP,
@@ -208,7 +209,9 @@ class _Formats:
         self.context = wb.add_format({**base, "italic": True, "font_color": "#595959", "border": 1, "border_color": "#D9D9D9"})
         self.input = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000"})
         self.input_num = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": "# ##0.0##"})
-        self.input_pct = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": '0.0" %"'})
+        self.input_pct = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": PERCENT_FORMAT})
+        # text inputs are text cells: '=se bilaga' or '1-2' stay as typed in Excel and LibreOffice alike
+        self.input_text = wb.add_format({**base, "locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", "num_format": "@"})
         self.bold = wb.add_format({"bold": True, "valign": "top"})
         self.plain = wb.add_format({})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -230,6 +233,15 @@ class _Formats:
 
 
 HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
+
+# A %-indicator's Utfall cell. Excel and LibreOffice store what is typed differently: in a cell
+# formatted as percent Excel stores a typed 85 as 0,85 (its automatic percent entry), LibreOffice
+# stores 85; both store 85 % as 0,85 and 0,855 as 0,855. The format has two sections so that each
+# cell shows what the reader will take: a value up to 1 is a share, shown ×100 with a percent sign
+# (0,855 → 85,5 %), a value above 1 is already the percent (85 → 85 %; no %-indicator exceeds 100).
+# The reader (malbok.consolidation, _number) applies exactly this rule to cells with a percent
+# format; values stay 0–100 in KF.xlsx. A share of 1 is 100 %: typing 1 in LibreOffice shows 100 %.
+PERCENT_FORMAT = '[<=1]0.0##" "%;0.0##" %"'
 
 
 def write_model_sheet(wb: xlsxwriter.Workbook, model: Model) -> None:
@@ -320,7 +332,8 @@ def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
     write_identity(meta, Identity(
         kind=KIND_WORKBOOK, round=ROUND_FOLLOW_UP, model=m.id, model_hash=m.fingerprint(), municipality=m.municipality.name,
         municipality_code=m.municipality.code, period=p.id, unit=plan.unit_code, layout=LAYOUT_VERSION, version=__version__,
-        plans="ja" if any(pl.year == p.year for pl in m.plans) else ""))  # plans: the units' own goals (generate --plan)
+        plans="ja" if any(pl.year == p.year for pl in m.plans) else "",  # the units' own goals (generate --plan)
+        percent_cells=PERCENT_CELLS_SHARE))
 
 
 def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float, font_pt: float = 11,
@@ -362,7 +375,8 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
     steps = [
         "1. Arbetsboken har ett blad per strategiskt område där er enhet rapporterar i perioden.",
         "2. Fyll bara i de gula cellerna. Övriga celler är låsta och innehåller fullmäktiges beslut.",
-        "3. Utfall: skriv ett tal (85 eller 85,5). Procent skrivs som tal mellan 0 och 100. Saknas utfallet, lämna cellen tom och skriv varför i Kommentar.",
+        "3. Utfall: skriv ett tal, t.ex. 85 eller 85,5 (85.5 med engelska inställningar). Procent skrivs 85, 85 % eller "
+        "som andelen 0,85; cellen visar 85 %. Saknas utfallet, lämna cellen tom och skriv varför i Kommentar.",
         "4. Bedömning: välj i listan. Färgen visar bedömningen.",
         "5. Kommentar: kort analys av resultatet. Åtgärder: vad ni gör för att nå målet.",
         "6. Ändra inte kolumnen ID och ta inte bort rader; ni får sortera, ändra kolumnbredd och lägga till anteckningar.",
@@ -475,13 +489,15 @@ def _area_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan, sp: 
         for key in ("outcome", "rank", "assessment", "comment", "actions"):
             c = COL_INDEX[key]
             if key in row.inputs:
-                f = fmt.input
+                f = fmt.input_text if key in ("comment", "actions") else fmt.input
+                value = prefill.get((row.kind, row.id), {}).get(key)
                 if key == "outcome" and row.indicator is not None:
                     f = fmt.input_pct if row.indicator.measure == Measure.PERCENT else fmt.input_num
                     f = fmt.input_by_measure.get(row.indicator.measure, f)
                     if row.indicator.measure == Measure.TEXT:
-                        f = fmt.input
-                value = filled.get(key)
+                        f = fmt.input_text
+                    elif f is fmt.input_pct and isinstance(value, int | float) and not isinstance(value, bool):
+                        value = value / 100  # a percent stored as its share, as a client stores a typed 85 %
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     ws.write_number(r, c, value, f)
                 elif value is not None and value != "":

@@ -59,11 +59,11 @@ def hallsberg_round(tmp_path_factory, hallsberg):
         ("Hållbar kommun", "HK5", "Utfall", "1 234"),
     ])
     typed["BIN"].update({"HK6": "85,5 %", "HK5": "1 234"})
-    # SN: a %-formatted 0,85 and a bare 0,93 in %-indicators
+    # SN: a %-formatted 0,085 and a bare 0,93 (its cell reformatted as a plain number) in %-indicators
     places["SN"] = type_in(books["SN"], [
         ("Livslångt lärande", "LL4", "Utfall", 0.085),
         ("Allas inflytande", "AI2", "Utfall", 0.93),
-    ], number_format={("Livslångt lärande", "LL4", "Utfall"): "0.0%"})
+    ], number_format={("Livslångt lärande", "LL4", "Utfall"): "0.0%", ("Allas inflytande", "AI2", "Utfall"): "0.00"})
     typed["SN"].update({"LL4": 8.5, "AI2": 0.93})
     # KS: not a number, label pasted over the dropdown, a deleted row, an unknown ID, a missing outcome
     places["KS"] = type_in(books["KS"], [

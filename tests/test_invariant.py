@@ -54,10 +54,11 @@ def outcome(draw: Any, measure: Measure) -> tuple[Any, float | None, str | None]
     hi = 100.0 if measure is Measure.PERCENT else 50000.0
     x = draw(st.floats(min_value=0, max_value=hi, allow_nan=False).map(lambda v: round(v, 1)))
     kind = draw(st.sampled_from(["number", "int", "sv", "sv-space", "sv-pct", "pct-cell", "text", "negative", "huge"]))
+    share = measure is Measure.PERCENT  # a %-indicator's cell is a percent cell: a number up to 1 is a share (0,3 is 30 %)
     if kind == "number":
-        return x, x, None
+        return x, x * 100 if share and 0 < x <= 1 else x, None
     if kind == "int":
-        return int(x), float(int(x)), None
+        return int(x), float(int(x)) * 100 if share and int(x) == 1 else float(int(x)), None
     if kind == "sv":
         return _sv(x, 1), x, None
     if kind == "sv-space":
