@@ -26,7 +26,9 @@ def validate(path: str | Path) -> Model:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of the styrmodell's YAML form (Swedish keys), for editors."""
-    sch = Model.model_json_schema(by_alias=True)
+    from .model import json_schema
+
+    sch = json_schema()
     sch["title"] = "malbok styrmodell"
     sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return sch
