@@ -360,11 +360,14 @@ def history_export(model: Model | str | Path | None, csv: str | Path | None = No
     return data
 
 
-def report(kf: str | Path, docx: str | Path) -> Path:
-    """Write the Word chapter (``.docx``) for a KF.xlsx or Budget.xlsx written by malbok."""
+def report(kf: str | Path, docx: str | Path, mall: str | Path | None = None, suggestions: bool = True) -> Path:
+    """Write the Word chapter (``.docx``) for a KF.xlsx or Budget.xlsx written by malbok.
+
+    ``mall``: the municipality's own Word template (.docx); the chapter takes its styles, header, footer
+    and logo. ``suggestions=False`` leaves out the column 'Bedömning enligt målvärdet'."""
     from .reports import report as _report
 
-    return _report(kf, docx)
+    return _report(kf, docx, mall, suggestions)
 
 
 def export(kf: str | Path, csv: str | Path | None = None, parquet: str | Path | None = None) -> Any:

@@ -275,5 +275,7 @@ def suggestion_count(cons) -> tuple[int, int]:  # noqa: ANN001
     rows = cons.data[cons.data["Typ"] == KIND_INDICATOR]
     judgeable = [bool(inds[i].targets) and not all(isinstance(t, ReportTarget) for t in inds[i].targets)
                  if i in inds else False for i in rows["ID"]]
+    if not any(judgeable):  # an empty list would select columns, not rows
+        return 0, 0
     rows = rows[judgeable]
     return int((rows["Förslag"] != "").sum()), len(rows)

@@ -198,7 +198,7 @@ class Scale(_Base):
                 share = target_share if lab.rule.basis == RuleBasis.TARGET else path_share
                 if share is not None and share >= lab.rule.at_least - 1e-9:
                     return lab
-            elif lab.meaning == meaning and lab.meaning != Meaning.REACHED:
+            elif lab.meaning == meaning:  # a step without a rule: the computed meaning decides
                 return lab
         return steps[-1] if steps else None
 
