@@ -321,14 +321,6 @@ def overview_blocks(m: Model, council: pd.DataFrame, units: pd.DataFrame,
         rows = grp.rows(council)
         if rows.empty:
             continue
-        suggested = bool((rows["Förslag"] != "").any())  # the computed column only where some row has one
-        b = Block(f"{grp.name} – {grp.heading}", ["ID", grp.name, grp.heading, *([SUGGESTION_HEADING] * suggested), "Område"], [],
-                  widths=list(_OVERVIEW_WIDTHS))
-        for rec in _records(rows):
-            b.rows.append([rec["ID"], rec["Text"], rec["Bedömning"] or NOT_ASSESSED_LABEL,
-                           *([rec["Förslag"]] * suggested), rec["Område"]])
-            _colour_labels(b, grp.scale, rec, (2, 3) if suggested else (2,))
-        blocks.append(b)
         counts = grp.counts(rows["Bedömning"].tolist())
         c = Block(f"{grp.name} – antal per bedömning", ["", grp.heading, "Antal"], [], widths=list(_OVERVIEW_WIDTHS))
         for label, n, colour in counts:
@@ -337,6 +329,14 @@ def overview_blocks(m: Model, council: pd.DataFrame, units: pd.DataFrame,
         c.rows.append(["", f"Summa {grp.many}", len(rows)])
         c.chart = counts
         blocks.append(c)
+        suggested = bool((rows["Förslag"] != "").any())  # the computed column only where some row has one
+        b = Block(f"{grp.name} – {grp.heading}", ["ID", grp.name, grp.heading, *([SUGGESTION_HEADING] * suggested), "Område"], [],
+                  widths=list(_OVERVIEW_WIDTHS))
+        for rec in _records(rows):
+            b.rows.append([rec["ID"], rec["Text"], rec["Bedömning"] or NOT_ASSESSED_LABEL,
+                           *([rec["Förslag"]] * suggested), rec["Område"]])
+            _colour_labels(b, grp.scale, rec, (2, 3) if suggested else (2,))
+        blocks.append(b)
     for area in m.areas:
         rows_area = council[council["Område"] == area.name]
         for grp in groups:
