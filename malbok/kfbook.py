@@ -302,7 +302,7 @@ def _overview_counts_block(title: str, first: str, rows: list[tuple[str, str, li
     return b
 
 
-_OVERVIEW_WIDTHS: list[float] = [9, 64, 24, 24, 26, 18, 18]
+_OVERVIEW_WIDTHS: list[float] = [9, 64, 26, 26, 32, 18, 18]
 
 
 def overview_blocks(m: Model, council: pd.DataFrame, units: pd.DataFrame,

@@ -445,7 +445,7 @@ class _Checks:
                 self.rejected.add((str(r.Enhet), str(r.ID)))
 
 
-_REJECTED_CODES = {"utanfor-intervall", "ej-tal", "inte-tal", "ogiltigt-tal", "ogiltigt-varde"}
+_REJECTED_CODES = {"utanfor-intervall", "ej-andligt-tal"}  # the findings that refuse a value yet keep it in Data
 REJECTED_NOTE = "underkänt i kontrollen"
 
 

@@ -288,6 +288,22 @@ def test_bundled_chapters_paste_as_they_are(name, tmp_path):
     assert words
     broken = [w for w in words if _broken(w, text)]
     assert not broken, broken
+    # KF Översikt: every label of a scale fits its column on one line, and every cell wraps rather than being cut
+    ws = openpyxl.load_workbook(result["kf"])["Översikt"]
+    widths = {c: d.width for d in ws.column_dimensions.values() for c in range(d.min, d.max + 1)}  # '<col min max>' ranges
+    labels = {lab.label for sc in model.scales for lab in sc.labels} | {"Ej bedömd"}
+    seen = 0
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            if not isinstance(cell.value, str) or not cell.value:
+                continue
+            width = widths.get(cell.column, 8.43)
+            neighbour = ws.cell(cell.row, cell.column + 1).value
+            assert cell.alignment.wrap_text or len(cell.value) <= width or neighbour in (None, ""), (cell.coordinate, cell.value)
+            if cell.value in labels:
+                seen += 1
+                assert len(cell.value) + 1 <= width, (cell.coordinate, cell.value, width)
+    assert seen
 
 
 # -- on the municipality's own template ---------------------------------------------------------
