@@ -486,7 +486,7 @@ def history_export(
 def report(
     kf: Path = typer.Argument(..., help="KF.xlsx (eller Budget.xlsx) från malbok consolidate"),
     docx: Path = typer.Option(..., "--docx", help="Word-filen som skrivs, t.ex. Maluppfyllelse.docx"),
-    mall: Path = typer.Option(None, "--mall", help="Kommunens Word-mall (.docx): kapitlet får mallens format, sidhuvud, sidfot och logotyp"),
+    mall: Path = typer.Option(None, "--mall", help="Kommunens Word-mall (.docx eller .dotx): kapitlet får mallens format, sidhuvud, sidfot och logotyp"),
     utan_forslag: bool = typer.Option(False, "--utan-forslag", help="Utelämna kolumnen 'Bedömning enligt målvärdet'"),
 ) -> None:
     """Skriv ett Word-kapitel om måluppfyllelsen, färdigt att klistra in i delårsrapport eller årsredovisning."""

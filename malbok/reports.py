@@ -101,19 +101,36 @@ def _open_template(template: str | Path) -> Any:
     from docx.oxml.ns import qn
 
     path = Path(template)
-    if path.suffix.lower() != ".docx":
-        raise InputError(f"{path.name}: mallen ska vara en Word-fil (.docx); spara en .dotx som .docx först")
+    if path.suffix.lower() not in (".docx", ".dotx"):
+        raise InputError(f"{path.name}: mallen ska vara en Word-fil eller Word-mall (.docx eller .dotx)")
     if not path.is_file():
         raise InputError(f"{path}: mallen finns inte")
     try:
-        doc = docx.Document(str(path))
+        doc = docx.Document(io.BytesIO(_as_document(path.read_bytes())) if path.suffix.lower() == ".dotx" else str(path))
     except Exception as exc:  # a damaged or non-Word file: the controller's input, named
-        raise InputError(f"{path.name}: mallen går inte att läsa som Word-fil ({exc})") from None
+        raise InputError(f"{path.name}: mallen går inte att läsa som Word-fil ({type(exc).__name__})") from None
     body = doc.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
     return doc
+
+
+_TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+_DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _as_document(blob: bytes) -> bytes:
+    """A Word template (.dotx) as a document (.docx): the same parts, the main part's content type changed."""
+    src = zipfile.ZipFile(io.BytesIO(blob))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(_TEMPLATE_TYPE, _DOCUMENT_TYPE)
+            dst.writestr(info, data)
+    return out.getvalue()
 
 
 def _new_document(book: KfBook, template: str | Path | None = None) -> Any:

@@ -9,9 +9,11 @@ chapters as LibreOffice renders them, and a chapter on a municipality's own temp
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -364,8 +366,20 @@ def test_report_on_the_municipalitys_template(round_trip, tmp_path):
     assert "Testköpings kommun – Årsredovisning" in text and "Kommunstyrelsens förvaltning" in text and "Sida 1 av" in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "Georgia" in fonts or "Gelasio" in fonts or "Serif" in fonts  # the template's serif body font (or its stand-in)
+    # the same template saved as a Word template (.dotx): the chapter takes it alike
+    dotx = tmp_path / "mall.dotx"
+    blob = mall_path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(dotx, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"template.main+xml")
+            dst.writestr(info, data)
+    res = CliRunner().invoke(app, ["report", str(kf), "--docx", str(tmp_path / "fran_dotx.docx"), "--mall", str(dotx)])
+    assert res.exit_code == 0, res.output
+    assert docx.Document(str(tmp_path / "fran_dotx.docx")).styles["Normal"].font.name == "Georgia"
     # a template that is not a Word file is named, not a traceback
-    bad = tmp_path / "mall.dotx"
+    bad = tmp_path / "trasig.dotx"
     bad.write_bytes(b"x")
     res = CliRunner().invoke(app, ["report", str(kf), "--docx", str(tmp_path / "x.docx"), "--mall", str(bad)])
     assert res.exit_code != 0 and "mallen" in res.output
