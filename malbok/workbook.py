@@ -396,7 +396,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         for lab in sc.labels:
             ws.write_string(r, 0, lab.label, fmt.colour(lab.colour))
             text = lab.description or _MEANING_TEXT[lab.meaning.value]
-            _write_wrapped(ws, r, 1, text + (f" Förslaget: {lab.rule.words()}." if lab.rule else ""), fmt.wrap, 90)
+            _write_wrapped(ws, r, 1, text + (f" Föreslås vid {lab.rule.words()}." if lab.rule else ""), fmt.wrap, 90)
             r += 1
         r += 1
     if m.values:

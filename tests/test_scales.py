@@ -222,8 +222,11 @@ def test_word_chapter_shows_the_three_views(round_trip):
     assert "Medarbetarna är friska: bedömningen ”Kvalitén är på väg att uppnås” är en mer positiv bedömning än utfallen visar" in text
     # and as LibreOffice renders it
     (pdf,) = lo_convert([word], tmp / "pdf", "pdf")
-    flat = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", " ", raw)
     assert "Grad av kvalitet" in flat and "Kvalitén är på väg att inte uppnås" in flat and "Sida 1 av" in flat
+    words = {w for t in tables for w in " ".join(t[0]).split() if len(w) > 3}
+    assert not [w for w in words if _broken(w, raw)]  # 'Grunduppdrage t' nowhere
 
 
 def test_word_chapter_without_the_computed_assessment(round_trip, tmp_path):
