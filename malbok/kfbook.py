@@ -18,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
+from .colours import ink
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, counted
 from .layout import ASSESSED_KINDS, KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, META_SHEET
@@ -678,7 +679,8 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent]) -> No
 
     def fill(colour: str) -> Any:
         if colour not in fills:
-            fills[colour] = wb.add_format({"bg_color": colour, "text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF"})
+            fills[colour] = wb.add_format({"bg_color": colour, "font_color": ink(colour), "text_wrap": True, "valign": "top",
+                                           "border": 1, "border_color": "#BFBFBF"})
         return fills[colour]
 
     for sc in sheets:

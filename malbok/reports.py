@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd  # python-docx (and lxml) are imported where a document is written: export needs neither
 
+from .colours import readable
 from .findings import counted
 from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
@@ -260,43 +261,6 @@ def shade(cell: Any, colour: str) -> None:
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), colour.lstrip("#").upper())
     tcpr.append(shd)
-
-
-def _luminance(colour: str) -> float:
-    """WCAG relative luminance of '#RRGGBB'."""
-    def channel(v: int) -> float:
-        c = v / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    h = colour.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two colours (1–21)."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-AA = 4.5  # WCAG AA for body text
-
-
-def readable(fill: str) -> tuple[str, str]:
-    """(fill, text colour) with at least WCAG AA contrast: black or white text, whichever reads better;
-    when neither reaches AA the fill is lightened (the scale's hue kept) until black text does."""
-    fill = "#" + fill.lstrip("#").upper()
-    black, white = contrast(fill, "#000000"), contrast(fill, "#FFFFFF")
-    if max(black, white) >= AA:
-        return fill, "#000000" if black >= white else "#FFFFFF"
-    h = fill.lstrip("#")
-    rgb = [int(h[i:i + 2], 16) for i in (0, 2, 4)]
-    for step in range(1, 21):
-        t = step / 20
-        mixed = "#" + "".join(f"{round(v + (255 - v) * t):02X}" for v in rgb)
-        if contrast(mixed, "#000000") >= AA:
-            return mixed, "#000000"
-    return "#FFFFFF", "#000000"
 
 
 def _style(doc: Any, name: str) -> Any:

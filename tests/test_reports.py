@@ -87,7 +87,7 @@ def test_docx_uses_builtin_styles_and_scale_colours(kf_round):
     assert all(t.style.name == "Table Grid" for t in d.tables)
     sec = d.sections[0]
     assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
-    from malbok.reports import readable
+    from malbok.colours import readable
 
     colours = {readable(lab.colour)[0].lstrip("#"): lab.label for s in model.scales for lab in s.labels}
     shaded = 0

@@ -24,7 +24,7 @@ import yaml
 from docx.oxml.ns import qn
 
 from malbok import api, load_model
-from malbok.reports import AA, contrast, readable
+from malbok.colours import AA, contrast, readable
 
 from .conftest import TEMPLATES, lo_convert
 from .helpers import type_in
@@ -178,6 +178,21 @@ def test_kf_overview_shows_three_views_in_the_scales_words(round_trip):
     units = _block(rows, "Per nämnd och bolag (nämndernas egna bedömningar)")
     assert [r[:7] for r in units[1:]] == [["KS", "Kommunstyrelsen", 4, 0, 3, 1, 0], ["SN", "Socialnämnden", 3, 1, 1, 1, 0]]
     assert "Hela kommunen: 1 av 7 mål är uppfyllt, 4 delvis uppfyllda och 2 ej uppfyllda." in str(rows[1][0])
+
+
+def test_kf_overview_colours_read_with_their_text(round_trip):
+    _model, _cons, kf, *_ = round_trip
+    ws = openpyxl.load_workbook(kf)["Översikt"]
+    checked = 0
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            fill = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+            if not isinstance(fill, str) or not cell.value or fill[-6:] in ("1F4E78", "D9D9D9"):
+                continue
+            font = cell.font.color.rgb if cell.font is not None and cell.font.color is not None else "FF000000"
+            assert contrast("#" + fill[-6:], "#" + str(font)[-6:]) >= AA, (cell.coordinate, cell.value, fill, font)
+            checked += 1
+    assert checked >= 10
 
 
 def test_kf_overview_has_one_chart_per_level_with_whole_numbers(round_trip):
