@@ -114,7 +114,31 @@ def _open_template(template: str | Path) -> Any:
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
+    _ensure_headings(doc)
     return doc
+
+
+def _ensure_headings(doc: Any) -> None:
+    """Heading 1–3 in a template that never defined them (Word keeps unused built-in styles latent): made as
+    Word's own, with their outline level, so the chapter keeps its heading structure."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    for level, size in ((1, 16), (2, 13), (3, 11)):
+        name = f"Heading {level}"
+        if _style(doc, name) is not None:
+            continue
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = _style(doc, "Normal")
+        st.font.bold = True
+        st.font.size = Pt(size)
+        st.paragraph_format.keep_with_next = True
+        st.paragraph_format.space_before = Pt(12 if level == 1 else 8)
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), str(level - 1))
+        st.element.get_or_add_pPr().append(outline)
 
 
 _TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
@@ -490,7 +514,8 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
     doc.add_heading("Måluppfyllelse i hela kommunen", level=2)
     sentence = kommun_sentence(m, council)
     if sentence:
-        doc.add_paragraph().add_run(sentence.split(": ", 1)[-1][:1].upper() + sentence.split(": ", 1)[-1][1:]).bold = True
+        said = sentence.split(": ", 1)[-1]  # '8 av 30 mål är uppfyllda, …' without 'Hela kommunen: '
+        doc.add_paragraph().add_run(said[:1].upper() + said[1:]).bold = True
     total = whole_kommun(m, council)
     if total:
         if len(groups) > 1:
@@ -748,9 +773,11 @@ class _Body:
     def paragraph(self, style: str | None = None) -> Any:
         p = self.new("w:p")
         if style is not None:
-            if style not in self.style_ids:
-                self.style_ids[style] = self.doc.part.get_style_id(self.doc.styles[style], self.paragraph_style)
-            p.style = self.style_ids[style]
+            if style not in self.style_ids:  # a municipality's template may lack the style: the paragraph stays plain
+                found = _style(self.doc, style)
+                self.style_ids[style] = self.doc.part.get_style_id(found, self.paragraph_style) if found is not None else None
+            if self.style_ids[style] is not None:
+                p.style = self.style_ids[style]
         if self.end is not None:
             self.end.addprevious(p)
         else:

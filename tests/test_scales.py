@@ -415,3 +415,21 @@ def test_a_value_kontroll_rejected_is_shown_as_such(round_trip, tmp_path):
     cells = [c.text for t in docx.Document(str(tmp_path / "M.docx")).tables for r in t.rows for c in r.cells]
     shown = [c for c in cells if c.startswith("110")]
     assert shown and all("underkänt i kontrollen" in c for c in shown), shown
+
+
+def test_a_template_without_heading_or_list_styles(round_trip, tmp_path):
+    """A template made in Word that never used headings or bullets has no such styles: the chapter makes them."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    _model, _cons, kf, *_ = round_trip
+    mall = docx.Document()
+    for st in list(mall.styles):
+        if st.type == WD_STYLE_TYPE.PARAGRAPH and (st.name.startswith("Heading") or st.name.startswith("List")):
+            st.element.getparent().remove(st.element)
+    mall_path = tmp_path / "enkel.docx"
+    mall.save(str(mall_path))
+    out = api.report(kf, tmp_path / "kapitel.docx", mall_path)
+    d = docx.Document(str(out))
+    headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "Måluppfyllelse – Årsredovisning 2024" and "Måluppfyllelse i hela kommunen" in headings
+    assert d.styles["Heading 1"].element.pPr.find(qn("w:outlineLvl")) is not None
