@@ -287,6 +287,80 @@ def shade(cell: Any, colour: str) -> None:
     tcpr.append(shd)
 
 
+_CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+_CHART_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def add_chart(doc: Any, title: str, counts: list[tuple[str, int, str]], alt: str) -> None:
+    """A bar chart in the document (a Word chart with its values in it, no linked workbook): a bar per step in
+    the step's colour, the labels in full, whole numbers on the axis; ``alt`` is its alternative text."""
+    import math
+    from xml.sax.saxutils import escape
+
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+    from docx.shared import Mm
+
+    n = len(counts)
+    if not n:
+        return
+    most = max(c for _l, c, _col in counts)
+    step = max(1, math.ceil(most / 8))
+    top = max(step, math.ceil((most + 1) / step) * step)
+    points = "".join(
+        f'<c:dPt><c:idx val="{i}"/><c:invertIfNegative val="0"/><c:bubble3D val="0"/><c:spPr><a:solidFill>'
+        f'<a:srgbClr val="{colour.lstrip("#").upper()}"/></a:solidFill><a:ln><a:solidFill><a:srgbClr val="595959"/>'
+        f'</a:solidFill></a:ln></c:spPr></c:dPt>' for i, (_l, _c, colour) in enumerate(counts))
+    cats = "".join(f'<c:pt idx="{i}"><c:v>{escape(label)}</c:v></c:pt>' for i, (label, _c, _col) in enumerate(counts))
+    vals = "".join(f'<c:pt idx="{i}"><c:v>{c}</c:v></c:pt>' for i, (_l, c, _col) in enumerate(counts))
+    font = '<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="900"/></a:pPr><a:endParaRPr lang="sv-SE"/></a:p></c:txPr>'
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<c:chartSpace xmlns:c="{_C}" xmlns:a="{_A}" xmlns:r="{_R}"><c:lang val="sv-SE"/><c:roundedCorners val="0"/>'
+        f'<c:chart><c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1100" b="1"/></a:pPr>'
+        f'<a:r><a:rPr lang="sv-SE" sz="1100" b="1"/><a:t>{escape(title)}</a:t></a:r></a:p></c:rich></c:tx>'
+        f'<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+        f'<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+        f'<c:ser><c:idx val="0"/><c:order val="0"/><c:tx><c:v>Antal</c:v></c:tx><c:invertIfNegative val="0"/>{points}'
+        f'<c:dLbls><c:numFmt formatCode="0" sourceLinked="0"/>{font}<c:showLegendKey val="0"/><c:showVal val="1"/>'
+        f'<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
+        f'<c:cat><c:strLit><c:ptCount val="{n}"/>{cats}</c:strLit></c:cat>'
+        f'<c:val><c:numLit><c:formatCode>0</c:formatCode><c:ptCount val="{n}"/>{vals}</c:numLit></c:val></c:ser>'
+        f'<c:gapWidth val="60"/><c:axId val="101"/><c:axId val="102"/></c:barChart>'
+        f'<c:catAx><c:axId val="101"/><c:scaling><c:orientation val="maxMin"/></c:scaling><c:delete val="0"/>'
+        f'<c:axPos val="l"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/>'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{font}<c:crossAx val="102"/><c:crosses val="autoZero"/>'
+        f'<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        f'<c:valAx><c:axId val="102"/><c:scaling><c:orientation val="minMax"/><c:max val="{top}"/><c:min val="0"/>'
+        f'</c:scaling><c:delete val="0"/><c:axPos val="b"/><c:majorGridlines><c:spPr><a:ln><a:solidFill>'
+        f'<a:srgbClr val="D9D9D9"/></a:solidFill></a:ln></c:spPr></c:majorGridlines><c:numFmt formatCode="0" sourceLinked="0"/>'
+        f'<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{font}<c:crossAx val="101"/>'
+        f'<c:crosses val="max"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx></c:plotArea>'
+        f'<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+    )
+    package = doc.part.package
+    name = package.next_partname("/word/charts/chart%d.xml")  # after any chart the template has
+    number = int(str(name).rsplit("chart", 1)[1].split(".")[0])
+    part = Part(PackURI(str(name)), _CHART_CT, xml.encode("utf-8"), package)
+    rid = doc.part.relate_to(part, _CHART_RT)
+    width, height = Mm(150), Mm(22 + 9 * n)
+    inline = parse_xml(
+        f'<wp:inline distT="0" distB="0" distL="0" distR="0" '
+        f'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="{_A}" '
+        f'xmlns:c="{_C}" xmlns:r="{_R}"><wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="{1000 + number}" name="Diagram {number}" descr="{escape(alt, {chr(34): "&quot;"})}" title="{escape(title)}"/>'
+        f'<wp:cNvGraphicFramePr/><a:graphic><a:graphicData uri="{_C}"><c:chart r:id="{rid}"/></a:graphicData></a:graphic>'
+        f'</wp:inline>')
+    run = doc.add_paragraph().add_run()
+    drawing = parse_xml('<w:drawing xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
+    drawing.append(inline)
+    run._r.append(drawing)
+
+
 def _style(doc: Any, name: str) -> Any:
     """A style by name, or None when the document (a municipality's template) has none by that name."""
     try:
@@ -545,6 +619,8 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
             colours[(len(body) - 1, 0)] = colour
         body.append([f"Summa {grp.many}", str(len(rows))])
         add_table(doc, [grp.heading, "Antal"], body, [120, 40], colours, drop_empty=False)
+        add_chart(doc, f"{grp.name} – antal per steg", counts,
+                  f"Stapeldiagram över {grp.many}: " + "; ".join(f"{label} {n}" for label, n, _c in counts) + ".")
         listed, lcol = [], {}
         for rec in rows.to_dict("records"):
             label = rec["Bedömning"] or NOT_ASSESSED

@@ -433,3 +433,21 @@ def test_a_template_without_heading_or_list_styles(round_trip, tmp_path):
     headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0] == "Måluppfyllelse – Årsredovisning 2024" and "Måluppfyllelse i hela kommunen" in headings
     assert d.styles["Heading 1"].element.pPr.find(qn("w:outlineLvl")) is not None
+
+
+def test_word_chapter_has_one_chart_per_level_with_alternative_text(round_trip):
+    _model, _cons, _kf, word, tmp = round_trip
+    with zipfile.ZipFile(word) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("word/charts/chart"))
+        document = z.read("word/document.xml").decode("utf-8")
+        kval = next(z.read(n).decode("utf-8") for n in charts if "Kvalitetsfaktor" in z.read(n).decode("utf-8"))
+    assert len(charts) == 3  # one per level
+    alts = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)
+    assert len(alts) == 3 and all(alts)
+    assert any(a.startswith("Stapeldiagram över kvalitetsfaktorer: Kvalitén uppnås 0; Kvalitén är på väg att uppnås 1") for a in alts)
+    assert '<c:majorUnit val="1"/>' in kval and all(label in kval for label in KVAL)
+    for colour in ("1E7B34", "9BD77B", "F4B183", "C00000"):  # the scale's colours, one bar each
+        assert f'<a:srgbClr val="{colour}"/>' in kval
+    (pdf,) = lo_convert([word], tmp / "pdf-diagram", "pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Kvalitetsfaktor – antal per steg" in text
