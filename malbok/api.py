@@ -39,7 +39,9 @@ def validate(path: str | Path) -> Model:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of the styrmodell's YAML form (Swedish keys), for editors."""
-    sch = Model.model_json_schema(by_alias=True)
+    from .model import json_schema
+
+    sch = json_schema()
     sch["title"] = "malbok styrmodell"
     sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return sch
@@ -371,11 +373,14 @@ def history_export(model: Model | str | Path | None, csv: str | Path | None = No
     return data
 
 
-def report(kf: str | Path, docx: str | Path) -> Path:
-    """Write the Word chapter (``.docx``) for a KF.xlsx or Budget.xlsx written by malbok."""
+def report(kf: str | Path, docx: str | Path, mall: str | Path | None = None, suggestions: bool = True) -> Path:
+    """Write the Word chapter (``.docx``) for a KF.xlsx or Budget.xlsx written by malbok.
+
+    ``mall``: the municipality's own Word template (.docx); the chapter takes its styles, header, footer
+    and logo. ``suggestions=False`` leaves out the column 'Bedömning enligt målvärdet'."""
     from .reports import report as _report
 
-    return _report(kf, docx)
+    return _report(kf, docx, mall, suggestions)
 
 
 def export(kf: str | Path, csv: str | Path | None = None, parquet: str | Path | None = None) -> pd.DataFrame:
@@ -476,6 +481,8 @@ def suggestion_count(cons: Any) -> tuple[int, int]:
     rows = cons.data[cons.data["Typ"] == KIND_INDICATOR]
     judgeable = [bool(inds[i].targets) and not all(isinstance(t, ReportTarget) for t in inds[i].targets)
                  if i in inds else False for i in rows["ID"]]
+    if not any(judgeable):  # an empty list would select columns, not rows
+        return 0, 0
     rows = rows[judgeable]
     return int((rows["Förslag"] != "").sum()), len(rows)
 

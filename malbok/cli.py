@@ -497,9 +497,11 @@ def history_export(
 def report(
     kf: Path = typer.Argument(..., help="KF.xlsx (eller Budget.xlsx) från malbok consolidate"),
     docx: Path = typer.Option(..., "--docx", help="Word-filen som skrivs, t.ex. Maluppfyllelse.docx"),
+    mall: Path = typer.Option(None, "--mall", help="Kommunens Word-mall (.docx eller .dotx): kapitlet får mallens format, sidhuvud, sidfot och logotyp"),
+    utan_forslag: bool = typer.Option(False, "--utan-forslag", help="Utelämna kolumnen 'Bedömning enligt målvärdet'"),
 ) -> None:
     """Skriv ett Word-kapitel om måluppfyllelsen, färdigt att klistra in i delårsrapport eller årsredovisning."""
-    path = api.report(kf, docx)
+    path = api.report(kf, docx, mall, suggestions=not utan_forslag)
     out.print(f"Skrev {path}.", markup=False)
 
 

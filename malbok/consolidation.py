@@ -43,13 +43,14 @@ from .layout import (
     Identity,
     outcome_rule,
 )
-from .model import MEANING_RANK, Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
+from .model import Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
 from .periods import Period, PeriodError, parse_period
 from .returns import Return, ReturnRow, file_registry, nfc, read_return, read_values
 from .targets import (
     Earlier,
     Suggestion,
     applicable_target,
+    apply_rules,
     combine_goal,
     comparable_previous,
     needs_baseline,
@@ -300,6 +301,21 @@ def _has_rank_target(ind: Indicator) -> bool:
     return any(type(t) is RankTarget for t in ind.targets)
 
 
+class _Proposals(dict[Any, str]):
+    """A scale's first label of each meaning, knowing its scale (for the scale's own step rules)."""
+
+    def __init__(self, scale: Scale):
+        super().__init__()
+        self.scale = scale
+
+
+def _ruled(proposes: dict[Any, str], sug: Suggestion) -> Suggestion:
+    """The suggestion placed by the proposing scale's own step rules, when it has any."""
+    if sug.target_share is None and sug.path_share is None:
+        return sug
+    return apply_rules(getattr(proposes, "scale", None), sug)
+
+
 class _Labels:
     """A scale's labels by their text, with their step (0 = best) and by meaning."""
 
@@ -308,9 +324,9 @@ class _Labels:
     def __init__(self, scale: Scale):
         self.scale = scale
         self.step: dict[str, int | None] = {}
-        self.by_meaning: dict[Any, str] = {}  # the first label of each meaning, as Scale.label_for
+        self.by_meaning: dict[Any, str] = _Proposals(scale)  # the first label of each meaning, as Scale.label_for
         for lab in scale.labels:
-            self.step.setdefault(lab.label, MEANING_RANK.get(lab.meaning))
+            self.step.setdefault(lab.label, scale.step(lab.label))
             self.by_meaning.setdefault(lab.meaning, lab.label)
 
 
@@ -435,9 +451,10 @@ class _FileCheck:
             if ind.kolada:
                 sug = ctx.with_kolada(ind, sug, judged_rank)
                 self._against_kolada(rr, ind, judged_rank)
+            sug = _ruled(proposes, sug)
             meaning = sug.meaning
             out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
-                        proposes.get(meaning) or "", sug.reason, self._text(rr, "comment", row.id),
+                        sug.label or proposes.get(meaning) or "", sug.reason, self._text(rr, "comment", row.id),
                         self._text(rr, "actions", row.id), name, rr.cell("outcome"), "enhet", meaning))
         goal_suggestion: dict[int, Suggestion] = {}
         for i, inds in up.goals:
@@ -536,7 +553,8 @@ class _FileCheck:
                          f"'{_text(raw)}' finns inte i skalan; välj en av: {', '.join(lab.label for lab in scale.labels)}", ERROR)
             return ""
         own = steps[label]
-        mine = MEANING_RANK.get(sug.meaning) if sug.meaning else None
+        proposed = sug.label or self.ctx.labels(scale).by_meaning.get(sug.meaning) if sug.meaning else None
+        mine = steps.get(proposed) if proposed else None
         if own is not None and mine is not None and mine - own > 1:
             self.ret.add(rr.sheet, rr.cell("assessment"), row.id, "for-optimistisk",
                          f"bedömningen '{label}' är mer än ett steg mer positiv än malboks förslag '{_label(scale, sug)}' ({sug.reason})", WARNING)
@@ -555,6 +573,8 @@ def _joined(ctx: _Ctx, up: _UnitPlan, parts: list[tuple[Any, ...]]) -> list[Data
 def _label(scale: Scale | None, sug: Suggestion) -> str:
     if scale is None or sug.meaning is None:
         return ""
+    if sug.label:
+        return sug.label
     return scale.label_for(sug.meaning) or ""
 
 
@@ -1061,12 +1081,11 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
         if ind.aggregation == Aggregation.NONE and len(recs) > 1:
             sug = Suggestion(None, "varje enhets eget värde; inget gemensamt värde")
         elif len(recs) == 1:
-            sug = Suggestion(recs[0].meaning, recs[0].reason)  # one unit: the council's value is that unit's
+            sug = Suggestion(recs[0].meaning, recs[0].reason, label=recs[0].proposal or None)  # one unit: the council's value is that unit's
         else:
             sug = suggest_indicator(ind, value, period.year, period.point, ctx.previous(ind), rank, ctx.previous_rank(ind),
                                     ctx.baseline(ind))
         fig = ctx.kolada(ind)
-        reason = sug.reason
         if fig is not None:  # the council's row shows Kolada's figure, its place, and where it comes from
             pos = fig.row.position
             if rank is None and pos is not None and pos.year == period.year:
@@ -1074,10 +1093,12 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
             if value is None and fig.row.year == period.year:
                 value = fig.row.value
             sug = ctx.with_kolada(ind, sug, None if len(recs) == 1 else rank)
-            reason = "; ".join(x for x in (sug.reason, f"{fig.text()}. {KOLADA_ATTRIBUTION}") if x)
-        ind_suggestion[ind.id] = sug
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
             ctx.goal_scale(ind.goal) if ind.goal else None)
+        if len(recs) != 1:
+            sug = apply_rules(scale, sug)
+        ind_suggestion[ind.id] = sug
+        reason = sug.reason if fig is None else "; ".join(x for x in (sug.reason, f"{fig.text()}. {KOLADA_ATTRIBUTION}") if x)
         assessed = _overall([r.assessment for r in recs], scale, Combine.CAUTIOUS) if ind.goal is None else ""
         out.append(recs[0]._replace(**everyone, outcome=value, rank=rank, proposal=_label(scale, sug),
                                     reason=reason, assessment=assessed))

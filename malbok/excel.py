@@ -214,6 +214,9 @@ def _render_sheet(ws: Any, sc: Any) -> None:
             ws.range((r, 1)).value = b.title
             ws.range((r, 1)).font.bold = True
             r += 1
+            if getattr(b, "note", ""):  # the block's summary in words, as KF.xlsx has it
+                ws.range((r, 1)).value = b.note
+                r += 1
         header = ws.range((r, 1), (r, len(b.header)))
         header.value = [b.header]
         header.font.bold = True

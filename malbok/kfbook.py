@@ -18,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ._version import __version__
+from .colours import ink
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
 from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, counted
 from .layout import (
@@ -33,7 +34,7 @@ from .layout import (
 from .messages import visible
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
-from .workbook import FIXED_DATE, _text_on, kommun, write_model_sheet
+from .workbook import FIXED_DATE, kommun, write_model_sheet
 from .xlstyle import INTEGER, ONE_DECIMAL, SHARE, fitted_height, number_format, page_setup
 
 KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar")
@@ -64,6 +65,7 @@ class Block:
     key_columns: int = 0
     break_before: int | None = None
     hide_empty: tuple[int, ...] = ()
+    note: str = ""  # a line under the title (a summary in words)
 
 
 @dataclass
@@ -137,44 +139,11 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     data = cons.data
     council = data[data["Sammanställning"] == "kommun"]
     units = data[data["Sammanställning"] == "enhet"]
-    area_names = [a.name for a in m.areas]
     sheets: list[SheetContent] = []
     owners = _owners(units)
 
-    # Översikt
-    blocks: list[Block] = []
-    for area in m.areas:
-        rows_area = council[council["Område"] == area.name]
-        if rows_area.empty:
-            continue
-        groups: list[tuple[str, pd.DataFrame, Scale | None]] = []
-        for level in m.levels:
-            g = rows_area[rows_area["Typ"].isin(ASSESSED_KINDS) & (rows_area["Nivå"] == level.name)]
-            if not g.empty:
-                groups.append((level.name, g, m.scale(level.scale)))
-        standalone = rows_area[(rows_area["Typ"] == KIND_INDICATOR) & (rows_area["Överordnat"] == "")]
-        if not standalone.empty and m.indicator_scale:
-            groups.append(("Indikatorer", standalone, m.scale(m.indicator_scale)))
-        for gname, frame, scale in groups:
-            b = Block(f"{area.name} – {gname}", ["ID", "Mål" if gname != "Indikatorer" else "Indikator", "Bedömning", "malboks förslag", "Enheter"], [],
-                      widths=[9, 70, 22, 22, 18])
-            for rec in _records(frame):
-                who = ", ".join(owners.get((rec["ID"], rec["Typ"]), ()))
-                b.rows.append([rec["ID"], rec["Text"], rec["Bedömning"] or "Ej bedömd", rec["Förslag"], who])
-                if scale is not None:
-                    for col, key in ((2, "Bedömning"), (3, "Förslag")):
-                        colour = scale.colour_of(rec[key]) if rec[key] else None
-                        if colour:
-                            b.colours[(len(b.rows) - 1, col)] = colour
-            counts = []
-            if scale is not None:
-                for lab in scale.labels:
-                    counts.append((lab.label, int((frame["Bedömning"] == lab.label).sum()), lab.colour))
-                not_assessed = int((frame["Bedömning"] == "").sum())
-                if not_assessed:
-                    counts.append(("Ej bedömd", not_assessed, "#D9D9D9"))
-            b.chart = counts
-            blocks.append(b)
+    # Översikt: the whole kommun and per nämnd, then per goal level across areas, then per area and level
+    blocks: list[Block] = overview_blocks(m, council, units, owners)
     programmes = programme_results(m, data)
     for res in programmes:  # in Översikt: how the units assess each programme
         b = Block(f"Handlingsprogram – {res.name}", ["ID", "Handlingsprogram", "Bedömning", "Antal enheter", "Enheter"], [],
@@ -186,8 +155,8 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
             b.colours[(len(b.rows) - 1, 2)] = colour or "#D9D9D9"
         blocks.append(b)
     reached = _summary_sentences(cons)
-    sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", " · ".join([kommun(m.municipality.name), *reached[:1]])
-                               + "".join(f" {r}" for r in reached[1:]), blocks))
+    sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", " · ".join([kommun(m.municipality.name), *reached[:1]]),
+                               blocks))
 
     # one sheet per area
     from .layout import sheet_name
@@ -217,7 +186,6 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                     if colour:
                         b.colours[(len(b.rows) - 1, col)] = colour
         sheets.append(SheetContent(sheet_name(area.name, taken), area.name, f"{p.name} · alla mål och indikatorer per enhet", [b]))
-    del area_names
     if programmes:
         sheets.append(_programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken)))
 
@@ -244,6 +212,200 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     db.formats = {(i, outcome): number_format(unit) for i, unit in enumerate(d["Måttenhet"].tolist()) if unit}
     sheets.append(SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
     return sheets
+
+
+# -- the views of måluppfyllelse (Översikt and the Word chapter) ----------------------------
+
+NOT_ASSESSED_LABEL = "Ej bedömd"
+NOT_ASSESSED_COLOUR = "#D9D9D9"
+SUGGESTION_HEADING = "Bedömning enligt målvärdet"  # the computed assessment, in neutral words
+_ACTIVITY_LEVEL_ID = "aktivitet"
+
+
+@dataclass
+class Group:
+    """The goals of one level (or the indicators decided under an area): their words and their scale."""
+
+    name: str  # 'Kvalitetsfaktor'
+    one: str  # 'kvalitetsfaktor'
+    many: str  # 'kvalitetsfaktorer'
+    heading: str  # 'Grad av kvalitet'
+    scale: Scale | None
+    level: str | None  # the level's name in Data's 'Nivå'; None for the indicators under an area
+
+    def rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` (Data) this group counts."""
+        if self.level is None:
+            return frame[(frame["Typ"] == KIND_INDICATOR) & (frame["Överordnat"] == "")]
+        return frame[frame["Typ"].isin(ASSESSED_KINDS) & (frame["Nivå"] == self.level)]
+
+    def words(self, n: int) -> str:
+        return self.one if n == 1 else self.many
+
+    def counts(self, labels: list[str]) -> list[tuple[str, int, str]]:
+        """(label, how many, colour) for every step of the scale in its order, the unassessed under the scale's
+        own 'ej bedömt' label (else 'Ej bedömd', grey) when there are any."""
+        given = [lab or "" for lab in labels]
+        out: list[tuple[str, int, str]] = []
+        unassessed = given.count("")
+        own_na = None
+        if self.scale is not None:
+            for lab in self.scale.labels:
+                n = given.count(lab.label)
+                if lab.meaning == Meaning.NOT_ASSESSED:
+                    if own_na is None:
+                        own_na = len(out)
+                    if not n and not unassessed:
+                        continue
+                out.append((lab.label, n, lab.colour))
+        if unassessed:
+            if own_na is not None:
+                label, n, colour = out[own_na]
+                out[own_na] = (label, n + unassessed, colour)
+            else:
+                out.append((NOT_ASSESSED_LABEL, unassessed, NOT_ASSESSED_COLOUR))
+        return out
+
+
+def assessment_groups(model: Model) -> list[Group]:
+    """The model's goal levels (activities left out) and, with an indicator scale, the indicators under an area."""
+    out = []
+    for lv in model.levels:
+        if lv.id == _ACTIVITY_LEVEL_ID:
+            continue
+        try:
+            scale = model.scale(lv.scale)
+        except KeyError:
+            scale = None
+        out.append(Group(lv.name, lv.one(), lv.many(), lv.assessment_heading, scale, lv.name))
+    if model.indicator_scale:
+        out.append(Group("Indikatorer", "indikator", "indikatorer", "Bedömning", model.scale(model.indicator_scale), None))
+    return out
+
+
+MEANINGS_COUNTED = (Meaning.REACHED, Meaning.ON_THE_WAY, Meaning.NOT_REACHED, Meaning.NOT_ASSESSED)
+MEANING_HEADINGS = ("Uppfyllda", "Delvis uppfyllda", "Ej uppfyllda", "Ej bedömda")
+
+
+def meaning_counts(model: Model, rows: pd.DataFrame) -> list[int]:
+    """How many rows are reached, partly reached, not reached and not assessed, by their labels' meanings:
+    levels with differently worded scales add up."""
+    counts = dict.fromkeys(MEANINGS_COUNTED, 0)
+    for rec in _records(rows):
+        scale = scale_for_row(model, rec)
+        meaning = scale.meaning_of(rec["Bedömning"]) if scale is not None and rec["Bedömning"] else None
+        counts[meaning or Meaning.NOT_ASSESSED] += 1
+    return [counts[mn] for mn in MEANINGS_COUNTED]
+
+
+def whole_kommun(model: Model, council: pd.DataFrame) -> list[tuple[str, list[int]]]:
+    """Per group ('Inriktningsmål', …) the counts by meaning, and the total ('Alla')."""
+    out = []
+    total = [0, 0, 0, 0]
+    for grp in assessment_groups(model):
+        rows = grp.rows(council)
+        if rows.empty:
+            continue
+        counts = meaning_counts(model, rows)
+        out.append((grp.name, counts))
+        total = [a + b for a, b in zip(total, counts, strict=True)]
+    if len(out) > 1:
+        out.append(("Alla", total))
+    return out
+
+
+def per_unit(model: Model, units: pd.DataFrame) -> list[tuple[str, str, list[int]]]:
+    """Per nämnd and bolag (model order) its own assessments of the goals it reports, by meaning."""
+    assessed = assessed_rows(units)
+    out = []
+    for u in model.units:
+        own = assessed[assessed["Enhet"] == u.code]
+        if own.empty:
+            continue
+        out.append((u.code, u.name, meaning_counts(model, own)))
+    return out
+
+
+def _overview_counts_block(title: str, first: str, rows: list[tuple[str, str, list[int]]]) -> Block:
+    b = Block(title, ["", first, "Antal", *MEANING_HEADINGS], [], widths=list(_OVERVIEW_WIDTHS))
+    for code, name, counts in rows:
+        b.rows.append([code, name, sum(counts), *counts])
+    return b
+
+
+_OVERVIEW_WIDTHS: list[float] = [9, 64, 26, 26, 32, 18, 18]
+
+
+def overview_blocks(m: Model, council: pd.DataFrame, units: pd.DataFrame,
+                    owners: dict[tuple[str, str], list[str]]) -> list[Block]:
+    """Översikt's blocks: the whole kommun and per nämnd (by meaning), per goal level across areas (the goals
+    with their labels, the counts per label and a chart), per area and level (the goals)."""
+    blocks: list[Block] = []
+    total = whole_kommun(m, council)
+    if total:
+        blocks.append(_overview_counts_block("Hela kommunen", "Målnivå", [("", name, c) for name, c in total]))
+    by_unit = per_unit(m, units)
+    if by_unit:
+        blocks.append(_overview_counts_block("Per nämnd och bolag (nämndernas egna bedömningar)", "Nämnd/bolag", by_unit))
+    groups = assessment_groups(m)
+    for grp in groups:
+        rows = grp.rows(council)
+        if rows.empty:
+            continue
+        counts = grp.counts(rows["Bedömning"].tolist())
+        c = Block(f"{grp.name} – antal per bedömning", ["", grp.heading, "Antal"], [], widths=list(_OVERVIEW_WIDTHS))
+        for label, n, colour in counts:
+            c.rows.append(["", label, n])
+            c.colours[(len(c.rows) - 1, 1)] = colour
+        c.rows.append(["", f"Summa {grp.many}", len(rows)])
+        c.chart = counts
+        blocks.append(c)
+        suggested = bool((rows["Förslag"] != "").any())  # the computed column only where some row has one
+        b = Block(f"{grp.name} – {grp.heading}", ["ID", grp.name, grp.heading, *([SUGGESTION_HEADING] * suggested), "Område"], [],
+                  widths=list(_OVERVIEW_WIDTHS))
+        for rec in _records(rows):
+            b.rows.append([rec["ID"], rec["Text"], rec["Bedömning"] or NOT_ASSESSED_LABEL,
+                           *([rec["Förslag"]] * suggested), rec["Område"]])
+            _colour_labels(b, grp.scale, rec, (2, 3) if suggested else (2,))
+        blocks.append(b)
+    for area in m.areas:
+        rows_area = council[council["Område"] == area.name]
+        for grp in groups:
+            frame = grp.rows(rows_area)
+            if frame.empty:
+                continue
+            suggested = bool((frame["Förslag"] != "").any())
+            b = Block(f"{area.name} – {grp.name}", ["ID", grp.name, grp.heading, *([SUGGESTION_HEADING] * suggested), "Ansvariga"],
+                      [], widths=list(_OVERVIEW_WIDTHS), note=group_phrase(grp, frame["Bedömning"].tolist()))
+            for rec in _records(frame):
+                who = ", ".join(owners.get((rec["ID"], rec["Typ"]), ()))
+                b.rows.append([rec["ID"], rec["Text"], rec["Bedömning"] or NOT_ASSESSED_LABEL, *([rec["Förslag"]] * suggested), who])
+                _colour_labels(b, grp.scale, rec, (2, 3) if suggested else (2,))
+            blocks.append(b)
+    return blocks
+
+
+def _colour_labels(b: Block, scale: Scale | None, rec: Mapping[str, Any], cols: tuple[int, ...]) -> None:
+    for col, key in zip(cols, ("Bedömning", "Förslag"), strict=False):
+        if not rec[key]:
+            if key == "Bedömning":
+                b.colours[(len(b.rows) - 1, col)] = NOT_ASSESSED_COLOUR
+            continue
+        colour = scale.colour_of(rec[key]) if scale is not None else None
+        if colour:
+            b.colours[(len(b.rows) - 1, col)] = colour
+
+
+def group_phrase(grp: Group, labels: list[str]) -> str:
+    """'1 av 2 kvalitetsfaktorer – Kvalitén är på väg att uppnås; 1 – Kvalitén är på väg att inte uppnås':
+    the counts in the scale's own labels (best first) and the level's own words."""
+    counts = [(label, n) for label, n, _c in grp.counts(labels) if n]
+    total = len(labels)
+    if not counts:
+        return ""
+    (first, n0), rest = counts[0], counts[1:]
+    text = f"{n0} av {total} {grp.words(total)} – {first}" + "".join(f"; {n} – {label}" for label, n in rest)
+    return text
 
 
 @dataclass
@@ -400,13 +562,18 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
 
 
 def _summary_sentences(cons: Consolidation) -> list[str]:
-    out = []
+    """The whole kommun's sentence (by meaning, across levels), then one per area in the scales' own words."""
+    m = cons.model
     council = cons.data[(cons.data["Sammanställning"] == "kommun")]
-    for area in cons.model.areas:
+    out = []
+    whole = kommun_sentence(m, council)
+    if whole:
+        out.append(whole)
+    for area in m.areas:
         rows = assessed_rows(council[council["Område"] == area.name])
         if rows.empty:
             continue
-        out.append(summary_sentence(cons.model, area.name, rows))
+        out.append(summary_sentence(m, area.name, rows))
     return out
 
 
@@ -425,31 +592,41 @@ _MEANING_WORDS = {
     Meaning.ON_THE_WAY: ("delvis uppfyllt", "delvis uppfylld", "delvis uppfyllda"),
     Meaning.NOT_REACHED: ("ej uppfyllt", "ej uppfylld", "ej uppfyllda"),
     Meaning.NOT_ASSESSED: ("ej bedömt", "ej bedömd", "ej bedömda"),
-    None: ("utan bedömning", "utan bedömning", "utan bedömning"),
 }
 
 
-def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
-    """'Hållbar kommun: 3 av 5 mål är uppfyllda, 1 delvis uppfyllt och 1 ej uppfyllt.'
+def kommun_sentence(model: Model, council: pd.DataFrame, name: str = "Hela kommunen") -> str:
+    """'Hela kommunen: 8 av 30 mål är uppfyllda, 3 delvis uppfyllda och 19 ej uppfyllda.'
 
-    Counted by the labels' meanings, so levels with differently worded scales add up; a mid-year
-    report where nothing is reached yet still says how many are on their way."""
-    counts: dict[Meaning | None, int] = dict.fromkeys(_MEANING_WORDS, 0)
-    for _i, rec in rows.iterrows():
-        scale = scale_for_row(model, rec)
-        meaning = scale.meaning_of(rec["Bedömning"]) if scale is not None and rec["Bedömning"] else None
-        counts[meaning] += 1
+    Across levels the steps are counted by their meanings (what the model says each step means), so
+    levels with differently worded scales add up; '' when nothing is assessed on a scale."""
+    rows = assessed_rows(council)
+    if rows.empty:
+        return ""
+    counts = dict(zip(MEANINGS_COUNTED, meaning_counts(model, rows), strict=True))
     goals = (rows["Typ"] == KIND_GOAL).any()
-    what = "mål" if goals else "indikatorer"
+    what = "mål" if goals else ("indikator" if len(rows) == 1 else "indikatorer")
 
-    def form(meaning: Meaning | None) -> str:
+    def form(meaning: Meaning) -> str:
         return _MEANING_WORDS[meaning][2 if counts[meaning] != 1 else (0 if goals else 1)]
 
-    rest = [f"{counts[m]} {form(m)}" for m in _MEANING_WORDS if m is not Meaning.REACHED and counts[m]]
-    head = f"{area_name}: {counts[Meaning.REACHED]} av {len(rows)} {what} är {form(Meaning.REACHED)}"
+    rest = [f"{counts[mn]} {form(mn)}" for mn in MEANINGS_COUNTED if mn is not Meaning.REACHED and counts[mn]]
+    head = f"{name}: {counts[Meaning.REACHED]} av {len(rows)} {what} är {form(Meaning.REACHED)}"
     if not rest:
         return head + "."
     return head + ", " + (rest[0] if len(rest) == 1 else ", ".join(rest[:-1]) + " och " + rest[-1]) + "."
+
+
+def summary_sentence(model: Model, area_name: str, rows: pd.DataFrame) -> str:
+    """'Arbetsgivare: 1 av 2 kvalitetsfaktorer – Kvalitén är på väg att uppnås; 1 – Kvalitén är på väg att inte uppnås.'
+
+    Per goal level in the area, the counts in the level's scale's own labels and the level's own words."""
+    phrases = []
+    for grp in assessment_groups(model):
+        frame = grp.rows(rows)
+        if not frame.empty:
+            phrases.append(group_phrase(grp, frame["Bedömning"].tolist()))
+    return f"{area_name}: " + ". ".join(p for p in phrases if p) + "."
 
 
 def long_texts(cons: Consolidation) -> list[tuple[int, str, str]]:
@@ -539,7 +716,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
     def fill(colour: str, num_format: str = "") -> Any:
         key = (colour, num_format)
         if key not in fills:
-            fills[key] = wb.add_format({**base, "bg_color": colour, "font_color": _text_on(colour), "text_wrap": True,
+            fills[key] = wb.add_format({**base, "bg_color": colour, "font_color": ink(colour), "text_wrap": True,
                                         "border_color": "#BFBFBF", **({"num_format": num_format} if num_format else {})})
         return fills[key]
 
@@ -599,6 +776,14 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             if b.title != sc.title:  # a sheet of one table needs its title once
                 write_string(r, 0, b.title, h2)
             r += 1
+            if b.note:  # a summary in words: over the table's width, wrapped, its row as tall as its lines
+                span = [w for w in widths[:len(b.header)] if w] or [60.0]
+                if len(span) > 1:
+                    ws.merge_range(r, 0, r, len(span) - 1, b.note, subtitle)
+                else:
+                    write_string(r, 0, b.note, subtitle)
+                set_row(r, fitted_height([(b.note, sum(span))]))
+                r += 1
             ws.write_row(r, 0, b.header, head)
             set_row(r, fitted_height(((h, widths[c] if c < len(widths) else 8) for c, h in enumerate(b.header)), bold=True))
             if len(sc.blocks) == 1:
@@ -614,7 +799,8 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                     v = _cell(v)
                     t = v.__class__
                     number = t is float or t is int or (t is not str and isinstance(v, int | float) and not isinstance(v, bool))
-                    nf = (formats.get((i, c)) or column_formats.get(c) or ONE_DECIMAL) if number else ""
+                    # a count (an int, as the Översikt tables hold) shows as a whole number unless the column says otherwise
+                    nf = (formats.get((i, c)) or column_formats.get(c) or (INTEGER if t is int else ONE_DECIMAL)) if number else ""
                     if colours and (i, c) in colours:
                         f = fill(colours[i, c], nf)
                     else:
@@ -680,30 +866,33 @@ def _table_style(b: Block, fill: Any, num: Any) -> Any:
 
 
 def _chart(wb: xlsxwriter.Workbook, ws: Any, b: Block, top: int, r: int) -> int:
-    """Counts per label beside the table, and a column chart in the labels' colours."""
+    """A bar chart of the block's counts (its rows' labels in column B, counts in column C) in the labels'
+    colours, beside the table: labels in full on the category axis, whole numbers on the value axis."""
     assert b.chart is not None
-    c0 = len(b.header) + 1
-    ws.write_string(top, c0, "Bedömning")
-    ws.write_string(top, c0 + 1, "Antal")
-    for i, (label, count, _colour) in enumerate(b.chart, start=1):
-        ws.write_string(top + i, c0, label)
-        ws.write_number(top + i, c0 + 1, count)
     n = len(b.chart)
-    chart = wb.add_chart({"type": "column"})
     sheet = ws.get_name().replace("'", "''")
+    first, last = top + 1, top + n
+    chart = wb.add_chart({"type": "bar"})
     chart.add_series({
         "name": "Antal",
-        "categories": f"='{sheet}'!{xl_rowcol_to_cell(top + 1, c0, True, True)}:{xl_rowcol_to_cell(top + n, c0, True, True)}",
-        "values": f"='{sheet}'!{xl_rowcol_to_cell(top + 1, c0 + 1, True, True)}:{xl_rowcol_to_cell(top + n, c0 + 1, True, True)}",
-        "points": [{"fill": {"color": colour}} for _l, _c, colour in b.chart],
+        "categories": f"='{sheet}'!{xl_rowcol_to_cell(first, 1, True, True)}:{xl_rowcol_to_cell(last, 1, True, True)}",
+        "values": f"='{sheet}'!{xl_rowcol_to_cell(first, 2, True, True)}:{xl_rowcol_to_cell(last, 2, True, True)}",
+        "points": [{"fill": {"color": colour}, "border": {"color": "#595959"}} for _l, _c, colour in b.chart],
         "data_labels": {"value": True},
+        "gap": 60,
     })
-    chart.set_title({"name": b.title, "name_font": {"size": 11}})
+    most = max((c for _l, c, _col in b.chart), default=0)
+    step = max(1, math.ceil(most / 8))
+    chart.set_title({"name": b.title.split(" – ")[0], "name_font": {"size": 11}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"major_gridlines": {"visible": False}, "min": 0})
-    chart.set_size({"width": 420, "height": 220})
-    ws.insert_chart(top, c0 + 3, chart)
-    return max(r, top + 12)
+    chart.set_x_axis({"min": 0, "max": max(step, math.ceil((most + 1) / step) * step), "major_unit": step,
+                      "num_format": "0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 10}})  # 10 pt: at least 8 pt at the sheet's print scale
+    height = 70 + 34 * n
+    chart.set_size({"width": 620, "height": height})
+    ws.insert_chart(top - 1, 3, chart, {"x_offset": 10, "object_position": 1,
+                                        "description": f"Stapeldiagram: antal per bedömning, {b.title.split(' – ')[0]}"})
+    return max(r, top + math.ceil(height / 20))
 
 
 def _xl(v: Any) -> Any:

@@ -24,8 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Path_ = tuple[str | int, ...]
 
 
+def _field_title(name: str, info: Any) -> str:
+    """A field's title in the JSON Schema: its Swedish key ('ram_tkr' -> 'Ram tkr'), as editors show it."""
+    key = getattr(info, "alias", None) or name
+    return key[:1].upper() + key[1:].replace("_", " ")
+
+
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False, field_title_generator=_field_title)
 
 
 def _int_keys(v: Any) -> Any:
@@ -66,17 +72,81 @@ class Value(_Base):
     text: str = Field("", alias="text")
 
 
+class RuleBasis(StrEnum):
+    """What a step's threshold is a share of."""
+
+    TARGET = "målvärdet"
+    PATH = "vägen"
+
+
+class StepRule(_Base):
+    """A step's own threshold for the suggestion: 'minst 80 % av målvärdet'.
+
+    ``målvärdet``: the outcome as a share of the target value (the target as a share of the outcome
+    when lower is better); ``vägen``: the share of the way from the baseline to the target covered."""
+
+    model_config = ConfigDict(title="Regel för förslaget")
+    basis: RuleBasis = Field(RuleBasis.TARGET, alias="andel_av",
+                             description="Vad andelen räknas av: målvärdet eller vägen från utgångsvärdet till målvärdet")
+    at_least: float = Field(alias="minst_procent", gt=0, le=1000, description="Minsta andel i procent, t.ex. 80")
+
+    def words(self) -> str:
+        """'minst 80 % av målvärdet'."""
+        from .targets import fmt_number
+
+        what = "målvärdet" if self.basis == RuleBasis.TARGET else "vägen till målvärdet"
+        return f"minst {fmt_number(self.at_least)} % av {what}"
+
+
+# symbols beside colours (so a label reads in grey print), by meaning; a scale may give its own
+DEFAULT_SYMBOLS = {"uppfyllt": "●", "på_väg": "◐", "ej_uppfyllt": "○", "ej_bedömt": "–"}
+MIN_STEPS, MAX_STEPS = 2, 7
+
+
 class Label(_Base):
-    label: str = Field(alias="etikett", min_length=1)
-    meaning: Meaning = Field(alias="betydelse")
-    colour: str = Field(alias="färg", pattern=r"^#[0-9A-Fa-f]{6}$")
-    description: str = Field("", alias="beskrivning")
+    """One step of a scale, in the municipality's own words."""
+
+    model_config = ConfigDict(title="Steg i skalan")
+    label: str = Field(alias="etikett", min_length=1, description="Stegets ordalydelse, t.ex. 'Kvalitén uppnås'")
+    meaning: Meaning = Field(alias="betydelse", description=(
+        "Vad steget betyder när nivåer med olika skalor räknas samman för hela kommunen: "
+        "uppfyllt, på_väg, ej_uppfyllt eller ej_bedömt"))
+    colour: str = Field(alias="färg", pattern=r"^#[0-9A-Fa-f]{6}$", description="Färg som #RRGGBB")
+    symbol: str = Field("", alias="symbol", max_length=3,
+                        description="Tecken bredvid färgen så att steget syns i gråskala, t.ex. ●; standard efter betydelsen")
+    rule: StepRule | None = Field(None, alias="regel", description="Egen gräns för förslaget, t.ex. minst 80 % av målvärdet")
+    description: str = Field("", alias="beskrivning", description="Vad steget innebär, visas i arbetsboken")
+
+    @property
+    def mark(self) -> str:
+        """The step's symbol: its own, else the default for its meaning."""
+        return self.symbol or DEFAULT_SYMBOLS[self.meaning.value]
 
 
 class Scale(_Base):
-    id: str
-    name: str = Field(alias="namn")
-    labels: list[Label] = Field(alias="etiketter", min_length=1, description="Ordnade från bäst till sämst")
+    """An ordered list of steps (2–7 that assess, and any 'ej bedömt'), best first."""
+
+    model_config = ConfigDict(title="Bedömningsskala")
+    id: str = Field(description="Skalans id, som målnivåerna hänvisar till")
+    name: str = Field(alias="namn", description="Skalans namn")
+    labels: list[Label] = Field(alias="etiketter", min_length=1, description="Stegen, ordnade från bäst till sämst")
+
+    @cached_property
+    def _by_label(self) -> dict[str, tuple[Label, int | None]]:
+        out: dict[str, tuple[Label, int | None]] = {}
+        step = 0
+        for lab in self.labels:
+            if lab.meaning == Meaning.NOT_ASSESSED:
+                out.setdefault(lab.label, (lab, None))
+            else:
+                out.setdefault(lab.label, (lab, step))
+                step += 1
+        return out
+
+    @property
+    def steps(self) -> list[Label]:
+        """The labels that assess (not 'ej bedömt'), best first."""
+        return [lab for lab in self.labels if lab.meaning != Meaning.NOT_ASSESSED]
 
     def label_for(self, meaning: Meaning | None) -> str | None:
         if meaning is None:
@@ -87,23 +157,50 @@ class Scale(_Base):
         return None
 
     def step(self, label: str) -> int | None:
-        """Position of a label among the assessing labels (0 = best)."""
-        for lab in self.labels:
-            if lab.label == label:
-                return MEANING_RANK.get(lab.meaning)
-        return None
+        """Position of a label among the assessing labels (0 = best); None for 'ej bedömt' and unknown labels."""
+        found = self._by_label.get(label)
+        return found[1] if found is not None else None
 
     def meaning_of(self, label: str) -> Meaning | None:
-        for lab in self.labels:
-            if lab.label == label:
-                return lab.meaning
-        return None
+        found = self._by_label.get(label)
+        return found[0].meaning if found is not None else None
 
     def colour_of(self, label: str) -> str | None:
-        for lab in self.labels:
-            if lab.label == label:
-                return lab.colour
-        return None
+        found = self._by_label.get(label)
+        return found[0].colour if found is not None else None
+
+    def symbol_of(self, label: str) -> str:
+        found = self._by_label.get(label)
+        return found[0].mark if found is not None else ""
+
+    @property
+    def has_rules(self) -> bool:
+        return any(lab.rule is not None for lab in self.labels)
+
+    def by_rules(self, meaning: Meaning | None, target_share: float | None, path_share: float | None) -> Label | None:
+        """The step the scale's own rules give, best first: a step with a rule when its share is met, a step
+        without one when the computed meaning is its meaning; the last step when none holds. None when the
+        scale has no rules or the shares are unknown."""
+        if not self.has_rules or (target_share is None and path_share is None):
+            return None
+        if meaning is None:  # no path (no baseline), yet a rule on the share may still decide
+            known = [lab for lab in self.labels if lab.rule is not None
+                     and (target_share if lab.rule.basis == RuleBasis.TARGET else path_share) is not None]
+            if not known:
+                return None
+            meaning = Meaning.NOT_REACHED
+        steps = self.steps
+        for lab in steps:
+            if meaning == Meaning.REACHED:
+                if lab.meaning == Meaning.REACHED:
+                    return lab
+            elif lab.rule is not None:
+                share = target_share if lab.rule.basis == RuleBasis.TARGET else path_share
+                if share is not None and share >= lab.rule.at_least - 1e-9:
+                    return lab
+            elif lab.meaning == meaning:  # a step without a rule: the computed meaning decides
+                return lab
+        return steps[-1] if steps else None
 
 
 class Combine(StrEnum):
@@ -115,17 +212,48 @@ class Combine(StrEnum):
 
 
 class GoalLevel(_Base):
-    id: str
-    name: str = Field(alias="namn")
-    scale: str = Field(alias="skala")
+    """A kind of goal (inriktningsmål, kvalitetsfaktor, grunduppdrag …) with its own scale and words."""
+
+    model_config = ConfigDict(title="Målnivå")
+    id: str = Field(description="Nivåns id, som målen hänvisar till")
+    name: str = Field(alias="namn", description="Nivåns namn som rubrik, t.ex. 'Kvalitetsfaktor'")
+    singular: str = Field("", alias="singular", description="Ett mål på nivån i löptext, t.ex. 'kvalitetsfaktor'; standard: namnet")
+    plural: str = Field("", alias="plural", description="Flera mål på nivån i löptext, t.ex. 'kvalitetsfaktorer'; standard: namnet")
+    heading: str = Field("", alias="bedömningsrubrik",
+                         description="Rubriken över bedömningskolumnen, t.ex. 'Grad av kvalitet'; standard: 'Bedömning'")
+    scale: str = Field(alias="skala", description="Skalan (id) som målen på nivån bedöms med")
     horizon: str = Field("", alias="tidshorisont", description="T.ex. '4 år' eller '1 år'")
-    description: str = Field("", alias="beskrivning")
+    description: str = Field("", alias="beskrivning", description="Vad nivån är, visas i arbetsböckerna")
     follow_up: list[str] = Field(
         default_factory=list,
         alias="uppföljning",
         description="Tillfällen då mål på nivån följs upp när målet inte själv anger några",
     )
-    combine: Combine = Field(Combine.CAUTIOUS, alias="sammanvägning")
+    combine: Combine = Field(Combine.CAUTIOUS, alias="sammanvägning",
+                             description="Hur flera enheters bedömningar av ett mål blir kommunens: försiktigast, mest_positiv eller majoritet")
+
+    def one(self) -> str:
+        """'kvalitetsfaktor': a goal of the level in running text."""
+        return self.singular or _lower_first(self.name)
+
+    def many(self) -> str:
+        """'kvalitetsfaktorer': goals of the level in running text."""
+        return self.plural or _lower_first(self.name)
+
+    def words(self, n: int) -> str:
+        return self.one() if n == 1 else self.many()
+
+    @property
+    def assessment_heading(self) -> str:
+        """The heading of the assessment column: 'Grad av kvalitet', else 'Bedömning'."""
+        return self.heading or "Bedömning"
+
+
+def _lower_first(text: str) -> str:
+    """'Inriktningsmål' -> 'inriktningsmål'; an abbreviation ('KF-mål') stays as it is."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 class Area(_Base):
@@ -717,6 +845,59 @@ class Model(_Base):
         return model
 
 
+# -- the JSON Schema in Swedish (editors show titles and descriptions as tooltips) ------
+
+SCHEMA_WORDS: dict[str, tuple[str, str]] = {
+    "Model": ("Styrmodell", "En kommuns styrmodell: vision, värdeord, skalor, målnivåer, områden, enheter, perioder, mål och indikatorer"),
+    "Municipality": ("Kommun", "Kommunens namn och kommunkod"),
+    "Mandate": ("Mandatperiod", "Första och sista året"),
+    "Vision": ("Vision", "Visionens rubrik och text"),
+    "Value": ("Värdeord", "Ett värdeord med sin text"),
+    "Meaning": ("Betydelse", "Vad ett steg betyder när nivåer med olika skalor räknas samman"),
+    "RuleBasis": ("Andel av", "Vad regelns andel räknas av: målvärdet eller vägen från utgångsvärdet till målvärdet"),
+    "StepRule": ("Regel för förslaget", "Stegets egen gräns för förslaget, t.ex. minst 80 % av målvärdet"),
+    "Label": ("Steg i skalan", "Ett steg med kommunens egen ordalydelse, färg och eventuellt tecken och regel"),
+    "Scale": ("Bedömningsskala", "Stegen ordnade från bäst till sämst: 2–7 bedömande steg och eventuellt 'ej bedömt'"),
+    "Combine": ("Sammanvägning", "Hur flera enheters bedömningar av ett mål blir kommunens"),
+    "GoalLevel": ("Målnivå", "Ett slags mål (inriktningsmål, kvalitetsfaktor, grunduppdrag …) med egen skala och egna ord"),
+    "Area": ("Område", "Strategiskt område, huvudprocess eller perspektiv: den översta indelningen"),
+    "UnitKind": ("Enhetstyp", "Nämnd, bolag, förvaltning eller övrigt"),
+    "BudgetFrame": ("Budgetram", "Ett års budgetram i tkr"),
+    "Unit": ("Enhet", "En nämnd, ett bolag eller en förvaltning som rapporterar"),
+    "OccasionKind": ("Periodtyp", "Månad, tertial, delår, helår eller särskild"),
+    "Occasion": ("Period", "Ett uppföljningstillfälle som återkommer varje år"),
+    "Goal": ("Mål", "Ett mål på en nivå, i ett område, med ansvariga enheter"),
+    "Measure": ("Måttenhet", "Vad indikatorn mäts i"),
+    "Comparison": ("Jämförelse", "Minst eller högst"),
+    "Direction": ("Riktning", "Öka eller minska"),
+    "ValueTarget": ("Målvärde", "Ett värde att nå ett visst år (ett delmål när de är flera)"),
+    "RankTarget": ("Rangmål", "Bland de p % bästa kommunerna, eller en placering, ett visst år"),
+    "DirectionTarget": ("Riktningsmål", "Värdet ska öka eller minska"),
+    "ChangeTarget": ("Årlig förändring", "En förändring i procent varje år, t.ex. −5 för 'minska med 5 % årligen'"),
+    "LevelTarget": ("Nivå att hålla", "En nivå att hålla, t.ex. minst 93 %"),
+    "ReportTarget": ("Redovisas", "Redovisas utan målvärde: inget förslag görs"),
+    "Aggregation": ("Sammanräkning", "Hur enheternas utfall blir kommunens"),
+    "Baseline": ("Utgångsvärde", "Värdet och året målbanan utgår från"),
+    "Indicator": ("Indikator", "Något som mäts, med måttenhet, utgångsvärde och målvärden"),
+    "Programme": ("Handlingsprogram", "Ett program som flera enheter följer upp, kopplat till mål"),
+    "PlanGoal": ("Nämndmål", "En nämnds eget mål i verksamhetsplanen, under ett av fullmäktiges mål"),
+    "Activity": ("Aktivitet", "Planerat arbete under ett nämndmål eller ett av fullmäktiges mål"),
+    "PlanIndicator": ("Nämndens indikator", "En indikator som nämnden lägger till för sitt mål"),
+    "BudgetLine": ("Budgetrad", "Ett belopp i nämndens budget per verksamhet (tkr)"),
+    "Plan": ("Verksamhetsplan", "En nämnds verksamhetsplan för ett år"),
+}
+
+
+def json_schema() -> dict[str, Any]:
+    """The styrmodell's JSON Schema (Swedish keys), with Swedish titles and descriptions."""
+    sch = Model.model_json_schema(by_alias=True)
+    for name, part in [("Model", sch), *sch.get("$defs", {}).items()]:
+        words = SCHEMA_WORDS.get(name)
+        if words is not None:
+            part["title"], part["description"] = words
+    return sch
+
+
 # -- cross-reference checks ------------------------------------------------------
 
 
@@ -762,6 +943,10 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
             seen.add(lab.label)
         if not any(lab.meaning == Meaning.REACHED for lab in sc.labels):
             problems.append((("skalor", i, "etiketter"), f"skalan '{sc.id}' saknar en etikett med betydelsen 'uppfyllt'"))
+        n_steps = len(sc.steps)
+        if not MIN_STEPS <= n_steps <= MAX_STEPS:
+            problems.append((("skalor", i, "etiketter"), f"skalan '{sc.id}' har {n_steps} bedömande steg; "
+                             f"en skala har {MIN_STEPS}–{MAX_STEPS} steg (utöver 'ej bedömt')"))
 
     def check_units(path: Path_, codes: list[str]) -> None:
         for k, code in enumerate(codes):

@@ -20,10 +20,11 @@ from typing import Any
 
 import pandas as pd  # python-docx (and lxml) are imported where a document is written: export needs neither
 
+from .colours import readable
 from .findings import counted
 from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
-from .layout import ASSESSED_KINDS, KIND_INDICATOR
+from .layout import KIND_INDICATOR
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model
 from .targets import fmt_number
 from .util import InputError, atomic_write_bytes
@@ -55,75 +56,219 @@ def fmt_measure(value: float | None, measure: Measure) -> str:
 # --------------------------------------------------------------------------- report
 
 
-def report(kf: str | Path | KfBook, docx_path: str | Path) -> Path:
+def report(kf: str | Path | KfBook, docx_path: str | Path, template: str | Path | None = None,
+           suggestions: bool = True) -> Path:
     """Write the Word chapter for a KF workbook (follow-up) or a Budget workbook (plan round).
 
-    Returns the path written. The file is written atomically; the same KF.xlsx
-    gives the same bytes.
+    ``template`` is the municipality's own Word file (.docx): the chapter is written on it, with its
+    styles, header, footer and logo (its body is left out). ``suggestions=False`` leaves out the
+    assessment computed from the targets ('Bedömning enligt målvärdet'). Returns the path written.
+    The file is written atomically; the same KF.xlsx (and template) gives the same bytes.
     """
     book = kf if isinstance(kf, KfBook) else read_kf(kf)
     docx_path = Path(docx_path)
     if docx_path.suffix.lower() != ".docx":
         raise InputError(f"{docx_path.name}: rapporten skrivs som Word-fil; ange ett namn som slutar på .docx")
-    doc = _new_document(book)
+    doc = _new_document(book, template)
     if book.kind == "budget":
         write_budget_chapter(doc, book)
     else:
-        _followup_chapter(doc, book)
+        _followup_chapter(doc, book, suggestions)
     buf = io.BytesIO()
     doc.save(buf)
     docx_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(docx_path, _fixed_zip(buf.getvalue()))
+    atomic_write_bytes(docx_path, _fixed_zip(buf.getvalue(), _company(book)))
     return docx_path
 
 
-def _new_document(book: KfBook) -> Any:
+def _company(book: KfBook) -> str:
+    from .workbook import kommun
+
+    return kommun(book.model.municipality.name)
+
+
+def _document_date(book: KfBook) -> datetime:
+    """A date that is deterministic and true: the end of the period followed up (of the year before the
+    plan year for a plan round, when plans are made)."""
+    if book.period is not None:
+        p = book.period
+        return datetime(p.year, p.occasion.month, calendar.monthrange(p.year, p.occasion.month)[1])
+    return datetime((book.year or 2001) - 1, 12, 31)
+
+
+def _open_template(template: str | Path) -> Any:
+    """The municipality's template with its body emptied (its section: page, header, footer, stay)."""
+    import docx
+    from docx.oxml.ns import qn
+
+    path = Path(template)
+    if path.suffix.lower() not in (".docx", ".dotx"):
+        raise InputError(f"{path.name}: mallen ska vara en Word-fil eller Word-mall (.docx eller .dotx)")
+    if not path.is_file():
+        raise InputError(f"{path}: mallen finns inte")
+    try:
+        doc = docx.Document(io.BytesIO(_as_document(path.read_bytes())) if path.suffix.lower() == ".dotx" else str(path))
+    except Exception as exc:  # a damaged or non-Word file: the controller's input, named
+        raise InputError(f"{path.name}: mallen går inte att läsa som Word-fil ({type(exc).__name__})") from None
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    _ensure_headings(doc)
+    return doc
+
+
+def _ensure_headings(doc: Any) -> None:
+    """Heading 1–3 in a template that never defined them (Word keeps unused built-in styles latent): made as
+    Word's own, with their outline level, so the chapter keeps its heading structure."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    for level, size in ((1, 16), (2, 13), (3, 11)):
+        name = f"Heading {level}"
+        if _style(doc, name) is not None:
+            continue
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = _style(doc, "Normal")
+        st.font.bold = True
+        st.font.size = Pt(size)
+        st.paragraph_format.keep_with_next = True
+        st.paragraph_format.space_before = Pt(12 if level == 1 else 8)
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), str(level - 1))
+        st.element.get_or_add_pPr().append(outline)
+
+
+_TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+_DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _as_document(blob: bytes) -> bytes:
+    """A Word template (.dotx) as a document (.docx): the same parts, the main part's content type changed."""
+    src = zipfile.ZipFile(io.BytesIO(blob))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(_TEMPLATE_TYPE, _DOCUMENT_TYPE)
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+def _new_document(book: KfBook, template: str | Path | None = None) -> Any:
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    doc = docx.Document()
-    sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.PORTRAIT
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.left_margin = sec.right_margin = Mm(25)
-    sec.top_margin = sec.bottom_margin = Mm(25)
-    normal = doc.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(10.5)
-    rpr = normal.element.get_or_add_rPr()
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "sv-SE")
-    rpr.append(lang)
     m = book.model
     from .workbook import kommun
 
+    if template is not None:
+        doc = _open_template(template)
+        sec = doc.sections[0]
+    else:
+        doc = docx.Document()
+        sec = doc.sections[0]
+        sec.orientation = WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = Mm(210), Mm(297)
+        sec.left_margin = sec.right_margin = Mm(25)
+        sec.top_margin = sec.bottom_margin = Mm(25)
+        normal = doc.styles["Normal"]
+        normal.font.name = "Calibri"
+        normal.font.size = Pt(10.5)
+    _swedish(doc)
     cp = doc.core_properties
-    cp.author = "malbok"
+    cp.author = cp.last_modified_by = kommun(m.municipality.name)
     cp.title = ("Måluppfyllelse " + book.period.name) if book.period else f"Verksamhetsplaner och budget {book.year}"
     cp.subject = kommun(m.municipality.name)
+    cp.keywords = book.period.name if book.period else str(book.year)
+    cp.category = "Måluppfyllelse" if book.period else "Verksamhetsplan och budget"
+    cp.comments = ""
     cp.language = "sv-SE"
-    fixed = datetime(2000, 1, 1)
-    cp.created = cp.modified = fixed
-    cp.last_printed = fixed
+    when = _document_date(book)
+    cp.created = cp.modified = when
+    cp.last_printed = when
     cp.revision = 1
-    footer = sec.footer.paragraphs[0]
-    footer.text = f"{kommun(m.municipality.name)} · {cp.title}"
-    footer.style = doc.styles["Footer"]
+    footer = sec.footer
+    has_page = any(el.get(qn("w:instr"), "").strip().startswith("PAGE") for el in footer._element.iter(qn("w:fldSimple"))) or any(
+        (t.text or "").strip().startswith("PAGE") for t in footer._element.iter(qn("w:instrText")))
+    worded = any(par.text.strip() for par in footer.paragraphs)
+    para = None
+    if template is None or not worded:  # our own footer: the kommun, the title and the page
+        para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+        para.text = f"{kommun(m.municipality.name)} · {cp.title} · "
+        if "Footer" in [st.name for st in doc.styles]:
+            para.style = doc.styles["Footer"]
+    elif not has_page:  # the template's footer, with the page number it lacks
+        para = footer.add_paragraph()
+    if para is not None:
+        para.add_run("Sida ")
+        _field(para, "PAGE", OxmlElement, qn)
+        para.add_run(" av ")
+        _field(para, "NUMPAGES", OxmlElement, qn)
     return doc
 
 
-def _fixed_zip(blob: bytes) -> bytes:
-    """Re-pack the docx with fixed timestamps so the same input gives the same bytes."""
+def _field(para: Any, instr: str, new: Any, qn: Any) -> None:
+    """A simple field (PAGE, NUMPAGES) with a shown value, so a reader that does not update fields shows a number."""
+    fld = new("w:fldSimple")
+    fld.set(qn("w:instr"), f" {instr} ")
+    r = new("w:r")
+    t = new("w:t")
+    t.text = "1"
+    r.append(t)
+    fld.append(r)
+    para._p.append(fld)
+
+
+def _swedish(doc: Any) -> None:
+    """Swedish as the document's language: in the defaults every style inherits, and in Normal."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    targets = [doc.styles["Normal"].element.get_or_add_rPr()]
+    if defaults is not None:
+        rpr_default = defaults.find(qn("w:rPrDefault"))
+        if rpr_default is None:
+            rpr_default = OxmlElement("w:rPrDefault")
+            defaults.insert(0, rpr_default)
+        rpr = rpr_default.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = OxmlElement("w:rPr")
+            rpr_default.append(rpr)
+        targets.append(rpr)
+    for rpr in targets:
+        for old in rpr.findall(qn("w:lang")):
+            rpr.remove(old)
+        lang = OxmlElement("w:lang")
+        lang.set(qn("w:val"), "sv-SE")
+        lang.set(qn("w:eastAsia"), "sv-SE")
+        lang.set(qn("w:bidi"), "ar-SA")
+        rpr.append(lang)
+
+
+def _fixed_zip(blob: bytes, company: str = "") -> bytes:
+    """Re-pack the docx with fixed timestamps so the same input gives the same bytes; the extended
+    properties name the municipality as the company, not a word processor's template."""
+    from xml.sax.saxutils import escape
+
     src = zipfile.ZipFile(io.BytesIO(blob))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(zi, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/app.xml" and company:
+                data = data.replace(b"<Company/>", f"<Company>{escape(company)}</Company>".encode())
+            dst.writestr(zi, data)
     return out.getvalue()
 
 
@@ -142,17 +287,118 @@ def shade(cell: Any, colour: str) -> None:
     tcpr.append(shd)
 
 
+_CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+_CHART_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def add_chart(doc: Any, title: str, counts: list[tuple[str, int, str]], alt: str) -> None:
+    """A bar chart in the document (a Word chart with its values in it, no linked workbook): a bar per step in
+    the step's colour, the labels in full, whole numbers on the axis; ``alt`` is its alternative text."""
+    import math
+    from xml.sax.saxutils import escape
+
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+    from docx.shared import Mm
+
+    n = len(counts)
+    if not n:
+        return
+    most = max(c for _l, c, _col in counts)
+    step = max(1, math.ceil(most / 8))
+    top = max(step, math.ceil((most + 1) / step) * step)
+    points = "".join(
+        f'<c:dPt><c:idx val="{i}"/><c:invertIfNegative val="0"/><c:bubble3D val="0"/><c:spPr><a:solidFill>'
+        f'<a:srgbClr val="{colour.lstrip("#").upper()}"/></a:solidFill><a:ln><a:solidFill><a:srgbClr val="595959"/>'
+        f'</a:solidFill></a:ln></c:spPr></c:dPt>' for i, (_l, _c, colour) in enumerate(counts))
+    cats = "".join(f'<c:pt idx="{i}"><c:v>{escape(label)}</c:v></c:pt>' for i, (label, _c, _col) in enumerate(counts))
+    vals = "".join(f'<c:pt idx="{i}"><c:v>{c}</c:v></c:pt>' for i, (_l, c, _col) in enumerate(counts))
+    font = '<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="900"/></a:pPr><a:endParaRPr lang="sv-SE"/></a:p></c:txPr>'
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<c:chartSpace xmlns:c="{_C}" xmlns:a="{_A}" xmlns:r="{_R}"><c:lang val="sv-SE"/><c:roundedCorners val="0"/>'
+        f'<c:chart><c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1100" b="1"/></a:pPr>'
+        f'<a:r><a:rPr lang="sv-SE" sz="1100" b="1"/><a:t>{escape(title)}</a:t></a:r></a:p></c:rich></c:tx>'
+        f'<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+        f'<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+        f'<c:ser><c:idx val="0"/><c:order val="0"/><c:tx><c:v>Antal</c:v></c:tx><c:invertIfNegative val="0"/>{points}'
+        f'<c:dLbls><c:numFmt formatCode="0" sourceLinked="0"/>{font}<c:showLegendKey val="0"/><c:showVal val="1"/>'
+        f'<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
+        f'<c:cat><c:strLit><c:ptCount val="{n}"/>{cats}</c:strLit></c:cat>'
+        f'<c:val><c:numLit><c:formatCode>0</c:formatCode><c:ptCount val="{n}"/>{vals}</c:numLit></c:val></c:ser>'
+        f'<c:gapWidth val="60"/><c:axId val="101"/><c:axId val="102"/></c:barChart>'
+        f'<c:catAx><c:axId val="101"/><c:scaling><c:orientation val="maxMin"/></c:scaling><c:delete val="0"/>'
+        f'<c:axPos val="l"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/>'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{font}<c:crossAx val="102"/><c:crosses val="autoZero"/>'
+        f'<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        f'<c:valAx><c:axId val="102"/><c:scaling><c:orientation val="minMax"/><c:max val="{top}"/><c:min val="0"/>'
+        f'</c:scaling><c:delete val="0"/><c:axPos val="b"/><c:majorGridlines><c:spPr><a:ln><a:solidFill>'
+        f'<a:srgbClr val="D9D9D9"/></a:solidFill></a:ln></c:spPr></c:majorGridlines><c:numFmt formatCode="0" sourceLinked="0"/>'
+        f'<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{font}<c:crossAx val="101"/>'
+        f'<c:crosses val="max"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx></c:plotArea>'
+        f'<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+    )
+    package = doc.part.package
+    name = package.next_partname("/word/charts/chart%d.xml")  # after any chart the template has
+    number = int(str(name).rsplit("chart", 1)[1].split(".")[0])
+    part = Part(PackURI(str(name)), _CHART_CT, xml.encode("utf-8"), package)
+    rid = doc.part.relate_to(part, _CHART_RT)
+    width, height = Mm(150), Mm(22 + 9 * n)
+    inline = parse_xml(
+        f'<wp:inline distT="0" distB="0" distL="0" distR="0" '
+        f'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="{_A}" '
+        f'xmlns:c="{_C}" xmlns:r="{_R}"><wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="{1000 + number}" name="Diagram {number}" descr="{escape(alt, {chr(34): "&quot;"})}" title="{escape(title)}"/>'
+        f'<wp:cNvGraphicFramePr/><a:graphic><a:graphicData uri="{_C}"><c:chart r:id="{rid}"/></a:graphicData></a:graphic>'
+        f'</wp:inline>')
+    run = doc.add_paragraph().add_run()
+    drawing = parse_xml('<w:drawing xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
+    drawing.append(inline)
+    run._r.append(drawing)
+
+
+def _style(doc: Any, name: str) -> Any:
+    """A style by name, or None when the document (a municipality's template) has none by that name."""
+    try:
+        return doc.styles[name]
+    except KeyError:
+        return None
+
+
+def _empty(text: Any) -> bool:
+    return str(text).strip() in ("", "–")
+
+
 def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm: list[float],
-              colours: dict[tuple[int, int], str] | None = None) -> Any:
-    """A table in the built-in 'Table Grid' style, header row repeated on each page."""
+              colours: dict[tuple[int, int], str] | None = None, drop_empty: bool = True) -> Any:
+    """A table in the built-in 'Table Grid' style, the header row marked as such (repeated on each page and
+    read as headers); a column empty on every row ('' or '–') is left out; coloured cells get a text colour
+    with WCAG AA contrast."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Mm
+    from docx.shared import Mm, Pt, RGBColor
 
     rows = list(rows)
+    keep = list(range(len(header)))
+    if drop_empty and rows:
+        keep = [c for c in keep if c == 0 or any(not _empty(r[c]) for r in rows if c < len(r))]
+    if len(keep) != len(header):
+        where = {c: i for i, c in enumerate(keep)}
+        header = [header[c] for c in keep]
+        rows = [[r[c] for c in keep] for r in rows]
+        freed = sum(w for c, w in enumerate(widths_mm) if c not in where)
+        kept_w = [widths_mm[c] for c in keep]
+        widths_mm = [w + freed * w / sum(kept_w) for w in kept_w]
+        colours = {(r, where[c]): v for (r, c), v in (colours or {}).items() if c in where}
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
-    table.style = doc.styles["Table Grid"]
+    grid = _style(doc, "Table Grid")
+    if grid is not None:
+        table.style = grid
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     hdr = table.rows[0]
@@ -166,13 +412,26 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
         shade(cell, "#DCE6F1")
+    small = len(header) >= _SMALL_FROM  # a wide table in a smaller type, so its words fit
+    if small:
+        for cell in hdr.cells:
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(_SMALL_PT)
     for r, row in enumerate(rows, start=1):
         cells = table.rows[r].cells
         for c, text in enumerate(row):
             cells[c].text = str(text)
+            if small:
+                for run in cells[c].paragraphs[0].runs:
+                    run.font.size = Pt(_SMALL_PT)
             if colours and (r - 1, c) in colours:
-                shade(cells[c], colours[(r - 1, c)])
-    for c, w in enumerate(word_safe_widths([header, *rows], widths_mm)):
+                fill, ink = readable(colours[(r - 1, c)])
+                shade(cells[c], fill)
+                if ink != "#000000":
+                    for run in cells[c].paragraphs[0].runs:
+                        run.font.color.rgb = RGBColor.from_string(ink.lstrip("#"))
+    per_char = _MM_PER_CHAR * (_SMALL_PT / _BODY_PT if small else 1)
+    for c, w in enumerate(word_safe_widths([header, *rows], widths_mm, header=True, per_char=per_char)):
         table.columns[c].width = Mm(w)  # the grid, which LibreOffice follows
         for row in table.rows:
             row.cells[c].width = Mm(w)  # the cells, which Word follows
@@ -181,32 +440,43 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
 
 
 _MM_PER_CHAR = 2.7  # a wide character of 10–11 pt body text in a wide fallback font (DejaVu Sans), in mm, bold included
+_BODY_PT, _SMALL_PT, _SMALL_FROM = 10.5, 9.0, 6  # tables of six columns or more are set in 9 pt
 _CELL_PADDING_MM = 4.0
+_MIN_MM = 12.0
 
 
-def word_safe_widths(rows: list[list[Any]], widths_mm: list[float]) -> list[float]:
+def _word_need(texts: Iterable[Any], per_char: float = _MM_PER_CHAR) -> float:
+    longest = max((len(w) for t in texts for w in str(t).split()), default=0)
+    return longest * per_char + _CELL_PADDING_MM
+
+
+def word_safe_widths(rows: list[list[Any]], widths_mm: list[float], header: bool = False,
+                     per_char: float = _MM_PER_CHAR) -> list[float]:
     """Column widths that never break a word: each column is at least as wide as its longest word,
-    the extra taken from the columns that have room to spare; the table keeps its total width."""
-    need = [0.0] * len(widths_mm)
-    for row in rows:
-        for c, text in enumerate(row[:len(widths_mm)]):
-            longest = max((len(w) for w in str(text).split()), default=0)
-            need[c] = max(need[c], longest * _MM_PER_CHAR + _CELL_PADDING_MM)
+    the extra taken from the columns that have room to spare; the table keeps its total width.
+    With ``header``, the first row (the headers) is served first: its words never break, the
+    body's longest words get what is left."""
+    n = len(widths_mm)
+    head_need = [0.0] * n
+    if header and rows:
+        head_need = [_word_need([rows[0][c]], per_char) if c < len(rows[0]) else 0.0 for c in range(n)]
+    body_need = [max(head_need[c], _word_need([r[c] for r in rows if c < len(r)], per_char)) for c in range(n)]
     widths = list(widths_mm)
-    for c in range(len(widths)):
-        short = need[c] - widths[c]
-        if short <= 0:
-            continue
-        for d in sorted(range(len(widths)), key=lambda d: widths[d] - need[d], reverse=True):
-            spare = widths[d] - max(need[d], 12.0)
-            if d == c or spare <= 0:
-                continue
-            take = min(spare, short)
-            widths[d] -= take
-            widths[c] += take
-            short -= take
+    for need, floor in ((head_need, head_need), (body_need, body_need)):
+        for c in range(n):
+            short = need[c] - widths[c]
             if short <= 0:
-                break
+                continue
+            for d in sorted(range(n), key=lambda d: widths[d] - floor[d], reverse=True):
+                spare = widths[d] - max(floor[d], head_need[d], _MIN_MM)
+                if d == c or spare <= 0:
+                    continue
+                take = min(spare, short)
+                widths[d] -= take
+                widths[c] += take
+                short -= take
+                if short <= 0:
+                    break
     return widths
 
 
@@ -217,57 +487,147 @@ def _indicator(m: Model, ind_id: str) -> Indicator | None:
     return None
 
 
-def _followup_chapter(doc: Any, book: KfBook) -> None:
+def unit_names(m: Model, codes: Iterable[str]) -> list[str]:
+    """The units' names (the code when the model does not know it)."""
+    out = []
+    for code in codes:
+        try:
+            out.append(m.unit(code).name)
+        except KeyError:
+            out.append(code)
+    return out
+
+
+def _and(items: list[str]) -> str:
+    """'A, B och C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
+
+
+def _marked(scale: Any, label: str) -> str:
+    """A label with its step's symbol in front ('● Uppfyllt'), so it reads without its colour."""
+    mark = scale.symbol_of(label) if scale is not None and label else ""
+    return f"{mark}\u00a0{label}" if mark else label
+
+
+class _Checks:
+    """What Kontroll said of the returned values: the (unit, ID) pairs whose outcome or rank was rejected."""
+
+    def __init__(self, book: KfBook):
+        from .findings import ERROR
+
+        self.rejected: set[tuple[str, str]] = set()
+        checks = book.tables.get("Kontroll")
+        if checks is None or checks.empty or not {"Allvar", "Enhet", "ID", "Kod"} <= set(checks.columns):
+            return
+        for r in checks.itertuples(index=False):
+            if str(r.Allvar) == ERROR and str(r.Kod) in _REJECTED_CODES:
+                self.rejected.add((str(r.Enhet), str(r.ID)))
+
+
+_REJECTED_CODES = {"utanfor-intervall", "ej-andligt-tal"}  # the findings that refuse a value yet keep it in Data
+REJECTED_NOTE = "underkänt i kontrollen"
+
+
+def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
+    from .kfbook import SUGGESTION_HEADING, assessed_rows, assessment_groups, summary_sentence
+
     m, p = book.model, book.period
     assert p is not None
     data = book.data
     council = data[data["Sammanställning"] == "kommun"]
     units = data[data["Sammanställning"] == "enhet"]
+    checks = _Checks(book)
     last_day = calendar.monthrange(p.year, p.occasion.month)[1]
     doc.add_heading(f"Måluppfyllelse – {p.name}", level=1)
-    received = sorted({u for u in units.loc[units["Fil"] != "", "Enhet"]})
-    all_units = sorted(set(units["Enhet"]))
+    received = {u for u in units.loc[units["Fil"] != "", "Enhet"]}
+    all_units = [u.code for u in m.units if u.code in set(units["Enhet"])]
+    names = unit_names(m, [u for u in all_units if u in received])
     doc.add_paragraph(
         f"Uppföljningen avser perioden till och med {swedish_date(date(p.year, p.occasion.month, last_day))}. "
         f"Den bygger på underlag från {len(received)} av {counted(len(all_units), 'nämnd eller bolag', 'nämnder och bolag')}"
-        + (f" ({', '.join(received)})" if received else "") + ". "
-        "Bedömningarna är nämndernas egna; där flera nämnder ansvarar för ett mål redovisas den försiktigaste bedömningen. "
-        "malboks förslag bygger på utfallen mot målvärdena i styrmodellen."
+        + (f" ({_and(names)})" if names else "") + ". "
+        "Bedömningarna är nämndernas egna; där flera nämnder ansvarar för ett mål redovisas den försiktigaste bedömningen."
+        + (f" Kolumnen ”{SUGGESTION_HEADING}” visar vad utfallen innebär mot målvärdena i styrmodellen." if suggestions else "")
     )
     if m.vision.text or m.vision.title:
         doc.add_heading("Vision", level=2)
         if m.vision.title:
             doc.add_paragraph().add_run(m.vision.title).bold = True
         _paragraphs(doc, m.vision.text)
+    groups = [g for g in assessment_groups(m) if not g.rows(council).empty]
+    if groups:
+        _kommun_views(doc, m, council, units, groups)
     for area in m.areas:
         rows_area = council[council["Område"] == area.name]
         if rows_area.empty:
             continue
         doc.add_heading(area.name, level=2)
         _paragraphs(doc, area.text)
-        from .kfbook import assessed_rows, summary_sentence
-
         assessed = assessed_rows(rows_area)
         if not assessed.empty:
-
             sentence = summary_sentence(m, area.name, assessed).split(": ", 1)[-1]
             doc.add_paragraph().add_run(sentence[0].upper() + sentence[1:]).bold = True
-        for level in m.levels:
-            goals = rows_area[rows_area["Typ"].isin(ASSESSED_KINDS) & (rows_area["Nivå"] == level.name)]
+        for grp in groups:
+            goals = grp.rows(rows_area)
             if goals.empty:
                 continue
-            doc.add_heading(level.name, level=3)
-            _assessment_table(doc, m, goals, units, "Mål", book.tables.get("Trend mål"))
-        standalone = rows_area[(rows_area["Typ"] == KIND_INDICATOR) & (rows_area["Överordnat"] == "")]
-        if not standalone.empty and m.indicator_scale:
-            doc.add_heading("Indikatorer – bedömning", level=3)
-            _assessment_table(doc, m, standalone, units, "Indikator", book.tables.get("Trend mål"))
+            doc.add_heading(grp.name if grp.level is not None else "Indikatorer – bedömning", level=3)
+            _assessment_table(doc, m, goals, units, grp, book.tables.get("Trend mål"), suggestions)
         inds = rows_area[rows_area["Typ"] == KIND_INDICATOR]
         if not inds.empty:
             doc.add_heading("Indikatorer – utfall", level=3)
-            _indicator_table(doc, m, inds, units, book.tables.get("Trend"))
+            _indicator_table(doc, m, inds, units, book.tables.get("Trend"), suggestions, checks)
         _analyses(doc, m, rows_area, units)
     _programmes(doc, m, data)
+
+
+def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame, groups: list[Any]) -> None:
+    """The whole kommun (by meaning across levels), per nämnd, and per goal level across areas (its own labels)."""
+    from .kfbook import MEANING_HEADINGS, kommun_sentence, per_unit, whole_kommun
+
+    doc.add_heading("Måluppfyllelse i hela kommunen", level=2)
+    sentence = kommun_sentence(m, council)
+    if sentence:
+        said = sentence.split(": ", 1)[-1]  # '8 av 30 mål är uppfyllda, …' without 'Hela kommunen: '
+        doc.add_paragraph().add_run(said[:1].upper() + said[1:]).bold = True
+    total = whole_kommun(m, council)
+    if total:
+        if len(groups) > 1:
+            doc.add_paragraph("Stegen i nivåernas skalor räknas samman efter vad de betyder: uppfyllt, delvis uppfyllt, "
+                              "ej uppfyllt och ej bedömt.")
+        body = [[name if name != "Alla" else "Alla nivåer", str(sum(c)), *(str(x) for x in c)] for name, c in total]
+        add_table(doc, ["Målnivå", "Antal", *MEANING_HEADINGS], body, [44, 18, 26, 26, 26, 20], drop_empty=False)
+    by_unit = per_unit(m, units)
+    if by_unit:
+        doc.add_heading("Per nämnd och bolag", level=3)
+        doc.add_paragraph("Nämndernas och bolagens egna bedömningar av de mål de följer upp.")
+        body = [[name, str(sum(c)), *(str(x) for x in c)] for _code, name, c in by_unit]
+        add_table(doc, ["Nämnd/bolag", "Antal", *MEANING_HEADINGS], body, [50, 16, 24, 26, 24, 20], drop_empty=False)
+    doc.add_heading("Måluppfyllelse per målnivå", level=2)
+    for grp in groups:
+        rows = grp.rows(council)
+        doc.add_heading(f"{grp.name} – {grp.heading}", level=3)
+        from .kfbook import group_phrase
+
+        phrase = group_phrase(grp, rows["Bedömning"].tolist())
+        if phrase:
+            doc.add_paragraph(phrase + ".")
+        counts = grp.counts(rows["Bedömning"].tolist())
+        body, colours = [], {}
+        for label, n, colour in counts:
+            body.append([_marked(grp.scale, label) if grp.scale is not None and grp.scale.colour_of(label) else label, str(n)])
+            colours[(len(body) - 1, 0)] = colour
+        body.append([f"Summa {grp.many}", str(len(rows))])
+        add_table(doc, [grp.heading, "Antal"], body, [120, 40], colours, drop_empty=False)
+        add_chart(doc, f"{grp.name} – antal per steg", counts,
+                  f"Stapeldiagram över {grp.many}: " + "; ".join(f"{label} {n}" for label, n, _c in counts) + ".")
+        listed, lcol = [], {}
+        for rec in rows.to_dict("records"):
+            label = rec["Bedömning"] or NOT_ASSESSED
+            listed.append([rec["Text"], rec["Område"], _marked(grp.scale, rec["Bedömning"]) if rec["Bedömning"] else label])
+            colour = grp.scale.colour_of(rec["Bedömning"]) if grp.scale is not None and rec["Bedömning"] else None
+            lcol[(len(listed) - 1, 2)] = colour or GREY
+        add_table(doc, [grp.name, "Område", grp.heading], listed, [82, 38, 40], lcol)
 
 
 def _programmes(doc: Any, m: Model, data: pd.DataFrame) -> None:
@@ -302,10 +662,12 @@ def _paragraphs(doc: Any, text: str | None) -> None:
             doc.add_paragraph(line.strip())
 
 
-def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFrame, what: str,
-                      trend: pd.DataFrame | None = None) -> None:
-    """Goals (or assessed indicators) and their assessments; with a history, last year's beside this year's."""
-    from .kfbook import _owners, _records
+def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFrame, grp: Any,
+                      trend: pd.DataFrame | None = None, suggestions: bool = True) -> None:
+    """Goals (or assessed indicators) and their assessments in the level's words, the units by name; with a
+    history, last year's beside this year's; with ``suggestions``, the assessment by the targets, and a note
+    on every row where the unit's assessment and the figures disagree."""
+    from .kfbook import SUGGESTION_HEADING, _owners, _records
 
     last_year: dict[str, str] = {}
     if trend is not None and len(trend.columns) >= 5:
@@ -315,57 +677,89 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
     groups: list[int] = []
     parent_seen: str | None = None
     owners = _owners(units[units["ID"].isin(rows["ID"])])  # each row's units, found once (not searched for per row)
+    disagree: list[str] = []
+    with_trend = trend is not None
     for rec in _records(rows):
         parent = rec["Överordnat"]
         if parent and parent != parent_seen:
             try:
                 pg = m.goal(parent)
                 groups.append(len(body))
-                body.append([f"{m.level(pg.level).name}: {pg.text}", "", ""] + ([""] if trend is not None else []))
+                body.append([f"{m.level(pg.level).name}: {pg.text}", "", "", "", ""])
             except KeyError:
                 pass
             parent_seen = parent
         i = len(body)
-        who = ", ".join(owners.get((rec["ID"], rec["Typ"]), ()))
-        label = rec["Bedömning"] or NOT_ASSESSED
+        who = "\n".join(unit_names(m, owners.get((rec["ID"], rec["Typ"]), ())))
         scale = scale_for_row(m, rec)
-        if trend is not None:
-            before = last_year.get(rec["ID"], "")
-            body.append([rec["Text"], who, before or "–", label])
-            if before and scale is not None and (before_colour := scale.colour_of(before)):
-                colours[(i, 2)] = before_colour
-        else:
-            body.append([rec["Text"], who, label])
-        colour = scale.colour_of(rec["Bedömning"]) if scale and rec["Bedömning"] else GREY
-        colours[(i, len(body[-1]) - 1)] = colour or GREY
-    if trend is not None:
-        table = add_table(doc, [what, "Ansvar", f"Förra året ({trend.columns[3].removeprefix('Bedömning ')})", "Bedömning"],
-                          body, [80, 24, 28, 28], colours)
-    else:
-        table = add_table(doc, [what, "Ansvar", "Bedömning"], body, [98, 28, 34], colours)
+        label = _marked(scale, rec["Bedömning"]) if rec["Bedömning"] else NOT_ASSESSED
+        before = last_year.get(rec["ID"], "") if with_trend else ""
+        proposal = rec["Förslag"] if suggestions else ""
+        body.append([rec["Text"], who, (_marked(scale, before) if before else "–") if with_trend else "", label,
+                     _marked(scale, proposal) if proposal else ""])
+        if before and scale is not None and (before_colour := scale.colour_of(before)):
+            colours[(i, 2)] = before_colour
+        colours[(i, 3)] = (scale.colour_of(rec["Bedömning"]) if scale and rec["Bedömning"] else None) or GREY
+        if proposal and scale is not None and (pc := scale.colour_of(proposal)):
+            colours[(i, 4)] = pc
+        note = _disagreement(scale, rec["Text"], rec["Bedömning"], proposal)
+        if note:
+            disagree.append(note)
+    last = f"Förra året ({trend.columns[3].removeprefix('Bedömning ')})" if trend is not None else ""
+    table = add_table(doc, [grp.name, "Ansvar", last, grp.heading, SUGGESTION_HEADING], body,
+                      [70, 30, 22, 22, 22] if with_trend else [76, 36, 0, 24, 24], colours)
     for g in groups:  # the parent goal as a heading row across the table
         row = table.rows[g + 1]
         merged = row.cells[0].merge(row.cells[-1])
         merged.text = ""
         merged.paragraphs[0].add_run(body[g][0]).italic = True
         shade(merged, "#F2F2F2")
+    if disagree:
+        doc.add_paragraph("Där bedömningen och utfallen mot målvärdet skiljer sig åt:")
+        body_ = _Body(doc)
+        for note in disagree:
+            body_.run(body_.paragraph("List Bullet" if _style(doc, "List Bullet") is not None else None), note)
 
 
-def _outcome(m: Model, rec: Mapping[str, Any] | pd.Series, units: pd.DataFrame, ind: Indicator | None) -> str:
+def _disagreement(scale: Any, text: str, given: str, proposal: str) -> str:
+    """A note when the unit's assessment and the figures' differ, in either direction; '' otherwise."""
+    if scale is None or not given or not proposal or given == proposal:
+        return ""
+    a, b = scale.step(given), scale.step(proposal)
+    if a is None or b is None or a == b:
+        return ""
+    way = "en mer positiv bedömning än" if a < b else "en försiktigare bedömning än"
+    return f"{text}: bedömningen ”{given}” är {way} utfallen visar (”{proposal}”)."
+
+
+def _outcome(m: Model, rec: Mapping[str, Any] | pd.Series, units: pd.DataFrame, ind: Indicator | None,
+             checks: _Checks | None = None) -> str:
     measure = ind.measure if ind else Measure.NUMBER
     rank = "" if math.isnan(rec["Placering"]) else fmt_measure(rec["Placering"], Measure.RANK)
+    own = units[(units["ID"] == rec["ID"]) & (units["Typ"] == KIND_INDICATOR)]
+    rejected = {code for code in own["Enhet"] if checks is not None and (code, rec["ID"]) in checks.rejected}
     if not math.isnan(rec["Utfall"]):
         value = fmt_measure(rec["Utfall"], measure)
-        return f"{value} ({rank})" if rank and measure != Measure.RANK else value
+        shown = f"{value} ({rank})" if rank and measure != Measure.RANK else value
+        return f"{shown} ({REJECTED_NOTE})" if rejected else shown
     if rank:
         return rank
-    own = units[(units["ID"] == rec["ID"]) & (units["Typ"] == KIND_INDICATOR)]
-    parts = [f"{r.Enhet}: {fmt_measure(r.Utfall, measure)}" for r in own.itertuples() if not math.isnan(r.Utfall)]
-    return "; ".join(parts) if parts else "–"
+    parts = []
+    for r in own.itertuples():
+        if math.isnan(r.Utfall):
+            continue
+        name = unit_names(m, [str(r.Enhet)])[0]
+        note = f" ({REJECTED_NOTE})" if r.Enhet in rejected else ""
+        parts.append(f"{name}: {fmt_measure(r.Utfall, measure)}{note}")
+    return "\n".join(parts) if parts else "–"
 
 
-def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame, trend: pd.DataFrame | None = None) -> None:
-    """Indicators with baseline, target, outcome and suggestion; with a history, the previous years and the trend arrow."""
+def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame, trend: pd.DataFrame | None = None,
+                     suggestions: bool = True, checks: _Checks | None = None) -> None:
+    """Indicators with baseline, target, outcome and the assessment by the target; with a history, the previous
+    years and the trend arrow. Columns empty on every row are left out."""
+    from .kfbook import SUGGESTION_HEADING
+
     earlier: dict[str, tuple[str, str, str]] = {}  # ID -> (baseline, previous years, arrow) of the council's row
     if trend is not None and len(trend.columns) >= 8:
         years = [c for c in trend.columns[4:-3] if c.isdigit()]
@@ -386,20 +780,20 @@ def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame
         base = base or hist_base
         unit_txt = MEASURE_SYMBOL.get(ind.measure, "") if ind else ""
         name = rec["Text"] + (f" ({unit_txt})" if unit_txt and unit_txt not in ("%", "text") else "")
-        if trend is not None:
-            body.append([name, base or "–", rec["Målvärde"] or "–", before or "–", _outcome(m, rec, units, ind), arrow or "–",
-                         rec["Förslag"] or "–"])
-        else:
-            body.append([name, base or "–", rec["Målvärde"] or "–", _outcome(m, rec, units, ind), rec["Förslag"] or "–"])
-        if m.indicator_scale and rec["Förslag"]:
-            colour = m.scale(m.indicator_scale).colour_of(rec["Förslag"])
-            if colour:
-                colours[(i, len(body[-1]) - 1)] = colour
-    if trend is not None:
-        add_table(doc, ["Indikator", "Utgångsvärde", "Målvärde", "Tidigare år", "Utfall", "Trend", "malboks förslag"], body,
-                  [42, 18, 24, 26, 18, 14, 18], colours)
-    else:
-        add_table(doc, ["Indikator", "Utgångsvärde", "Målvärde", "Utfall", "malboks förslag"], body, [56, 22, 32, 24, 26], colours)
+        scale = scale_for_row(m, rec) or (m.scale(m.indicator_scale) if m.indicator_scale else None)
+        if scale is None and ind is not None and ind.goal:
+            try:
+                scale = m.goal_scale(m.goal(ind.goal))
+            except KeyError:
+                scale = None
+        proposal = rec["Förslag"] if suggestions else ""
+        outcome = _outcome(m, rec, units, ind, checks)
+        body.append([name, base or "–", rec["Målvärde"] or "–", before or "–", f"{outcome}\n{arrow}" if arrow else outcome,
+                     _marked(scale, proposal) if proposal else "–"])
+        if proposal and scale is not None and (colour := scale.colour_of(proposal)):
+            colours[(i, 5)] = colour
+    add_table(doc, ["Indikator", "Utgångsvärde", "Målvärde", "Tidigare år", "Utfall och trend" if earlier else "Utfall",
+                    SUGGESTION_HEADING], body, [46, 24, 24, 24, 20, 22], colours)
 
 
 def _is_number(text: str) -> bool:
@@ -455,9 +849,11 @@ class _Body:
     def paragraph(self, style: str | None = None) -> Any:
         p = self.new("w:p")
         if style is not None:
-            if style not in self.style_ids:
-                self.style_ids[style] = self.doc.part.get_style_id(self.doc.styles[style], self.paragraph_style)
-            p.style = self.style_ids[style]
+            if style not in self.style_ids:  # a municipality's template may lack the style: the paragraph stays plain
+                found = _style(self.doc, style)
+                self.style_ids[style] = self.doc.part.get_style_id(found, self.paragraph_style) if found is not None else None
+            if self.style_ids[style] is not None:
+                p.style = self.style_ids[style]
         if self.end is not None:
             self.end.addprevious(p)
         else:

@@ -40,6 +40,8 @@ from .model import (
     Measure,
     RankTarget,
     ReportTarget,
+    RuleBasis,
+    Scale,
     ValueTarget,
 )
 
@@ -176,13 +178,19 @@ class Earlier(NamedTuple):
 
 
 class Suggestion:
-    """malbok's suggested meaning (None: no suggestion) and the reason in words."""
+    """malbok's suggested meaning (None: no suggestion) and the reason in words; for a value target also the
+    outcome's share of the target and of the way from the baseline (percent), for a scale's own rules, and the
+    label those rules chose (see :func:`apply_rules`)."""
 
-    __slots__ = ("meaning", "reason")
+    __slots__ = ("meaning", "reason", "target_share", "path_share", "label")
 
-    def __init__(self, meaning: Meaning | None, reason: str) -> None:
+    def __init__(self, meaning: Meaning | None, reason: str, target_share: float | None = None,
+                 path_share: float | None = None, label: str | None = None) -> None:
         self.meaning = meaning
         self.reason = reason
+        self.target_share = target_share
+        self.path_share = path_share
+        self.label = label
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Suggestion) and (self.meaning, self.reason) == (other.meaning, other.reason)
@@ -192,6 +200,35 @@ class Suggestion:
 
     def __repr__(self) -> str:
         return f"Suggestion({self.meaning!r}, {self.reason!r})"
+
+
+def apply_rules(scale: Scale | None, sug: Suggestion) -> Suggestion:
+    """The suggestion as the scale's own step rules ('minst 80 % av målvärdet') place it: the chosen step's
+    meaning and label, the rule named in the reason. Unchanged when the scale has no rules or the
+    suggestion no shares (a rank, a direction)."""
+    if scale is None or (sug.target_share is None and sug.path_share is None) or not scale.has_rules:
+        return sug
+    step = scale.by_rules(sug.meaning, sug.target_share, sug.path_share)
+    if step is None:
+        return sug
+    reason = sug.reason
+    if step.rule is not None:
+        share = sug.target_share if step.rule.basis == RuleBasis.TARGET else sug.path_share
+        reason += f"; {fmt_number(share)} % av {'målvärdet' if step.rule.basis == RuleBasis.TARGET else 'vägen'} ({step.rule.words()})"
+    elif step.meaning != Meaning.REACHED and sug.meaning != step.meaning:
+        reason += "; ingen av skalans regler uppfylls"
+    return Suggestion(step.meaning, reason, sug.target_share, sug.path_share, step.label)
+
+
+def _shares(outcome: float, target: float, up: bool, base: float | None) -> tuple[float | None, float | None]:
+    """The outcome as a percentage of the target (of the outcome when lower is better), and of the way from
+    the baseline to the target."""
+    if up:
+        of_target = outcome / target * 100 if target > 0 and outcome >= 0 else None
+    else:
+        of_target = target / outcome * 100 if outcome > 0 and target >= 0 else None
+    of_path = (outcome - base) / (target - base) * 100 if base is not None and target != base else None
+    return of_target, of_path
 
 
 _NO_OUTCOME = Suggestion(None, "utfall saknas")  # shared: a suggestion is not changed once made
@@ -243,15 +280,18 @@ def suggest_value(
     else:
         up = True
     if outcome >= target if up else outcome <= target:
-        return Suggestion(_REACHED, f"utfallet {_shown(outcome)} når målvärdet {_shown(target)}")
+        return Suggestion(_REACHED, f"utfallet {_shown(outcome)} når målvärdet {_shown(target)}", *_shares(outcome, target, up, base))
     if at >= target_year + 1:
-        return Suggestion(_NOT_REACHED, f"målåret {target_year} har passerats och målvärdet {_shown(target)} är inte nått")
+        return Suggestion(_NOT_REACHED, f"målåret {target_year} har passerats och målvärdet {_shown(target)} är inte nått",
+                          *_shares(outcome, target, up, base))
     if base is None or base_year is None:
-        return Suggestion(None, "utgångsvärde saknas, så målbanan kan inte beräknas")
+        return Suggestion(None, "utgångsvärde saknas, så målbanan kan inte beräknas", *_shares(outcome, target, up, base))
     on_path = path_value(base, target, base_year, target_year, at)
     if _meets(outcome, on_path, up) or abs(outcome - on_path) < 1e-9:
-        return Suggestion(_ON_THE_WAY, f"utfallet {_shown(outcome)} ligger i eller före målbanan ({_shown(on_path, 2)})")
-    return Suggestion(_NOT_REACHED, f"utfallet {_shown(outcome)} ligger efter målbanan ({_shown(on_path, 2)})")
+        return Suggestion(_ON_THE_WAY, f"utfallet {_shown(outcome)} ligger i eller före målbanan ({_shown(on_path, 2)})",
+                          *_shares(outcome, target, up, base))
+    return Suggestion(_NOT_REACHED, f"utfallet {_shown(outcome)} ligger efter målbanan ({_shown(on_path, 2)})",
+                      *_shares(outcome, target, up, base))
 
 
 def suggest_rank(rank: float, t: RankTarget, at: float, previous_rank: float | None = None) -> Suggestion:
@@ -369,7 +409,7 @@ def _from_history(s: Suggestion, baseline: Earlier) -> Suggestion:
     """A path suggestion whose baseline came from the history store says which value that was."""
     if "målbanan" not in s.reason:
         return s
-    return Suggestion(s.meaning, f"{s.reason}, från {baseline.words()}")
+    return Suggestion(s.meaning, f"{s.reason}, från {baseline.words()}", s.target_share, s.path_share)
 
 
 def _considered(ind: Indicator, year: int) -> list[tuple[object, float | None, int | None]] | None:

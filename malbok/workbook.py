@@ -405,10 +405,15 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         if sc.id not in used:
             continue
         ws.write_string(r, 0, sc.name, fmt.bold)
+        levels = [f"{lv.name} ({lv.heading.lower()})" if lv.heading else lv.name for lv in m.levels if lv.scale == sc.id]
+        if levels:  # the levels' own words: 'Kvalitetsfaktor (grad av kvalitet)'
+            ws.write_string(r, 1, "Används för: " + ", ".join(levels), fmt.wrap)
         r += 1
         for lab in sc.labels:
             ws.write_string(r, 0, lab.label, fmt.colour(lab.colour))
-            _write_wrapped(ws, r, 1, lab.description or _MEANING_TEXT[lab.meaning.value], fmt.wrap, 90, beside=((lab.label, 26),))
+            text = lab.description or _MEANING_TEXT[lab.meaning.value]
+            _write_wrapped(ws, r, 1, text + (f" Föreslås vid {lab.rule.words()}." if lab.rule else ""), fmt.wrap, 90,
+                           beside=((lab.label, 26),))
             r += 1
         r += 1
     if m.values:

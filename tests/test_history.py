@@ -388,7 +388,7 @@ def test_kf_trend_with_sparklines_opens_in_libreoffice_and_the_chapter_shows_it(
     import docx
 
     text = "\n".join(c.text for t in docx.Document(docx_path).tables for row in t.rows for c in row.cells)
-    assert "Trend" in text and ("↑" in text or "↓" in text) and "2015:" in text
+    assert "Utfall och trend" in text and ("↑" in text or "↓" in text) and "2015:" in text
 
 
 def test_demo_runs_two_years_with_a_resubmission_and_a_suggestion_for_every_judgeable_row(tmp_path):

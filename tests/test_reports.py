@@ -87,7 +87,9 @@ def test_docx_uses_builtin_styles_and_scale_colours(kf_round):
     assert all(t.style.name == "Table Grid" for t in d.tables)
     sec = d.sections[0]
     assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
-    colours = {lab.colour.lstrip("#").upper(): lab.label for s in model.scales for lab in s.labels}
+    from malbok.colours import readable
+
+    colours = {readable(lab.colour)[0].lstrip("#"): lab.label for s in model.scales for lab in s.labels}
     shaded = 0
     for t in d.tables:
         header = [c.text for c in t.rows[0].cells]
@@ -97,8 +99,9 @@ def test_docx_uses_builtin_styles_and_scale_colours(kf_round):
         for row in t.rows[1:]:
             cell = row.cells[col]
             shd = cell._tc.tcPr.find(qn("w:shd")) if cell._tc.tcPr is not None else None
-            if shd is not None and cell.text in colours.values():
-                assert colours.get(shd.get(qn("w:fill"))) == cell.text
+            mark, _, label = cell.text.partition("\u00a0")  # a symbol beside every colour: '● Uppfyllt'
+            if shd is not None and label in colours.values():
+                assert mark and colours.get(shd.get(qn("w:fill"))) == label
                 shaded += 1
     assert shaded >= 5
     # the units' analyses are in the chapter
@@ -194,18 +197,23 @@ def test_cli_demo_runs_the_whole_round(tmp_path):
 
 
 def test_summary_sentence_counts_every_meaning_across_scales(hallefors):
-    from malbok.kfbook import summary_sentence
+    from malbok.kfbook import kommun_sentence, summary_sentence
 
     def rows(assessed):
-        return pd.DataFrame([{"Typ": "Mål", "ID": gid, "Överordnat": "", "Bedömning": label} for gid, label in assessed])
+        return pd.DataFrame([{"Typ": "Mål", "ID": gid, "Överordnat": "", "Bedömning": label,
+                              "Nivå": "Inriktningsmål" if gid.startswith("IM") else "Resultatmål"} for gid, label in assessed])
 
-    # inriktningsmål and resultatmål have differently worded scales; they add up by meaning
+    # across levels (the whole kommun) the differently worded scales add up by meaning
     mixed = rows([("IM1.1", "Uppfyllt"), ("RM1.1", "Målet är uppnått"), ("IM1.2", "Delvis uppfyllt"),
                   ("RM1.2", "Målet är inte uppnått"), ("RM1.3", "Ej bedömt"), ("RM1.4", "")])
+    assert kommun_sentence(hallefors, mixed, "Tillväxt") == (
+        "Tillväxt: 2 av 6 mål är uppfyllda, 1 delvis uppfyllt, 1 ej uppfyllt och 2 ej bedömda.")
+    # per area, each level speaks its own scale's labels and its own words
     assert summary_sentence(hallefors, "Tillväxt", mixed) == (
-        "Tillväxt: 2 av 6 mål är uppfyllda, 1 delvis uppfyllt, 1 ej uppfyllt, 1 ej bedömt och 1 utan bedömning.")
+        "Tillväxt: 1 av 2 inriktningsmål – Uppfyllt; 1 – Delvis uppfyllt. "
+        "1 av 4 resultatmål – Målet är uppnått; 1 – Målet är inte uppnått; 2 – Ej bedömt.")  # the scale's own word
     # mid-year, nothing reached yet: the sentence still says what is on its way
     mid = rows([("IM1.1", "Delvis uppfyllt"), ("IM1.2", "Delvis uppfyllt"), ("RM1.1", "Målet är delvis uppnått")])
-    assert summary_sentence(hallefors, "Tillväxt", mid) == "Tillväxt: 0 av 3 mål är uppfyllda, 3 delvis uppfyllda."
+    assert kommun_sentence(hallefors, mid, "Tillväxt") == "Tillväxt: 0 av 3 mål är uppfyllda, 3 delvis uppfyllda."
     one = rows([("IM1.1", "Uppfyllt"), ("IM1.2", "Ej uppfyllt"), ("IM1.3", "Ej uppfyllt")])
-    assert summary_sentence(hallefors, "Tillväxt", one) == "Tillväxt: 1 av 3 mål är uppfyllt, 2 ej uppfyllda."
+    assert kommun_sentence(hallefors, one, "Tillväxt") == "Tillväxt: 1 av 3 mål är uppfyllt, 2 ej uppfyllda."
