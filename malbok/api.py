@@ -505,7 +505,8 @@ def workbooks(out: str | Path = "workbooks") -> list[Path]:
 
     - ``Konsolidering.xlsm`` with the Konsolidera button (and ``Konsolidering.py`` beside it), set up for the
       Hallsberg example (its ``Inställningar`` sheet says which model, period and folder; change them there);
-    - ``modeller/<Kommun>.xlsx``: the three bundled styrmodeller as model workbooks;
+    - ``modeller/<Kommun>.xlsx``: the three bundled styrmodeller as model workbooks, and ``Ny styrmodell.xlsx``,
+      an empty one to fill in (every sheet with its headers);
     - ``inlamnade/``: the folder the button reads returns from, with a note.
 
     ``tests/test_startfiles.py`` fails when the committed folder differs from what this builds.
@@ -518,6 +519,9 @@ def workbooks(out: str | Path = "workbooks") -> list[Path]:
     models.mkdir(parents=True, exist_ok=True)
     written = [convert(bundled_model(stem), models / f"{name}.xlsx")
                for stem, name in (("hallsberg", "Hallsberg"), ("soderhamn", "Söderhamn"), ("hallefors", "Hällefors"))]
+    from .modelbook import write_model_book
+
+    written.append(write_model_book(None, out / "Ny styrmodell.xlsx"))  # empty, to fill in
     returns = out / "inlamnade"
     returns.mkdir(exist_ok=True)
     note = returns / "LÄS MIG.txt"

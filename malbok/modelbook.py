@@ -215,15 +215,17 @@ def _set(d: dict[str, Any], dotted: str, value: Any) -> None:
 # -- writing ------------------------------------------------------------------------------
 
 
-def write_model_book(model: Model, path: str | Path) -> Path:
-    """Write the model as an Excel model workbook (atomically)."""
+def write_model_book(model: Model | None, path: str | Path) -> Path:
+    """Write the model as an Excel model workbook (atomically); with ``model=None`` an empty one to fill in:
+    every sheet with its headers, and the keys of the sheet ``Modell``."""
     path = Path(path)
-    if model.plans:
+    if model is not None and model.plans:
         raise ModelError(path.name, [("planer", "nämndernas verksamhetsplaner (planer) kan inte skrivas till en Excel-modellbok; "
                                                  "de finns i Budget.xlsx från planomgången – ta bort dem ur YAML-filen före konverteringen")])
-    data = model.model_dump(mode="json", by_alias=True)
+    data = model.model_dump(mode="json", by_alias=True) if model is not None else {}
+    name = model.municipality.name if model is not None else ""
     with atomic_xlsx(path) as wb:
-        wb.set_properties({"title": f"Styrmodell {model.municipality.name}", "company": model.municipality.name,
+        wb.set_properties({"title": f"Styrmodell {name}" if name else "Styrmodell (att fylla i)", "company": name,
                            "created": _FIXED_DATE})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -231,11 +233,12 @@ def write_model_book(model: Model, path: str | Path) -> Path:
         from .workbook import kommun
         from .xlstyle import fitted_height, page_setup
 
-        mandate = model.mandate
+        mandate = model.mandate if model is not None else None
         period = f"Mandatperiod {mandate.start}–{mandate.end}" if mandate else ""
+        document = f"Styrmodell {model.id}" if model is not None else "Styrmodell"
 
-        def setup(sh: Any, name: str, widths: list[float], landscape: bool = True) -> None:
-            page_setup(sh, kommun=kommun(model.municipality.name), document=f"Styrmodell {model.id}", period=period, where=name,
+        def setup(sh: Any, where: str, widths: list[float], landscape: bool = True) -> None:
+            page_setup(sh, kommun=kommun(name) if name else "", document=document, period=period, where=where,
                        widths=widths, header_row=0, key_columns=1, landscape=landscape, font_pt=11)
 
         ws = wb.add_worksheet("Modell")
@@ -275,7 +278,7 @@ def write_model_book(model: Model, path: str | Path) -> Path:
                 sh.autofilter(0, 0, len(rows), len(cols) - 1)
 
         scale_rows = [
-            {"skala": s["id"], "skalnamn": s["namn"], **lab} for s in data["skalor"] for lab in s["etiketter"]
+            {"skala": s["id"], "skalnamn": s["namn"], **lab} for s in data.get("skalor", []) for lab in s["etiketter"]
         ]
         sheet("Skalor", SCALE_COLS, scale_rows)
         for table in TABLES:
@@ -332,6 +335,7 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
                 continue
             key, kind = keys[label]
             places[tuple(key.split("."))] = where("Modell", r, 1)
+            places.setdefault((key.split(".")[0],), where("Modell", r, 1))  # a key missing as a whole: its first cell
             if value is None or value == "":
                 continue
             try:
@@ -340,6 +344,7 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
                 problems.append((where("Modell", r, 1), str(e)))
 
     def table(sheet: str, cols: tuple[Col, ...], coll: str, required: bool) -> list[tuple[int, dict[str, Any]]]:
+        places.setdefault((coll,), f"{name}, blad {sheet}")  # a list missing as a whole: its sheet
         rows = rows_of(sheet)
         if rows is None:
             if required:

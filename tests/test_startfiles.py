@@ -4,6 +4,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from malbok.api import workbooks
 
@@ -45,3 +46,13 @@ def test_the_consolidation_workbook_points_at_the_bundled_example() -> None:
     assert settings["Styrmodell"] == str(Path("modeller") / "Hallsberg.xlsx")
     assert (COMMITTED / settings["Styrmodell"]).is_file()
     assert (COMMITTED / settings["Mapp med inlämnade arbetsböcker"]).is_dir()
+
+
+def test_the_empty_model_workbook_lists_what_to_fill_in_by_sheet_and_cell() -> None:
+    from malbok.load import ModelError, load_model
+
+    with pytest.raises(ModelError) as e:
+        load_model(COMMITTED / "Ny styrmodell.xlsx")
+    places = dict(e.value.problems)
+    assert any(p.endswith("blad Modell, cell B3") for p in places)  # kommun
+    assert any(p.endswith("blad Områden") for p in places) and any(p.endswith("blad Enheter") for p in places)
