@@ -130,6 +130,8 @@ class BoundedBook:
     skipped: frozenset[str] = frozenset()  # not measured yet: measured (and the zip rebuilt) when asked for
     late: list[Problem] = field(default_factory=list)  # problems of sheets measured after opening
     _source: tuple[bytes, Limits] | None = None
+    styles: bytes = b""  # the styles part as inflated (for number formats), b"" when there is none
+    sheet_xml: dict[str, bytes] = field(default_factory=dict)  # sheet -> its XML as measured (for cell styles)
 
     def rows(self, name: str) -> list[list[Any]]:
         """The sheet's values from A1 (empty cells as ''); :class:`SheetUnreadable` when it cannot be read."""
@@ -451,6 +453,8 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
                     book.problems.append(Problem("trasig-fil", "", "", f"XML-innehållet i delen {path} (formaten) är skadat "
                                                  "(en okänd entitet); tal och datum kan ha fått fel format. Be enheten spara om "
                                                  "filen i Excel", "varning"))
+                else:
+                    book.styles = body
                 parts.append((path, body, known))
     macros = [k for k, _p in rels.values() if k in ("xlMacrosheet", "xlIntlMacrosheet", "vbaProject", "dialogsheet")]
     if macros or "xl/vbaProject.bin" in by_name:
@@ -493,6 +497,7 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
                 book.broken[name] = str(e)
                 continue
         parts.append((path, measured, info.CRC if measured is body else None))
+        book.sheet_xml[name] = measured
     if not_cells:
         kept, at = [], 0
         for start, end in not_cells:
@@ -510,6 +515,7 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
         renamed = dict(zip(book.sheet_names, names, strict=False))
         book.broken = {renamed.get(k, k): v for k, v in book.broken.items()}
         book.notes = {renamed.get(k, k): v for k, v in book.notes.items()}
+        book.sheet_xml = {renamed.get(k, k): v for k, v in book.sheet_xml.items()}
         book.sheet_names = names
     book.skipped = frozenset(skip)
     book._source = (data, limits)

@@ -733,6 +733,7 @@ class _Run:
     def check(self, ret: Return) -> _Checked:
         result = _Checked(ret)
         if not ret.readable or not self._accept(ret):
+            ret.release_formats()  # the kept XML is not sent back from a worker
             return result
         result.accepted = True
         before = len(ret.findings)
@@ -741,6 +742,7 @@ class _Run:
         result.row_findings = ret.findings[before:]
         del ret.findings[before:]
         ret.rows, ret.expected = {}, []  # all that is needed of them is in the records
+        ret.release_formats()
         return result
 
     def _accept(self, ret: Return) -> bool:

@@ -26,7 +26,7 @@ from .kfbook import scale_for_row
 from .kfread import KfBook, read_kf
 from .layout import KIND_INDICATOR
 from .model import MEASURE_SYMBOL, Indicator, Measure, Model
-from .targets import fmt_number
+from .targets import fmt_number, fmt_shown
 from .util import InputError, atomic_write_bytes
 
 COUNCIL = "Kommunen"
@@ -41,7 +41,8 @@ def swedish_date(d: date) -> str:
 
 
 def fmt_measure(value: float | None, measure: Measure) -> str:
-    s = fmt_number(value)
+    """A value with its unit, rounded as KF.xlsx shows it (:func:`malbok.targets.fmt_shown`)."""
+    s = fmt_shown(value, measure)
     if not s:
         return ""
     if measure == Measure.PERCENT:

@@ -113,6 +113,9 @@ class Return(ReturnedFile):
     rows: dict[tuple[str, str], ReturnRow] = field(default_factory=dict)  # (kind, id) -> row
     on_disk: bool = True  # False when read from values in an open Excel workbook
     _percent: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    # the styles part and the sheets' XML as read (malbok.bounded), for the cells' number formats; dropped
+    # (release_formats) once the file is checked
+    _formats: tuple[bytes | frozenset[int], dict[str, bytes]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def period(self) -> str:
@@ -128,8 +131,19 @@ class Return(ReturnedFile):
             return self.identity.percent_cells == PERCENT_CELLS_SHARE
         cells = self._percent.get(sheet)
         if cells is None:
-            cells = self._percent[sheet] = percent_cells(self.path, sheet)
+            if self._formats is not None and sheet in self._formats[1]:
+                styles, sheets = self._formats
+                if not isinstance(styles, frozenset):  # the styles part, read once per file
+                    styles = percent_styles(styles)
+                    self._formats = (styles, sheets)
+                cells = self._percent[sheet] = styled_cells(sheets[sheet], styles)
+            else:
+                cells = self._percent[sheet] = percent_cells(self.path, sheet)
         return a1 in cells
+
+    def release_formats(self) -> None:
+        """Drop the XML kept for number formats (the file has been checked)."""
+        self._formats = None
 
 
 def _file_problem(add: Callable[..., None], data: bytes) -> bool:
@@ -274,6 +288,7 @@ def read_return(path: str | Path, expected_for: Callable[[Identity], list[Expect
     if opened is None:
         return ret
     _data, book, sheet_names = opened
+    ret._formats = (book.styles, book.sheet_xml)
     return _read_book(ret, sheet_names, book.rows, expected_for, book)
 
 
@@ -594,6 +609,50 @@ def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
 
 
 _CELL_STYLE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\ss="([0-9]+)"')
+_NUM_FMT = re.compile(rb"<(?:[\w.-]+:)?numFmt\b([^>]*)>")
+_CELL_XFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b[^>]*>(.*?)</(?:[\w.-]+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:[\w.-]+:)?xf\b([^>]*)>")
+_ATTR_VALUE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+def _is_percent_code(code: str) -> bool:
+    """A number format code that shows a percentage: a % outside quoted text and escapes."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", code)
+
+
+def percent_styles(styles: bytes) -> frozenset[int]:
+    """The cell style indexes (``s`` of a cell) whose number format is a percentage, from the styles part."""
+    import html
+
+    custom: dict[int, bool] = {}
+    for m in _NUM_FMT.finditer(styles):
+        a = dict(_ATTR_VALUE.findall(m.group(1)))
+        if a.get(b"numFmtId", b"").isdigit():
+            custom[int(a[b"numFmtId"])] = _is_percent_code(html.unescape(a.get(b"formatCode", b"").decode("utf-8", "replace")))
+    xfs = _CELL_XFS.search(styles)
+    if xfs is None:
+        return frozenset()
+    out = set()
+    for i, m in enumerate(_XF.finditer(xfs.group(1))):
+        fid = dict(_ATTR_VALUE.findall(m.group(1))).get(b"numFmtId", b"0")
+        n = int(fid) if fid.isdigit() else 0
+        if n in _BUILTIN_PERCENT or custom.get(n, False):
+            out.add(i)
+    return frozenset(out)
+
+
+def styled_cells(sheet_xml: bytes, styles: frozenset[int]) -> frozenset[str]:
+    """The cells (A1) of a sheet's XML whose style is one of ``styles`` (one search for just those styles)."""
+    if not styles:
+        return frozenset()
+    found = _STYLED.get(styles)
+    if found is None:
+        alternatives = b"|".join(str(i).encode() for i in sorted(styles))
+        found = _STYLED[styles] = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\ss="(?:' + alternatives + rb')"')
+    return frozenset(m.group(1).decode() for m in found.finditer(sheet_xml))
+
+
+_STYLED: dict[frozenset[int], re.Pattern[bytes]] = {}
 
 
 def percent_cells(path_or_bytes: Path | bytes, sheet: str) -> frozenset[str]:

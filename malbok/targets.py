@@ -72,6 +72,18 @@ def fmt_number(value: float | None, decimals: int = 1) -> str:
     return "\u2212" + s[1:] if s.startswith("-") else s
 
 
+SHOWN_DECIMALS = {Measure.COUNT: 0, Measure.RANK: 0, Measure.SEK: 0}  # else one, as KF.xlsx's number formats show
+
+
+def fmt_shown(value: float | None, measure: Measure) -> str:
+    """A value as KF.xlsx's number format for its measure shows it: whole numbers for antal, placering and
+    kr, one decimal always for %, index and tal ('85,0', '5,3'), so the Word chapter and KF.xlsx agree."""
+    s = fmt_number(value, SHOWN_DECIMALS.get(measure, 1))
+    if s and SHOWN_DECIMALS.get(measure, 1) == 1 and "," not in s:
+        s += ",0"
+    return s
+
+
 def fmt_value(value: float | None, measure: Measure) -> str:
     if value is None:
         return ""

@@ -265,3 +265,18 @@ def test_a_comment_that_became_a_formula_is_explained(ks_book, hallsberg):
     cons = api.consolidate(hallsberg, [ks_book], PERIOD, history=False)
     (f,) = [f for f in cons.findings if f.cell == cell.coordinate and f.sheet == "Hållbar kommun"]
     assert f.code == "formel-utan-varde" and "apostrof" in f.message and f.file == ks_book.name
+
+
+def test_percent_cells_from_the_read_xml_equal_those_read_from_the_file(tmp_path) -> None:  # noqa: ANN001
+    """The number formats the reader keeps from its own reading give the same percent cells as reading the
+    file's parts again (the slower way, used when they are not kept)."""
+    from malbok.returns import percent_cells, percent_styles, read_return, styled_cells
+
+    res = api.demo(tmp_path / "demo")
+    for path in res["inlämnade"]:
+        ret = read_return(path)
+        assert ret._formats is not None
+        styles, sheets = ret._formats
+        assert sheets and percent_styles(styles)
+        for sheet, xml in sheets.items():
+            assert styled_cells(xml, percent_styles(styles)) == percent_cells(path, sheet), (path.name, sheet)
