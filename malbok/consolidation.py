@@ -1089,12 +1089,16 @@ def _council_rows(ctx: _Ctx, records: list[DataRecord]) -> list[DataRecord]:
                                     ctx.baseline(ind))
         fig = ctx.kolada(ind)
         if fig is not None:  # the council's row shows Kolada's figure, its place, and where it comes from
+            before = sug
+            sug = ctx.with_kolada(ind, sug, None if len(recs) == 1 else rank)  # judged on the place typed, if any
             pos = fig.row.position
-            if rank is None and pos is not None and pos.year == period.year:
+            # Kolada's value is the kommun's own: the council's row takes it where it has none of its own, unless the
+            # units keep their own values (no common value) and the suggestion was not made from Kolada's place
+            common = not (ind.aggregation == Aggregation.NONE and len(recs) > 1) or sug is not before
+            if common and rank is None and pos is not None and pos.year == period.year:
                 rank = float(pos.rank)
-            if value is None and fig.row.year == period.year:
+            if common and value is None and fig.row.year == period.year:
                 value = fig.row.value
-            sug = ctx.with_kolada(ind, sug, None if len(recs) == 1 else rank)
         scale = model.scale(model.indicator_scale) if ind.goal is None and model.indicator_scale else (
             ctx.goal_scale(ind.goal) if ind.goal else None)
         if len(recs) != 1:

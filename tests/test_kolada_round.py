@@ -84,3 +84,36 @@ def test_without_a_kolada_fetch_nothing_changes(tmp_path: Path) -> None:
     fill_workbook(book, m, parse_period(m, PERIOD), "BIN")
     rows, _checks = _consolidate(model_file, book, tmp_path / "KF.xlsx")
     assert "Kolada" not in " ".join(rows["Förslagsskäl"].astype(str))
+
+
+def test_two_units_without_places_give_the_council_a_judgement_from_kolada(tmp_path: Path) -> None:
+    """HK6 reported by two units (mean of their values), neither typing a place: the council's row is judged
+    from Kolada's place as the units' rows are, and shows that place."""
+    text = (TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8")
+    start = text.index("  - id: HK6\n")
+    block = text[start:text.index("  - id: HK7\n")]
+    assert "    enheter: [BIN]\n" in block
+    text = text.replace(block, block.replace("    enheter: [BIN]\n", "    enheter: [BIN, SBN]\n    sammanräkning: medel\n"))
+    model_file = tmp_path / "hallsberg.yaml"
+    model_file.write_text(text, encoding="utf-8")
+    m = load_model(model_file)
+    with KoladaServer(sample()) as srv:
+        kolada_fetch(m, parse_years("2015-2016"), default_store(model_file),
+                     client=Client(srv.base, tries=2, backoff=0.01, max_wait=0.05, timeout=2.0))
+    api.generate(model_file, PERIOD, tmp_path / "ut", units=["BIN", "SBN"], history=False)
+    books = sorted((tmp_path / "ut").glob("*.xlsx"))
+    assert len(books) == 2
+    for book in books:
+        fill_workbook(book, m, parse_period(m, PERIOD), book.stem.rsplit("_", 1)[-1])
+        wb = openpyxl.load_workbook(book)
+        ws = next(ws for ws in wb.worksheets if any(c.value == "HK6" for c in ws["A"]))
+        ws[find(ws, "HK6", "Placering")].value = None
+        wb.save(book)
+    out = tmp_path / "KF.xlsx"
+    api.consolidate(model_file, books, PERIOD, out=out)
+    data = pd.read_excel(out, sheet_name="Data", engine="calamine")
+    rows = data[data["ID"] == "HK6"].set_index("Enhet")
+    assert set(rows.index) == {"BIN", "SBN", "Kommunen"}
+    council = rows.loc["Kommunen"]
+    assert council["Förslag"] == "Uppfyllt" and council["Placering"] == 3
+    assert council["Förslagsskäl"].startswith("enligt Kolada 2016: plats 3 av 11")

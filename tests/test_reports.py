@@ -161,10 +161,13 @@ def test_swedish_formats():
 
     from malbok.model import Measure
 
+    # rounded as KF.xlsx's number format for the measure shows it (malbok.xlstyle), so Word and KF.xlsx agree
     assert fmt_measure(85.5, Measure.PERCENT) == "85,5\u00a0%"
-    assert fmt_measure(1234.5, Measure.SEK) == "1\u00a0234,5\u00a0kr"
+    assert fmt_measure(85, Measure.PERCENT) == "85,0\u00a0%"
+    assert fmt_measure(1234.5, Measure.SEK) == "1\u00a0235\u00a0kr"
     assert fmt_measure(45, Measure.RANK) == "plats 45"
-    assert fmt_measure(-3.25, Measure.NUMBER) == "\u22123,2" or fmt_measure(-3.25, Measure.NUMBER) == "\u22123,3"
+    assert fmt_measure(5, Measure.INDEX) == "5,0"
+    assert fmt_measure(-3.25, Measure.NUMBER) == "\u22123,3"  # half away from zero, as Excel rounds
     assert swedish_date(date(2016, 8, 31)) == "31 augusti 2016"
 
 
