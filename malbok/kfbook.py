@@ -147,7 +147,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     programmes = programme_results(m, data)
     for res in programmes:  # in Översikt: how the units assess each programme
         b = Block(f"Handlingsprogram – {res.name}", ["ID", "Handlingsprogram", "Bedömning", "Antal enheter", "Enheter"], [],
-                  widths=[9, 70, 22, 22, 18])
+                  widths=[9, 50, 26, 13, 22])
         for label, n in res.counts():
             who = ", ".join(r["Enhet"] for r in res.rows if (r["Bedömning"] or "Ingen bedömning") == label)
             b.rows.append([res.id, res.name, label, str(n), who])  # a count, shown as it is (no decimals)
@@ -333,7 +333,9 @@ def _overview_counts_block(title: str, first: str, rows: list[tuple[str, str, li
     return b
 
 
-_OVERVIEW_WIDTHS: list[float] = [9, 64, 26, 26, 32, 18, 18]
+# Översikt's columns, shared by its count tables and goal lists: narrow enough that the widest table (seven
+# columns) and the charts beside the counts print on one page width at 80 % or more (body text 8 pt or more)
+_OVERVIEW_WIDTHS: list[float] = [9, 50, 26, 26, 22, 13, 13]
 
 
 def overview_blocks(m: Model, council: pd.DataFrame, units: pd.DataFrame,
@@ -889,7 +891,7 @@ def _chart(wb: xlsxwriter.Workbook, ws: Any, b: Block, top: int, r: int) -> int:
                       "num_format": "0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_y_axis({"reverse": True, "num_font": {"size": 10}})  # 10 pt: at least 8 pt at the sheet's print scale
     height = 70 + 34 * n
-    chart.set_size({"width": 620, "height": height})
+    chart.set_size({"width": 500, "height": height})  # within Översikt's columns D–G, so it prints beside the table
     ws.insert_chart(top - 1, 3, chart, {"x_offset": 10, "object_position": 1,
                                         "description": f"Stapeldiagram: antal per bedömning, {b.title.split(' – ')[0]}"})
     return max(r, top + math.ceil(height / 20))
