@@ -170,11 +170,16 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                   "Skäl för förslaget", "Kommentar", "Åtgärder", "Fil", "Cell"]
         b = Block(area.name, header, [], widths=[8, 10, 36, 13, 9, 9, 9, 20, 16, 16, 28, 38, 28, 26, 7],
                   column_formats={6: INTEGER}, print_columns=13, key_columns=3, break_before=10, hide_empty=(4, 5, 6))
+        # the area's grunduppdrag: its text (the area's) once under the title, its rows named by the level
+        basic = any(g.area == area.id and m.basic_mission(g.id) is not None for g in m.goals) and area.text.strip()
+        if basic:
+            b.note = " ".join(area.text.split())
         order = {rid: i for i, rid in enumerate(dict.fromkeys(frame["ID"]))}
         frame = frame.assign(_o=frame["ID"].map(order), _c=(frame["Enhet"] != COUNCIL).astype(int)).sort_values(["_o", "_c", "Enhet"], kind="stable")
         for rec in _records(frame):
             who = "Hela kommunen" if rec["Enhet"] == COUNCIL else rec["Enhet"]
-            b.rows.append([rec["ID"], rec["Typ"], rec["Text"], who, rec["Måttenhet"], _cell(rec["Utfall"]), _cell(rec["Placering"]),
+            text = m.shown_under_area(rec["ID"], rec["Text"]) if basic and rec["Typ"] != KIND_INDICATOR else rec["Text"]
+            b.rows.append([rec["ID"], rec["Typ"], text, who, rec["Måttenhet"], _cell(rec["Utfall"]), _cell(rec["Placering"]),
                            rec["Målvärde"], rec["Bedömning"], rec["Förslag"], rec["Förslagsskäl"], rec["Kommentar"], rec["Åtgärder"],
                            rec["Fil"], rec["Cell"]])
             if rec["Måttenhet"]:

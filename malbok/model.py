@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Path_ = tuple[str | int, ...]
 
@@ -231,6 +231,9 @@ class GoalLevel(_Base):
     )
     combine: Combine = Field(Combine.CAUTIOUS, alias="sammanvägning",
                              description="Hur flera enheters bedömningar av ett mål blir kommunens: försiktigast, mest_positiv eller majoritet")
+    basic: bool = Field(False, alias="grunduppdrag", description=(
+        "Nivån är områdenas grunduppdrag: högst ett mål per område, vars text är områdets text "
+        "(målets text kan utelämnas) och som visas en gång"))
 
     def one(self) -> str:
         """'kvalitetsfaktor': a goal of the level in running text."""
@@ -316,7 +319,8 @@ class Goal(_Base):
     level: str = Field(alias="nivå")
     area: str = Field(alias="område")
     parent: str | None = Field(None, alias="överordnat")
-    text: str = Field(alias="text", min_length=1, description="Den beslutade lydelsen")
+    text: str = Field("", alias="text", description=(
+        "Den beslutade lydelsen; på en grunduppdragsnivå områdets text, som inte behöver upprepas här"))
     units: list[str] = Field(default_factory=list, alias="enheter", description="Ansvariga enheter")
     follow_up: list[str] = Field(default_factory=list, alias="uppföljning", description="Tillfällen (id)")
     follow_up_by: list[str] = Field(
@@ -601,6 +605,19 @@ class Model(_Base):
     history_file: str | None = Field(None, alias="historik", description="Historikfilen (SQLite), relativt modellfilen; "
                                      "standard: <modellens namn>.historik.sqlite bredvid modellen")
 
+    @model_validator(mode="after")
+    def _basic_mission_texts(self) -> Model:
+        """A grunduppdrag goal takes its area's text (the decided wording) when it gives none, or the same words
+        broken otherwise; a text of other words is left for :func:`check_model` to name."""
+        basic = {lv.id for lv in self.levels if lv.basic}
+        if basic:
+            texts = {a.id: a.text for a in self.areas}
+            for g in self.goals:
+                area_text = texts.get(g.area, "")
+                if g.level in basic and area_text.strip() and (not g.text.strip() or _words(g.text) == _words(area_text)):
+                    g.text = area_text
+        return self
+
     # -- lookups (indexed once; a loaded model is not changed afterwards) -----------
     @cached_property
     def _index(self) -> dict[str, dict[str, Any]]:
@@ -667,6 +684,18 @@ class Model(_Base):
     def goal_position(self, goal_id: str) -> int:
         """Where a goal stands among the model's goals (0 first): the order of the sheets' rows."""
         return self._index["goal_order"][goal_id]
+
+    def basic_mission(self, goal_id: str) -> GoalLevel | None:
+        """The goal's level when the goal is its area's grunduppdrag (its text is the area's text), else None."""
+        g = self._index["goal"].get(goal_id)
+        lv = self._index["level"].get(g.level) if g is not None else None
+        return lv if lv is not None and lv.basic else None
+
+    def shown_under_area(self, goal_id: str, text: str) -> str:
+        """What a goal's row shows right under its area's text: the text, or for the area's grunduppdrag
+        (whose text is the area's, just above) the level's name, so that the text is not printed twice."""
+        lv = self.basic_mission(goal_id)
+        return f"{lv.name} (se områdets text ovan)" if lv is not None else text
 
     def goal_scale(self, goal: Goal) -> Scale:
         return self.scale(self.level(goal.level).scale)
@@ -966,7 +995,25 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
         problems.append((("indikatorskala",), f"okänd skala '{model.indicator_scale}'"))
 
     goals = {g.id: g for g in model.goals}
+    basic_levels = {lv.id: lv for lv in model.levels if lv.basic}
+    areas = {a.id: a for a in model.areas}
+    basic_of_area: dict[str, str] = {}
     for i, g in enumerate(model.goals):
+        basic = basic_levels.get(g.level)
+        area = areas.get(g.area)
+        if basic is not None and area is not None:
+            if g.area in basic_of_area:
+                problems.append((("mål", i, "nivå"), f"området '{g.area}' har redan ett {basic.one()} ('{basic_of_area[g.area]}'); "
+                                 f"nivån '{g.level}' är områdenas grunduppdrag, högst ett mål per område"))
+            basic_of_area.setdefault(g.area, g.id)
+            if not area.text.strip():
+                problems.append((("mål", i, "område"), f"målet '{g.id}' är områdets {basic.one()} och har områdets text, "
+                                 f"men området '{g.area}' saknar text"))
+            elif _words(g.text) != _words(area.text):
+                problems.append((("mål", i, "text"), f"målet '{g.id}' är områdets {basic.one()}: dess text ska vara områdets text "
+                                 f"('{_clip(area.text)}'), inte '{_clip(g.text)}'; utelämna texten så tas den från området"))
+        elif not g.text.strip():
+            problems.append((("mål", i, "text"), f"målet '{g.id}' saknar text (den beslutade lydelsen)"))
         if g.level not in level_ids:
             problems.append((("mål", i, "nivå"), f"okänd målnivå '{g.level}'"))
         if g.area not in area_ids:
@@ -1076,6 +1123,16 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
                 if linked_item.goal is not None and linked_item.goal not in own and linked_item.goal not in goals:
                     problems.append((("planer", i, kind, j, "mål"), f"okänt mål '{linked_item.goal}'"))
     return problems
+
+
+def _words(text: str) -> str:
+    """A text with its white space evened out: the same wording however the lines are broken."""
+    return " ".join(text.split())
+
+
+def _clip(text: str, n: int = 80) -> str:
+    t = _words(text)
+    return t if len(t) <= n else t[: n - 1] + "…"
 
 
 def _alias(cls: type[BaseModel], name: str) -> str:

@@ -42,9 +42,10 @@ TABLES: tuple[Table, ...] = (
     Table("Värdeord", "värdeord", (Col("namn", "namn", width=18), Col("text", "text", width=90))),
     Table("Områden", "områden", (Col("id", "id"), Col("namn", "namn", width=36), Col("text", "text", width=90))),
     Table("Målnivåer", "målnivåer", (
-        Col("id", "id"), Col("namn", "namn", width=20), Col("skala", "skala"), Col("tidshorisont", "tidshorisont"),
+        Col("id", "id"), Col("namn", "namn", width=20), Col("singular", "singular", width=18), Col("plural", "plural", width=18),
+        Col("bedömningsrubrik", "bedömningsrubrik", width=20), Col("skala", "skala"), Col("tidshorisont", "tidshorisont"),
         Col("beskrivning", "beskrivning", width=50), Col("uppföljning", "uppföljning", "list"),
-        Col("sammanvägning", "sammanvägning"),
+        Col("sammanvägning", "sammanvägning"), Col("grunduppdrag", "grunduppdrag", "bool", 13),
     )),
     Table("Mål", "mål", (
         Col("id", "id", width=10), Col("nivå", "nivå"), Col("område", "område"), Col("överordnat", "överordnat"),
@@ -80,7 +81,9 @@ TABLES: tuple[Table, ...] = (
 
 SCALE_COLS = (
     Col("skala", "skala"), Col("skalnamn", "skalnamn", width=24), Col("etikett", "etikett", width=24),
-    Col("betydelse", "betydelse", width=12), Col("färg", "färg", width=10), Col("beskrivning", "beskrivning", width=40),
+    Col("betydelse", "betydelse", width=12), Col("färg", "färg", width=10), Col("symbol", "symbol", width=8),
+    Col("regel andel_av", "regel.andel_av", width=14), Col("regel minst_procent", "regel.minst_procent", "float", 14),
+    Col("beskrivning", "beskrivning", width=40),
 )
 TARGET_COLS = (
     Col("indikator", "indikator", width=10), Col("typ", "typ", width=16), Col("värde", "värde", "float", 9),

@@ -686,7 +686,7 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
             try:
                 pg = m.goal(parent)
                 groups.append(len(body))
-                body.append([f"{m.level(pg.level).name}: {pg.text}", "", "", "", ""])
+                body.append([m.shown_under_area(pg.id, f"{m.level(pg.level).name}: {pg.text}"), "", "", "", ""])
             except KeyError:
                 pass
             parent_seen = parent
@@ -696,14 +696,15 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         label = _marked(scale, rec["Bedömning"]) if rec["Bedömning"] else NOT_ASSESSED
         before = last_year.get(rec["ID"], "") if with_trend else ""
         proposal = rec["Förslag"] if suggestions else ""
-        body.append([rec["Text"], who, (_marked(scale, before) if before else "–") if with_trend else "", label,
+        text = m.shown_under_area(rec["ID"], rec["Text"]) if rec["Typ"] != KIND_INDICATOR else rec["Text"]
+        body.append([text, who, (_marked(scale, before) if before else "–") if with_trend else "", label,
                      _marked(scale, proposal) if proposal else ""])
         if before and scale is not None and (before_colour := scale.colour_of(before)):
             colours[(i, 2)] = before_colour
         colours[(i, 3)] = (scale.colour_of(rec["Bedömning"]) if scale and rec["Bedömning"] else None) or GREY
         if proposal and scale is not None and (pc := scale.colour_of(proposal)):
             colours[(i, 4)] = pc
-        note = _disagreement(scale, rec["Text"], rec["Bedömning"], proposal)
+        note = _disagreement(scale, text, rec["Bedömning"], proposal)
         if note:
             disagree.append(note)
     last = f"Förra året ({trend.columns[3].removeprefix('Bedömning ')})" if trend is not None else ""
@@ -821,7 +822,7 @@ def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) 
         if body is None:
             doc.add_heading("Nämndernas analyser", level=3)
             body = _Body(doc)
-        body.run(body.paragraph(), text, bold=True)
+        body.run(body.paragraph(), m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, bold=True)
         for r in mine:
             para = body.paragraph("List Bullet")
             body.run(para, f"{r.Enhetsnamn or r.Enhet}: ", italic=True)
