@@ -651,6 +651,12 @@ def history_texts(ind: Indicator, history: Any, unit: str, years: int = 3) -> di
         parts.append(f"{e.year}: {fmt_value(e.value, ind.measure)}{note}")
     if parts:
         texts["history"] = "; ".join(parts)
+    fig = getattr(history, "kolada", {}).get(ind.id) if ind.kolada else None
+    if fig is not None:  # the kommun's official figure and its place among the municipalities, with its source
+        from .kolada import ATTRIBUTION
+
+        kolada = f"{fig.text()}. {ATTRIBUTION}"
+        texts["history"] = f"{texts['history']}\n{kolada}" if parts else kolada
     base = history.baseline(ind, unit)
     if base is not None:
         texts["baseline"] = f"{fmt_value(base.value, ind.measure)} ({base.year})"

@@ -117,3 +117,20 @@ def test_two_units_without_places_give_the_council_a_judgement_from_kolada(tmp_p
     council = rows.loc["Kommunen"]
     assert council["Förslag"] == "Uppfyllt" and council["Placering"] == 3
     assert council["Förslagsskäl"].startswith("enligt Kolada 2016: plats 3 av 11")
+
+
+def test_the_unit_workbook_shows_kolada_with_its_source(tmp_path: Path) -> None:
+    """After a fetch, the workbook a nämnd gets shows Kolada's latest value, year, place and n for the indicator,
+    with the attribution, beside its earlier outcomes (locked, not an input)."""
+    model_file = tmp_path / "hallsberg.yaml"
+    model_file.write_text((TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    m = load_model(model_file)
+    with KoladaServer(sample()) as srv:
+        kolada_fetch(m, parse_years("2015-2016"), default_store(model_file),
+                     client=Client(srv.base, tries=2, backoff=0.01, max_wait=0.05, timeout=2.0))
+    api.generate(model_file, "2017-delar", tmp_path / "ut", units=["BIN"])
+    book = next((tmp_path / "ut").glob("*.xlsx"))
+    ws = next(ws for ws in openpyxl.load_workbook(book).worksheets if any(c.value == "HK6" for c in ws["A"]))
+    cell = ws[find(ws, "HK6", "Tidigare utfall")]
+    assert "Kolada 2016: 86 % · plats 3 av 11" in cell.value and "(N15428)" in cell.value
+    assert ATTRIBUTION in cell.value and cell.protection.locked
