@@ -295,7 +295,7 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
         return
     if ret.identity:
         out.print("Identitet:", markup=False)
-        for k, v in ret.identity.items():
+        for k, v in ret.identity.pairs():
             out.print(f"  {visible(k)}: {visible(v)}", markup=False)
     if ret.rows:
         table = Table(title=f"Rader i {fil.name}")
@@ -322,7 +322,7 @@ def _inspect_plan(ret: Any) -> None:
     from .reports import fmt_number
 
     out.print("Identitet:", markup=False)
-    for k, v in ret.identity.items():
+    for k, v in ret.identity.pairs():
         out.print(f"  {visible(k)}: {visible(v)}", markup=False)
     plan = ret.plan
     table = Table(title=f"Verksamhetsplan {plan.year} i {ret.name}")

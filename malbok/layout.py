@@ -56,10 +56,6 @@ class Identity:
         """(key, value) in the written order: the fields that have a value, then the unknown keys."""
         return [(key, getattr(self, name)) for name, key in IDENTITY_KEYS.items() if getattr(self, name)] + list(self.other)
 
-    def items(self) -> list[tuple[str, str]]:
-        """The same pairs, for showing (``malbok inspect``)."""
-        return self.pairs()
-
     def __bool__(self) -> bool:
         return bool(self.pairs())
 

@@ -603,12 +603,6 @@ def _read_by_id(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
 _BUILTIN_PERCENT = {9, 10}
 
 
-def cell_is_percent(path_or_bytes: Path | bytes, sheet: str, a1: str) -> bool:
-    """True when the cell's number format is a percentage format (shows 0,85 as 85 %)."""
-    return a1 in percent_cells(path_or_bytes, sheet)
-
-
-_CELL_STYLE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\ss="([0-9]+)"')
 _NUM_FMT = re.compile(rb"<(?:[\w.-]+:)?numFmt\b([^>]*)>")
 _CELL_XFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b[^>]*>(.*?)</(?:[\w.-]+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:[\w.-]+:)?xf\b([^>]*)>")
@@ -687,20 +681,6 @@ def percent_cells(path_or_bytes: Path | bytes, sheet: str) -> frozenset[str]:
                 return frozenset()
             target = target.lstrip("/")
             name = target if target.startswith("xl/") else str(PurePosixPath("xl") / target)
-            styles = ET.fromstring(part("xl/styles.xml"))
-            xfs = styles.find("m:cellXfs", ns)
-            if xfs is None:
-                return frozenset()
-            custom = {int(nf.get("numFmtId", "-1")): "%" in re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
-                      for nf in styles.iterfind("m:numFmts/m:numFmt", ns)}
-            percent_styles = set()
-            for i, xf in enumerate(xfs):
-                fmt_id = int(xf.get("numFmtId", "0"))
-                if fmt_id in _BUILTIN_PERCENT or custom.get(fmt_id, False):
-                    percent_styles.add(i)
-            if not percent_styles:
-                return frozenset()
-            return frozenset(m.group(1).decode() for m in _CELL_STYLE.finditer(part(name))
-                             if int(m.group(2)) in percent_styles)
+            return styled_cells(part(name), percent_styles(part("xl/styles.xml")))
     except Exception:  # noqa: BLE001 - a damaged or hostile file: the value is taken as typed (and warned about)
         return frozenset()
