@@ -2,6 +2,7 @@
 Kolada's figure with its source on the council's row (local v3-shaped server on 127.0.0.1, real SQLite file)."""
 
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -22,14 +23,22 @@ from .kolada_server import KoladaServer, sample
 PERIOD = "2016-delar"
 
 
-@pytest.fixture
-def round_(tmp_path: Path):  # noqa: ANN201
+def _with_kolada(tmp_path: Path, text: str | None = None) -> tuple[Path, Any]:
+    """The Hallsberg model (or ``text``) as a file in tmp_path, with Kolada's 2015–2016 values fetched from the
+    local server into its history store."""
     model_file = tmp_path / "hallsberg.yaml"
-    model_file.write_text((TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    model_file.write_text(text if text is not None else (TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8"),
+                          encoding="utf-8")
     m = load_model(model_file)
     with KoladaServer(sample()) as srv:
         kolada_fetch(m, parse_years("2015-2016"), default_store(model_file),
                      client=Client(srv.base, tries=2, backoff=0.01, max_wait=0.05, timeout=2.0))
+    return model_file, m
+
+
+@pytest.fixture
+def round_(tmp_path: Path):  # noqa: ANN201
+    model_file, m = _with_kolada(tmp_path)
     api.generate(model_file, PERIOD, tmp_path / "ut", units=["BIN"], history=False)
     book = next((tmp_path / "ut").glob("*.xlsx"))
     fill_workbook(book, m, parse_period(m, PERIOD), "BIN")
@@ -94,12 +103,7 @@ def test_two_units_without_places_give_the_council_a_judgement_from_kolada(tmp_p
     block = text[start:text.index("  - id: HK7\n")]
     assert "    enheter: [BIN]\n" in block
     text = text.replace(block, block.replace("    enheter: [BIN]\n", "    enheter: [BIN, SBN]\n    sammanräkning: medel\n"))
-    model_file = tmp_path / "hallsberg.yaml"
-    model_file.write_text(text, encoding="utf-8")
-    m = load_model(model_file)
-    with KoladaServer(sample()) as srv:
-        kolada_fetch(m, parse_years("2015-2016"), default_store(model_file),
-                     client=Client(srv.base, tries=2, backoff=0.01, max_wait=0.05, timeout=2.0))
+    model_file, m = _with_kolada(tmp_path, text)
     api.generate(model_file, PERIOD, tmp_path / "ut", units=["BIN", "SBN"], history=False)
     books = sorted((tmp_path / "ut").glob("*.xlsx"))
     assert len(books) == 2
@@ -122,12 +126,7 @@ def test_two_units_without_places_give_the_council_a_judgement_from_kolada(tmp_p
 def test_the_unit_workbook_shows_kolada_with_its_source(tmp_path: Path) -> None:
     """After a fetch, the workbook a nämnd gets shows Kolada's latest value, year, place and n for the indicator,
     with the attribution, beside its earlier outcomes (locked, not an input)."""
-    model_file = tmp_path / "hallsberg.yaml"
-    model_file.write_text((TEMPLATES / "hallsberg.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    m = load_model(model_file)
-    with KoladaServer(sample()) as srv:
-        kolada_fetch(m, parse_years("2015-2016"), default_store(model_file),
-                     client=Client(srv.base, tries=2, backoff=0.01, max_wait=0.05, timeout=2.0))
+    model_file, m = _with_kolada(tmp_path)
     api.generate(model_file, "2017-delar", tmp_path / "ut", units=["BIN"])
     book = next((tmp_path / "ut").glob("*.xlsx"))
     ws = next(ws for ws in openpyxl.load_workbook(book).worksheets if any(c.value == "HK6" for c in ws["A"]))
