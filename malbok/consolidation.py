@@ -7,6 +7,7 @@ for a bad file: every problem becomes a :class:`~malbok.findings.Finding`.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -436,6 +437,8 @@ class _FileCheck:
             judged: float | None
             if type(outcome) is float and (measure is _NUMBER and _LOW <= outcome <= _HIGH or measure is _PERCENT and 1 < outcome <= 100):
                 value = judged = outcome  # typed as a number that needs no check: the common case
+            elif type(outcome) is float and measure is _PERCENT and 0 < outcome <= 1 and ret.is_percent(rr.sheet, rr.cell("outcome")):
+                value = judged = round(outcome * 100, 10)  # a share in a percent cell (85 % typed in Excel): as _number reads it
             else:
                 value = self._number(rr, "outcome", measure, row.id)
                 judged = None if self.refused else value  # a value outside the column's rule is kept, not judged
@@ -898,6 +901,7 @@ def _start_worker(run: FileReader[Any], pids: Any) -> None:
     worker that hangs). Ctrl+C is left to the consolidation, which stops the workers."""
     global _worker_run
     _worker_run = run
+    gc.freeze()  # what the worker was forked with (the model, the units' rows) is never garbage: not scanned again
     pids.put(os.getpid())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

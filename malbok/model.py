@@ -173,8 +173,9 @@ class Scale(_Base):
         found = self._by_label.get(label)
         return found[0].mark if found is not None else ""
 
-    @property
+    @cached_property
     def has_rules(self) -> bool:
+        """Whether any step has its own rule (asked for every indicator row of every file: worked out once)."""
         return any(lab.rule is not None for lab in self.labels)
 
     def by_rules(self, meaning: Meaning | None, target_share: float | None, path_share: float | None) -> Label | None:
