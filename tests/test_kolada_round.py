@@ -194,3 +194,14 @@ def test_the_unit_workbook_shows_kolada_with_its_source(tmp_path: Path) -> None:
     cell = ws[find(ws, "HK6", "Tidigare utfall")]
     assert "Kolada 2016: 86 % · plats 3 av 11" in cell.value and "(N15428)" in cell.value
     assert ATTRIBUTION in cell.value and cell.protection.locked
+
+
+def test_the_demo_asks_nothing_of_kolada(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo works without a network: it never calls Kolada (a call would go to the local server that
+    $MALBOK_KOLADA_URL names), and as it ships no sample cache, nothing of Kolada is shown."""
+    with KoladaServer(sample()) as srv:
+        monkeypatch.setenv("MALBOK_KOLADA_URL", srv.base)
+        res = api.demo(tmp_path / "demo")
+        assert srv.log == []  # not one request
+    assert "Kolada" not in openpyxl.load_workbook(res["kf"], read_only=True).sheetnames
+    assert "Kolada" not in _docx_text(res["docx"])
