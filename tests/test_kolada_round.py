@@ -205,3 +205,22 @@ def test_the_demo_asks_nothing_of_kolada(tmp_path: Path, monkeypatch: pytest.Mon
         assert srv.log == []  # not one request
     assert "Kolada" not in openpyxl.load_workbook(res["kf"], read_only=True).sheetnames
     assert "Kolada" not in _docx_text(res["docx"])
+
+
+def test_a_later_period_shows_koladas_latest_year(tmp_path: Path) -> None:
+    """Kolada lags: in the delårsrapport 2017, with values up to 2016 fetched, KF.xlsx and the chapter show 2016's
+    figures and say which year they are."""
+    model_file, m = _with_kolada(tmp_path)
+    api.generate(model_file, "2017-delar", tmp_path / "ut", units=["BIN"], history=False)
+    book = next((tmp_path / "ut").glob("*.xlsx"))
+    fill_workbook(book, m, parse_period(m, "2017-delar"), "BIN")
+    kf = tmp_path / "KF.xlsx"
+    api.consolidate(model_file, [book], "2017-delar", out=kf, docx=tmp_path / "Maluppfyllelse.docx")
+    d = docx.Document(str(tmp_path / "Maluppfyllelse.docx"))
+    tbl = next(t for t in d.tables if t.rows[0].cells[0].text.startswith("Indikator (Koladas"))
+    row = next([c.text for c in r.cells] for r in tbl.rows if "(N15428)" in r.cells[0].text)
+    assert row[1:] == ["2016", "86,0\u00a0%", "80,0\u00a0%", "plats 3 av 11"]
+    intro = next(p.text for p in d.paragraphs if p.text.startswith("Tabellen visar de indikatorer"))
+    assert "Hallsbergs senaste värde (2016)" in intro
+    sheet_ = pd.read_excel(kf, sheet_name="Kolada", header=None, engine="calamine")
+    assert "till och med 2017" in str(sheet_.iat[1, 0])
