@@ -37,8 +37,8 @@ from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
 from .xlstyle import INTEGER, ONE_DECIMAL, SHARE, fitted_height, number_format, page_setup
 
-KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar")
-TREND_SHEET, CHANGES_SHEET = "Trend", "Ändringar"
+KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar", "Kolada")
+TREND_SHEET, CHANGES_SHEET, KOLADA_SHEET = "Trend", "Ändringar", "Kolada"
 TREND_YEARS = 4  # previous years beside this period's value: a sparkline over up to five years
 _TREND_FILL = {1: "#C6EFCE", 0: "#EDEDED", -1: "#FFC7CE"}
 
@@ -195,6 +195,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
         sheets.append(_programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken)))
 
     sheets += history_sheets(cons)
+    sheets += kolada_sheets(cons)
 
     u = cons.units
     ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10],
@@ -566,6 +567,50 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
                                 [Block("Ändringar", list(CHANGE_COLUMNS), rows_c, widths=[8, 9, 10, 11, 30, 30, 30, 22, 7])], table=True))
     cons.__dict__["_history_sheets"] = out
     return out
+
+
+# Kolada's figures as the consolidation used them: read back by malbok.kfread for the Word chapter
+KOLADA_COLUMNS = ("ID", "Indikator", "Nyckeltal", "År", "Värde", "Median", "Placering", "Antal kommuner", "Percentil",
+                  "Bäst är", "Källa", "Område", "Koladas titel", "Koladas status", "Hämtat")
+KOLADA_NUMBERS = ("År", "Värde", "Median", "Placering", "Antal kommuner", "Percentil")
+KOLADA_SOURCE = "egen bearbetning av data från Kolada"  # each row's source, in the words Kolada's terms ask for
+_KOLADA_PRINTED = KOLADA_COLUMNS.index("Källa") + 1  # the columns after it are for tracing, on screen
+
+
+def kolada_sheets(cons: Consolidation) -> list[SheetContent]:
+    """With Kolada's figures in the history store: ``Kolada``, one row per indicator with a Kolada id and a value up
+    to the period's year: the kommun's latest value, its year, the median among the municipalities with a value that
+    year, the place and n, the percentile, which way is better, the source, and for tracing the area, Kolada's title
+    and status flag and the date it was fetched. Nothing without figures."""
+    from .kolada import ATTRIBUTION
+
+    figures = getattr(cons.earlier, "kolada", None) or {}
+    if not figures:
+        return []
+    m, p = cons.model, cons.period
+    area_of = {str(i): str(a) for i, a in zip(cons.data["ID"], cons.data["Område"], strict=True)}
+    col = {name: c for c, name in enumerate(KOLADA_COLUMNS)}
+    b = Block("Nyckeltal från Kolada", list(KOLADA_COLUMNS), [], widths=[8, 38, 10, 7, 10, 10, 10, 10, 10, 8, 30, 20, 44, 9, 11],
+              column_formats={col["År"]: "0", col["Placering"]: INTEGER, col["Antal kommuner"]: INTEGER,
+                              col["Percentil"]: ONE_DECIMAL},
+              print_columns=_KOLADA_PRINTED, key_columns=2)
+    for ind in m.indicators:
+        fig = figures.get(ind.id)
+        if fig is None or fig.row.value is None or fig.row.year is None:
+            continue
+        row, pos = fig.row, fig.row.position
+        ranked: list[Any] = ["", "", "", "", ""] if pos is None else [
+            pos.median, pos.rank, pos.n, round(pos.percentile, 1), "högst" if pos.higher_is_better else "lägst"]
+        b.rows.append([ind.id, ind.short, row.kpi, row.year, row.value, *ranked, KOLADA_SOURCE, area_of.get(ind.id, ""),
+                       row.title, row.status, row.fetched_at[:10]])
+        for c in (col["Värde"], col["Median"]):
+            b.formats[(len(b.rows) - 1, c)] = number_format(ind.measure)
+    if not b.rows:
+        return []
+    said = (f"{p.name} · {ATTRIBUTION} · Kommunens senaste värde i Kolada till och med {p.year}, medianen bland landets "
+            "kommuner med ett värde samma år och kommunens placering bland dem: plats 1 är bäst, lika värden delar bästa "
+            "plats. Percentilen är andelen kommuner med sämre värde plus halva andelen med samma värde.")
+    return [SheetContent(KOLADA_SHEET, "Nyckeltal från Kolada", said, [b])]
 
 
 def _summary_sentences(cons: Consolidation) -> list[str]:

@@ -176,6 +176,13 @@ def read_kf(path: str | Path) -> KfBook:
                 tables[sheet] = read_table(sheet_rows(wb, sheet), first, numeric=("Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Belopp (tkr)"))
             except KeyError:
                 pass
+    if "Kolada" in names:  # with Kolada's figures in the history store (malbok.kfbook.kolada_sheets)
+        from .kfbook import KOLADA_NUMBERS
+
+        try:
+            tables["Kolada"] = read_table(sheet_rows(wb, "Kolada"), "ID", numeric=KOLADA_NUMBERS)
+        except KeyError:
+            pass
     if "Trend" in names:  # with a history store: the indicators' earlier years, and the goals' last assessments
         rows = sheet_rows(wb, "Trend")
         for i, r in enumerate(rows):

@@ -579,6 +579,7 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
             doc.add_heading("Indikatorer – utfall", level=3)
             _indicator_table(doc, m, inds, units, book.tables.get("Trend"), suggestions, checks)
         _analyses(doc, m, rows_area, units)
+    _kolada_comparison(doc, book)
     _programmes(doc, m, data)
 
 
@@ -629,6 +630,72 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
             colour = grp.scale.colour_of(rec["Bedömning"]) if grp.scale is not None and rec["Bedömning"] else None
             lcol[(len(listed) - 1, 2)] = colour or GREY
         add_table(doc, [grp.name, "Område", grp.heading], listed, [82, 38, 40], lcol)
+
+
+def _kolada_comparison(doc: Any, book: KfBook) -> None:
+    """The indicators that are Kolada key figures beside the other municipalities (KF.xlsx's ``Kolada`` sheet): per row
+    the kommun's latest value and its year, the median among the municipalities with a value that year, and the
+    place among them ('plats 3 av 11'); the source note Kolada's terms ask for once, under the table."""
+    from .kfbook import KOLADA_COLUMNS
+    from .kolada import ATTRIBUTION
+
+    table = book.tables.get("Kolada")
+    if table is None or table.empty or not set(KOLADA_COLUMNS) <= set(table.columns):  # none, or its headers changed
+        return
+    m = book.model
+    name = m.municipality.name
+    recs = [r for r in table.to_dict("records") if not math.isnan(r["Värde"]) and not math.isnan(r["År"])]
+    if not recs:
+        return
+    years = sorted({int(r["År"]) for r in recs})
+    doc.add_heading("Jämförelse med landets kommuner", level=2)
+    whose = name if name[-1:] in "sxz" else f"{name}s"  # 'Hallsbergs', 'Hällefors'
+    doc.add_paragraph(
+        "Tabellen visar de indikatorer som också är nationella nyckeltal i Kolada, den öppna databasen för kommuner och "
+        f"regioner: {whose} senaste värde ({_and([str(y) for y in years])}) bredvid medianen bland landets kommuner och "
+        f"{whose} placering bland de kommuner som har ett värde samma år. Plats 1 är bäst; lika värden delar bästa plats.")
+    areas = [a.name for a in m.areas]
+    recs.sort(key=lambda r: areas.index(r["Område"]) if r["Område"] in areas else len(areas))
+    by_area = len({r["Område"] for r in recs}) > 1
+    body: list[list[str]] = []
+    headings: list[int] = []
+    seen: str | None = None
+    for r in recs:
+        if by_area and r["Område"] != seen:
+            headings.append(len(body))
+            body.append([r["Område"] or "Övriga", "", "", "", ""])
+            seen = r["Område"]
+        ind = _indicator(m, r["ID"])
+        measure = ind.measure if ind is not None else Measure.NUMBER
+        ranked = not math.isnan(r["Placering"]) and not math.isnan(r["Antal kommuner"])
+        place = f"plats {int(r['Placering'])} av {int(r['Antal kommuner'])}" if ranked else "–"
+        if ranked and r["Bäst är"] == "lägst":
+            place += " (lägre är bättre)"
+        median = fmt_measure(r["Median"], measure) if not math.isnan(r["Median"]) else "–"
+        body.append([f"{r['Indikator']} ({r['Nyckeltal']})", str(int(r["År"])), fmt_measure(r["Värde"], measure),
+                     median or "–", place])
+    tbl = add_table(doc, ["Indikator (Koladas nyckeltal)", "År", name, "Median, landets kommuner", "Placering"], body,
+                    [66, 14, 24, 26, 30], drop_empty=False)
+    for g in headings:  # the area as a heading row across the table
+        row = tbl.rows[g + 1]
+        merged = row.cells[0].merge(row.cells[-1])
+        merged.text = ""
+        merged.paragraphs[0].add_run(body[g][0]).italic = True
+        shade(merged, "#F2F2F2")
+    fetched = sorted({str(r["Hämtat"]) for r in recs if str(r["Hämtat"])})
+    when = ""
+    if fetched:
+        try:
+            when = f" (hämtat {swedish_date(date.fromisoformat(fetched[-1][:10]))})"
+        except ValueError:
+            when = ""
+    note = doc.paragraphs[-1]  # the empty paragraph after the table: the source note goes right under it
+    from docx.shared import Pt
+
+    run = note.add_run(f"{ATTRIBUTION}{when}.")
+    run.italic = True
+    run.font.size = Pt(_SMALL_PT)
+    doc.add_paragraph()
 
 
 def _programmes(doc: Any, m: Model, data: pd.DataFrame) -> None:
