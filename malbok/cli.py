@@ -412,9 +412,9 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
     if isinstance(cons, PlanConsolidation):
         sheets = "Översikt, Budget, Enheter, Kontroll och Data"
     else:
-        from .kfbook import history_sheets
+        from .kfbook import history_sheets, kolada_sheets
 
-        extra = "".join(f"{s.name}, " for s in history_sheets(cons))
+        extra = "".join(f"{s.name}, " for s in [*history_sheets(cons), *kolada_sheets(cons)])
         sheets = f"Översikt, {extra}Enheter, Kontroll och Data"
     con.print(f"Skrev {out_path} (se bladen {sheets}).", markup=False)
     for also in cons.written[1:]:
