@@ -7,6 +7,7 @@ here; see the README for both forms side by side.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # the public functions' result types; their modules are impor
     import pandas as pd
 
     from .consolidation import Consolidation
+    from .findings import Finding
     from .history import Imported
     from .kolada import FetchReport, Row
     from .model import RankTarget
@@ -214,6 +216,46 @@ def inspect(path: str | Path) -> Return | PlanReturn:
 
         return read_plan_return(path, embedded_model(path))
     return ret
+
+
+@dataclass(frozen=True)
+class WorkbookCheck:
+    """What :func:`check_workbook` found: the findings of the workbook, and one Swedish status line."""
+
+    findings: list[Finding]
+    status: str
+    errors: int
+    warnings: int
+
+
+def check_workbook(name: str, sheets: dict[str, list[list[Any]]]) -> WorkbookCheck:
+    """Check one unit workbook from its sheets' values (as Excel has them, unsaved changes included),
+    with the same rules as the consolidation, against the styrmodell the workbook carries.
+
+    Behind the Kontrollera button of a unit workbook. A workbook that malbok did not write, or whose
+    hidden sheets were damaged, raises :class:`~malbok.util.InputError` with the Swedish reason.
+    """
+    from datetime import datetime
+
+    from .consolidation import consolidate as _consolidate
+    from .findings import ERROR, WARNING, counted
+    from .layout import META_SHEET, MODEL_SHEET
+    from .util import InputError
+
+    if META_SHEET not in sheets or MODEL_SHEET not in sheets:
+        raise InputError("arbetsboken är inte skapad med malbok generate (identitetsbladen saknas)")
+    model = Model.unpack([r[0] for r in sheets[MODEL_SHEET] if r and r[0]])
+    meta = {str(r[0]): ("" if len(r) < 2 or r[1] is None else str(r[1])) for r in sheets[META_SHEET] if r and r[0]}
+    cons = _consolidate(model, [], meta.get("period", ""), values={name: sheets})
+    unit = meta.get("enhet", "")
+    findings = [f for f in cons.findings if f.file == name]
+    if unit and unit not in cons.consolidated_units and not findings:
+        findings = [f for f in cons.findings if f.unit == unit]
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = sum(1 for f in findings if f.severity == WARNING)
+    status = (f"Kontrollerad {datetime.now():%Y-%m-%d %H:%M}: {errors} fel, {counted(warnings, 'varning', 'varningar')}. "
+              + ("Arbetsboken kan skickas in." if not errors else "Rätta felen innan arbetsboken skickas in."))
+    return WorkbookCheck(findings, status, errors, warnings)
 
 
 def consolidate(

@@ -251,29 +251,13 @@ def kontrollera(book: Any = None) -> list[Any]:
     styrmodell the workbook carries. Writes the sheet ``Malbok kontroll`` and
     returns the findings.
     """
-    from .consolidation import consolidate as _consolidate
-    from .layout import META_SHEET, MODEL_SHEET
-    from .model import Model
+    from . import api
 
     book = _caller(book)
-    names = [s.name for s in book.sheets]
     findings: list[Any] = []
     try:
-        if META_SHEET not in names or MODEL_SHEET not in names:
-            raise InputError("arbetsboken är inte skapad med malbok generate (identitetsbladen saknas)")
-
-        model = Model.unpack([r[0] for r in _grid(book.sheets[MODEL_SHEET]) if r and r[0]])
-        meta = {str(r[0]): ("" if len(r) < 2 or r[1] is None else str(r[1])) for r in _grid(book.sheets[META_SHEET]) if r and r[0]}
-        sheets = {n: _grid(book.sheets[n]) for n in names if n != CHECK_SHEET}
-        cons = _consolidate(model, [], meta.get("period", ""), values={book.name: sheets})
-        unit = meta.get("enhet", "")
-        findings = [f for f in cons.findings if f.file == book.name]
-        if unit and not any(u == unit for u in cons.consolidated_units) and not findings:
-            findings = [f for f in cons.findings if f.unit == unit]
-        errors = sum(1 for f in findings if f.severity == "fel")
-        warnings = sum(1 for f in findings if f.severity == "varning")
-        status = (f"Kontrollerad {datetime.now():%Y-%m-%d %H:%M}: {errors} fel, {counted(warnings, 'varning', 'varningar')}. "
-                  + ("Arbetsboken kan skickas in." if not errors else "Rätta felen innan arbetsboken skickas in."))
+        checked = api.check_workbook(book.name, {s.name: _grid(s) for s in book.sheets if s.name != CHECK_SHEET})
+        findings, status = checked.findings, checked.status
     except (InputError, ValueError) as e:
         status = f"Fel: {_message(e)}"
     if CHECK_SHEET in [s.name for s in book.sheets]:
