@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from statistics import median
 
@@ -109,6 +111,18 @@ def main() -> None:
             wb.close()
         opx_ms = (time.perf_counter() - t0) / len(files) * 1000
 
+        # the floor: python-calamine alone reading every sheet malbok reads (the area sheets and the
+        # identity sheet) of each file, no checks at all, in as many processes as consolidate uses
+        cores = len(os.sched_getaffinity(0))
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(cores, mp_context=get_context("fork")) as pool:
+            list(pool.map(_calamine_only, files, chunksize=16))
+        floor_ms = (time.perf_counter() - t0) / len(files) * 1000
+        t0 = time.perf_counter()
+        for f in files:
+            _calamine_only(f)
+        floor_1 = (time.perf_counter() - t0) / len(files) * 1000
+
         # consolidate as the CLI runs it: each time in a fresh Python process, on a
         # freshly built model (no plans or lookups left over from writing the
         # files, nor memory from the runs before). Its timings split the work:
@@ -142,8 +156,11 @@ def main() -> None:
               f"spara (en transaktion, {last['values']} värden) {median(r['history_record'] for r in runs[0]):.2f} ms per fil")
     print(f"  processortid för hela, alla processer:                 {cpu_ms:6.2f} ms per fil (i en process {cpu_1:.2f})")
     print(f"openpyxl load_workbook (read_only) + alla rader:        {opx_ms:6.2f} ms per fil")
+    print(f"golvet: bara python-calamine, bladen malbok läser:      {floor_ms:6.2f} ms per fil "
+          f"({cores} processer; i en process {floor_1:.2f})")
     print(f"rå zip-uppackning av alla delar:                        {zip_ms:6.2f} ms per fil")
-    print(f"kvot läsa+kontrollera / openpyxl: {cons_ms / opx_ms:5.2f}   / zip: {cons_ms / zip_ms:5.2f}   "
+    print(f"kvot läsa+kontrollera / openpyxl: {cons_ms / opx_ms:5.2f}   / calamine ensamt: {cons_ms / floor_ms:5.2f}   "
+          f"/ zip: {cons_ms / zip_ms:5.2f}   "
           f"hela / openpyxl: {total_ms / opx_ms:5.2f}")
     print(f"{last['units']} enheter konsoliderade, {last['rows']} rader i Data, "
           f"{last['errors']} fel, {last['warnings']} varningar")
@@ -178,6 +195,19 @@ def _one(out: Path, n: int, processes: int, history: bool = False) -> None:
                       "plans": cons.timings["enheternas rader"] / len(model.units) * 1000,
                       "cpu": (_cpu() - cpu0) / files * 1000, "units": len(cons.consolidated_units),
                       "rows": len(cons.data), "errors": len(cons.errors), "warnings": len(cons.warnings), **extra}))
+
+
+def _calamine_only(path: Path) -> int:
+    """Read the sheets malbok reads of one file with python-calamine alone (the area sheets and the identity
+    sheet, not the instructions, the row registry or the packed model); the number of rows."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    n = 0
+    for name in wb.sheet_names:
+        if name not in ("Instruktioner", "_malbok_rader", "_modell"):
+            n += len(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    return n
 
 
 def _cpu() -> float:
