@@ -572,7 +572,7 @@ def import_file(path: str | Path, model: Model, store: str | Path) -> Imported:
 
 
 def _table_records(name: str, sheet: str, rows: list[list[Any]], model: Model, findings: list[Finding]) -> list[tuple[Any, ...]]:
-    from .values import cell_text, parse_number
+    from .values import cell_text, fmt_sv, parse_number
 
     flags = _header_row(rows[:12])
     if not any(flags):
@@ -657,7 +657,7 @@ def _table_records(name: str, sheet: str, rows: list[list[Any]], model: Model, f
         else:
             value = parsed.value
             if value is not None and ind is not None and ind.measure.value == "procent" and not 0 <= value <= 100:
-                fail("outcome", "utanfor-intervall", f"{value:g} ligger utanför 0–100 %")
+                fail("outcome", "utanfor-intervall", f"{fmt_sv(value)} ligger utanför 0–100 %")
         if "rank" in cols:
             parsed = parse_number(get(r, "rank"))
             if parsed.error:

@@ -569,12 +569,6 @@ def history_sheets(cons: Consolidation) -> list[SheetContent]:
     return out
 
 
-# Kolada's figures as the consolidation used them: read back by malbok.kfread for the Word chapter
-KOLADA_COLUMNS = ("ID", "Indikator", "Nyckeltal", "År", "Värde", "Median", "Placering", "Antal kommuner", "Percentil",
-                  "Bäst är", "Källa", "Område", "Koladas titel", "Koladas status", "Hämtat")
-KOLADA_NUMBERS = ("År", "Värde", "Median", "Placering", "Antal kommuner", "Percentil")
-KOLADA_SOURCE = "egen bearbetning av data från Kolada"  # each row's source, in the words Kolada's terms ask for
-_KOLADA_PRINTED = KOLADA_COLUMNS.index("Källa") + 1  # the columns after it are for tracing, on screen
 
 
 def kolada_sheets(cons: Consolidation) -> list[SheetContent]:
@@ -582,7 +576,7 @@ def kolada_sheets(cons: Consolidation) -> list[SheetContent]:
     to the period's year: the kommun's latest value, its year, the median among the municipalities with a value that
     year, the place and n, the percentile, which way is better, the source, and for tracing the area, Kolada's title
     and status flag and the date it was fetched. Nothing without figures."""
-    from .kolada import ATTRIBUTION
+    from .kolada import ATTRIBUTION, KOLADA_COLUMNS, KOLADA_SOURCE
 
     figures = getattr(cons.earlier, "kolada", None) or {}
     if not figures:
@@ -593,7 +587,7 @@ def kolada_sheets(cons: Consolidation) -> list[SheetContent]:
     b = Block("Nyckeltal från Kolada", list(KOLADA_COLUMNS), [], widths=[8, 38, 10, 7, 10, 10, 10, 10, 10, 8, 30, 20, 44, 9, 11],
               column_formats={col["År"]: "0", col["Placering"]: INTEGER, col["Antal kommuner"]: INTEGER,
                               col["Percentil"]: ONE_DECIMAL},
-              print_columns=_KOLADA_PRINTED, key_columns=2)
+              print_columns=KOLADA_COLUMNS.index("Källa") + 1, key_columns=2)  # the columns after Källa are for tracing
     for ind in m.indicators:
         fig = figures.get(ind.id)
         if fig is None or fig.row.value is None or fig.row.year is None:

@@ -177,7 +177,7 @@ def read_kf(path: str | Path) -> KfBook:
             except KeyError:
                 pass
     if "Kolada" in names:  # with Kolada's figures in the history store (malbok.kfbook.kolada_sheets)
-        from .kfbook import KOLADA_NUMBERS
+        from .kolada import KOLADA_NUMBERS
 
         try:
             tables["Kolada"] = read_table(sheet_rows(wb, "Kolada"), "ID", numeric=KOLADA_NUMBERS)

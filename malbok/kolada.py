@@ -71,6 +71,13 @@ DEFAULT_URL = "https://api.kolada.se/v3/"
 ENV_URL = "MALBOK_KOLADA_URL"
 SOURCE = "Kolada"
 ATTRIBUTION = "Källa: egen bearbetning av data från Kolada"
+
+# KF.xlsx's Kolada sheet (malbok.kfbook.kolada_sheets), declared once for its writer and its reader (malbok.kfread):
+# Kolada's figures as the consolidation used them, read back for the Word chapter
+KOLADA_COLUMNS = ("ID", "Indikator", "Nyckeltal", "År", "Värde", "Median", "Placering", "Antal kommuner", "Percentil",
+                  "Bäst är", "Källa", "Område", "Koladas titel", "Koladas status", "Hämtat")
+KOLADA_NUMBERS = ("År", "Värde", "Median", "Placering", "Antal kommuner", "Percentil")
+KOLADA_SOURCE = "egen bearbetning av data från Kolada"  # each row's source, in the words Kolada's terms ask for
 MAX_IDS = 25  # Kolada takes at most 25 ids in one path segment
 PER_PAGE = 5000  # Kolada's largest page
 TOTAL = "T"  # gender: total

@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .values import fmt_number
+
 Path_ = tuple[str | int, ...]
 
 
@@ -92,8 +94,6 @@ class StepRule(_Base):
 
     def words(self) -> str:
         """'minst 80 % av målvärdet'."""
-        from .targets import fmt_number
-
         what = "målvärdet" if self.basis == RuleBasis.TARGET else "vägen till målvärdet"
         return f"minst {fmt_number(self.at_least)} % av {what}"
 
@@ -1088,9 +1088,9 @@ def check_model(model: Model) -> list[tuple[Path_, str]]:
             if isinstance(t, RankTarget) and (t.best_percent is None) == (t.rank is None):
                 problems.append((("indikatorer", i, "målvärden", j), "ett rangmål anger antingen bland_bästa_procent eller placering"))
             if isinstance(t, ValueTarget | LevelTarget) and ind.measure == Measure.PERCENT and not 0 <= t.value <= 100:
-                problems.append((("indikatorer", i, "målvärden", j, "värde"), f"målvärdet {t.value} ligger utanför 0–100 %"))
+                problems.append((("indikatorer", i, "målvärden", j, "värde"), f"målvärdet {fmt_number(t.value, 4)} ligger utanför 0–100 %"))
         if ind.baseline is not None and ind.baseline.value is not None and ind.measure == Measure.PERCENT and not 0 <= ind.baseline.value <= 100:
-            problems.append((("indikatorer", i, "utgångsvärde", "värde"), f"utgångsvärdet {ind.baseline.value} ligger utanför 0–100 %"))
+            problems.append((("indikatorer", i, "utgångsvärde", "värde"), f"utgångsvärdet {fmt_number(ind.baseline.value, 4)} ligger utanför 0–100 %"))
 
     for i, p in enumerate(model.programmes):
         for k, gid in enumerate(p.goals):

@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .errors import Locator, ModelError, best_place
 from .model import Model
 from .util import atomic_xlsx
+from .values import parse_number
 
 LIST_SEP = ", "
 # Fixed document date so the same model gives the same file, byte for byte.
@@ -130,7 +131,13 @@ def _num(v: Any) -> str:
 
 
 def _parse_number(text: str) -> float:
-    return float(text.strip().replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    """A number typed as text in the model workbook, read by the one Swedish parser (:func:`malbok.values.parse_number`):
+    decimal comma or point, spaces between thousands, a % sign; ValueError with the Swedish reason otherwise,
+    also for a number that Swedish and English read differently (1.234, 1,234.5)."""
+    parsed = parse_number(text)
+    if parsed.value is None:
+        raise ValueError(parsed.error or parsed.ambiguous or f"'{text.strip()}' är inte ett tal")
+    return parsed.value
 
 
 def _parse(kind: str, value: Any) -> Any:
@@ -149,10 +156,7 @@ def _parse(kind: str, value: Any) -> Any:
         return value
     if kind == "float":
         if isinstance(value, str):
-            try:
-                return _parse_number(value)
-            except ValueError:
-                raise ValueError(f"'{value}' är inte ett tal") from None
+            return _parse_number(value)
         return value
     if kind == "bool":
         word = str(value).strip().lower()
@@ -180,10 +184,7 @@ def _parse(kind: str, value: Any) -> Any:
         if ":" not in part:
             raise ValueError(f"'{part.strip()}' ska skrivas nyckel: värde")
         k, v = part.split(":", 1)
-        try:
-            pairs.append((k.strip(), _parse_number(v)))
-        except ValueError:
-            raise ValueError(f"'{v.strip()}' är inte ett tal") from None
+        pairs.append((k.strip(), _parse_number(v)))
     if kind == "map":
         return dict(pairs)
     if kind == "years":

@@ -636,8 +636,7 @@ def _kolada_comparison(doc: Any, book: KfBook) -> None:
     """The indicators that are Kolada key figures beside the other municipalities (KF.xlsx's ``Kolada`` sheet): per row
     the kommun's latest value and its year, the median among the municipalities with a value that year, and the
     place among them ('plats 3 av 11'); the source note Kolada's terms ask for once, under the table."""
-    from .kfbook import KOLADA_COLUMNS
-    from .kolada import ATTRIBUTION
+    from .kolada import ATTRIBUTION, KOLADA_COLUMNS
 
     table = book.tables.get("Kolada")
     if table is None or table.empty or not set(KOLADA_COLUMNS) <= set(table.columns):  # none, or its headers changed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 MISSING_WORDS = {"", "-", "–", "—", "saknas", "ej aktuellt", "ej tillämpligt", "n/a", "na", "uppgift saknas", "x"}
@@ -108,7 +109,33 @@ def _shown(raw: object, n: int = 40) -> str:
     return shown if len(shown) <= n else shown[: n - 3] + "…"
 
 
-def fmt_sv(value: float, decimals: int = 4) -> str:
-    from .targets import fmt_number
+_STEPS = {n: Decimal(1).scaleb(-n) for n in range(7)}
 
+
+def fmt_number(value: float | None, decimals: int = 1) -> str:
+    """A number as Swedish writes it, the one formatter for workbooks, KF.xlsx, Word and the terminal:
+    decimal comma, thousands grouped with a non-breaking space, the minus sign '−', at most ``decimals``
+    decimals and no trailing zeros ('1\u00a0234,5', '−3,2', '85'); '' for None and NaN."""
+    if value is None:
+        return ""
+    v = float(value)
+    if v != v:  # NaN
+        return ""
+    if v.is_integer():
+        s = str(int(v)) if -999 < v < 999 else f"{int(v):,}".replace(",", "\u00a0")
+    else:
+        # rounded as Excel rounds what it shows (half away from zero on the shortest decimal form, so
+        # 39,85 is 39,9 and 0,25 is 0,3), so KF.xlsx's number formats and the Word chapter agree
+        d = Decimal(repr(v)).quantize(_STEPS[decimals] if decimals in _STEPS else Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+        s = f"{d:,f}" if not -999 < v < 999 else f"{d:f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        s = s.replace(",", "\u00a0").replace(".", ",")
+        if s in ("-0", "\u22120"):
+            s = "0"
+    return "\u2212" + s[1:] if s.startswith("-") else s
+
+
+def fmt_sv(value: float, decimals: int = 4) -> str:
+    """A number as Swedish writes it with up to four decimals (what was typed, in a message)."""
     return fmt_number(value, decimals)

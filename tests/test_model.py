@@ -203,6 +203,41 @@ def test_xlsx_errors_name_sheet_and_cell(tmp_path):
     assert (f"h.xlsx, blad Indikatorer, cell {col}3", "okänd enhet 'NOPE' (finns inte under enheter)") in e.value.problems
 
 
+def test_xlsx_numbers_typed_as_text_are_read_by_the_one_swedish_parser(tmp_path):
+    """The model workbook reads numbers typed as text as the returns are read (values.parse_number): a decimal comma,
+    spaces between thousands and a % sign are fine; a number Swedish and English read differently is an error at its
+    cell that names both readings (it was read as 1,234 before)."""
+    x = convert(TEMPLATES / "hallsberg.yaml", tmp_path / "h.xlsx")
+    wb = openpyxl.load_workbook(x)
+    ws = wb["Indikatorer"]
+    hdr = [c.value for c in ws[1]]
+    col = hdr.index("utgångsvärde") + 1
+    for r in (3, 4):
+        ws.cell(row=r, column=hdr.index("utgångsår") + 1, value=2015)
+    ws.cell(row=3, column=col, value="85,5 %")  # HK2, a percentage
+    ws.cell(row=4, column=col, value="1.234")  # HK3, an index
+    wb.save(x)
+    with pytest.raises(ModelError) as e:
+        load_model(x)
+    letter = openpyxl.utils.get_column_letter(col)
+    found = [p for p in e.value.problems if f"cell {letter}" in p[0]]
+    assert len(found) == 1, e.value.problems
+    (where, message), = found
+    assert where == f"h.xlsx, blad Indikatorer, cell {letter}4"
+    assert "1\u00a0234" in message and "1,234" in message and "decimaltecken" in message
+    ws.cell(row=4, column=col, value="1 234,5")
+    wb.save(x)
+    m = load_model(x)
+    ids = [ws.cell(row=r, column=hdr.index("id") + 1).value for r in (3, 4)]
+    by_id = {i.id: i for i in m.indicators}
+    assert [by_id[i].baseline.value for i in ids] == [85.5, 1234.5]
+    ws.cell(row=3, column=col, value="1 234,5")  # out of range for a percentage: said the Swedish way
+    wb.save(x)
+    with pytest.raises(ModelError) as e:
+        load_model(x)
+    assert any("1\u00a0234,5 ligger utanför 0–100 %" in msg for _where, msg in e.value.problems), e.value.problems
+
+
 # -- bad input: clear Swedish error, exit 1, no traceback ------------------------------------
 
 BAD_INPUTS = {
