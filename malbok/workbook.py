@@ -33,8 +33,10 @@ from .layout import (
     ROUND_FOLLOW_UP,
     ROWS_SHEET,
     TEXT_RULE,
+    Column,
     Expected,
     Identity,
+    Rule,
     outcome_rule,
     sheet_name,
     write_identity,
@@ -600,6 +602,35 @@ def _validations(ws: Worksheet, m: Model, validations: dict, list_ranges: dict[s
             col = COLUMNS[c0]
             opts.update({**TEXT_RULE.validation(), "input_title": col.help_title, "input_message": col.help_text[:255]})
         ws.data_validation(r0, c0, r0, c0, opts)
+
+
+def input_formats(wb: xlsxwriter.Workbook, columns: Iterable[Column]) -> dict[str, Any]:
+    """The input cell format of each column (unlocked, yellow, with the column's number format), one per format."""
+    made: dict[str, Any] = {}
+    out: dict[str, Any] = {}
+    for col in columns:
+        nf = col.num_format
+        if nf not in made:
+            made[nf] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True, "locked": False,
+                                      "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", **({"num_format": nf} if nf else {})})
+        out[col.key] = made[nf]
+    return out
+
+
+def column_validations(ws: Worksheet, first: int, last: int, columns: Iterable[Column], rules: Mapping[str, Rule],
+                       sources: Mapping[str, str | None] | None = None) -> None:
+    """Each input column's Excel validation over rows ``first``–``last`` (zero-based), from its rule: the declared one,
+    or the one ``rules`` gives for this workbook (a list of its goals, the dates of its year); ``sources`` are the
+    ranges of lists too long to be written inline."""
+    for c, col in enumerate(columns):
+        rule = rules.get(col.key, col.rule)
+        if rule is None:
+            continue
+        opts = col.validation(rule)
+        source = (sources or {}).get(col.key)
+        if source is not None:
+            opts["source"] = source
+        ws.data_validation(first, c, last, c, opts)
 
 
 @dataclass

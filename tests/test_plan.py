@@ -15,16 +15,17 @@ from malbok import api
 from malbok.cli import app
 from malbok.filler import fill_workbook
 from malbok.kfread import read_kf
+from malbok.layout import PLAN_AREA
 from malbok.load import load_model
 from malbok.periods import parse_period
-from malbok.plan import PLAN_COLUMNS, apply_plans, consolidate_plan, load_plans, read_plan_return
+from malbok.plan import apply_plans, consolidate_plan, load_plans, read_plan_return
 
 from .conftest import TEMPLATES, lo_convert
 
 runner = CliRunner()
 MODEL = TEMPLATES / "soderhamn.yaml"
 YEAR = 2014
-HEAD = {c.key: c.header for c in PLAN_COLUMNS}
+HEAD = {c.key: c.header for c in PLAN_AREA.columns}
 
 
 def plan_type_in(path, sheet: str, goal_id: str, rows: list[dict]) -> dict[str, str]:
