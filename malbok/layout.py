@@ -91,7 +91,9 @@ def write_identity(ws: Any, identity: Identity) -> None:
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value)
 INSTRUCTIONS_SHEET = "Instruktioner"
+BUDGET_SHEET = "Budget"  # a plan workbook's budget sheet
 HEADER_SCAN_ROWS = 12
+HEADER_ROW = 3  # zero-based, where the writer puts a follow-up area sheet's header: title, subtitle, blank, header
 
 # Row kinds, as written in the "Typ" column and the metadata registry.
 KIND_GOAL = "Mål"

@@ -35,6 +35,7 @@ from .layout import (
     AMOUNT_RULE,
     BUDGET_GIVEN,
     BUDGET_NEW,
+    BUDGET_SHEET,
     BUDGET_TABLE,
     FRAME_LABEL,
     INSTRUCTIONS_SHEET,
@@ -44,7 +45,6 @@ from .layout import (
     KIND_INDICATOR,
     KIND_UNIT_GOAL,
     KIND_WORKBOOK,
-    LINK_RULE,
     MEASURE_WORDS,
     META_SHEET,
     PLAN_AREA,
@@ -55,87 +55,31 @@ from .layout import (
     Identity,
     Rule,
     SheetLayout,
-    plan_date_rule,
-    sheet_name,
     write_identity,
 )
 from .model import (
     Activity,
-    Area,
     BudgetLine,
     Goal,
     GoalLevel,
     Indicator,
-    Meaning,
     Measure,
     Model,
     Plan,
     PlanGoal,
     PlanIndicator,
-    Scale,
 )
 from .returns import ReturnedFile, ReturnRow, _find_header
+from .scope import activity_scale, council_goals, plan_level, plan_rules, plan_sheets
 from .util import InputError, atomic_xlsx, slug
 from .values import cell_text as _text
 from .workbook import column_validations, input_formats
 
 PLAN_LAYOUT = "plan-1"
-BUDGET_SHEET = "Budget"
 SPARE_ROWS = 6
 BUDGET_SPARE = 8
-ACTIVITY_SCALE = "aktivitetsstatus"
 LIST_COLUMN = 7  # the hidden identity sheet's column H: the goal ids a long 'Kopplat till' list takes its values from
 
-
-# --------------------------------------------------------------------------- scope
-
-
-def council_goals(model: Model, year: int, unit: str) -> list[Goal]:
-    """The council's goals a unit plans under in ``year`` (its own goals' level excluded)."""
-    from .periods import goal_valid
-
-    own_level = plan_level(model).id
-    return [g for g in model.goals
-            if g.level not in (own_level, ACTIVITY_LEVEL) and unit in g.reporters and goal_valid(model, g, year)]
-
-
-def plan_sheets(model: Model, year: int, unit: str) -> list[tuple[str, Area, list[Goal]]]:
-    """The area sheets of a unit's plan workbook: (sheet name, area, the council goals on it), in model order."""
-    by_area: dict[str, list[Goal]] = {}
-    for g in council_goals(model, year, unit):
-        by_area.setdefault(g.area, []).append(g)
-    taken = {INSTRUCTIONS_SHEET.lower(), BUDGET_SHEET.lower()}
-    return [(sheet_name(a.name, taken), a, by_area[a.id]) for a in model.areas if by_area.get(a.id)]
-
-
-def plan_rules(model: Model, year: int, unit: str) -> dict[str, Rule]:
-    """The input rule of each plan sheet column in the unit's workbook of ``year``, for the writer and the reader
-    alike: 'Kopplat till' one of the council goals in the workbook, the dates within the years the plan looks at."""
-    rules = {c.key: c.rule for c in PLAN_AREA.columns if c.rule is not None}
-    dates = plan_date_rule(year)
-    return {**rules, "link": LINK_RULE.among([g.id for g in council_goals(model, year, unit)]), "start": dates, "end": dates}
-
-
-def plan_level(model: Model) -> GoalLevel:
-    """The level of the units' own goals: the model's ``plannivå``, else a level named nämndmål."""
-    if model.plan_level:
-        return model.level(model.plan_level)
-    for lv in model.levels:
-        if "nämnd" in lv.name.lower() or "namnd" in lv.id:
-            return lv
-    scale = model.levels[0].scale if model.levels else model.scales[0].id
-    return GoalLevel.model_validate({"id": "namndmal", "namn": "Nämndmål", "skala": scale, "tidshorisont": "1 år"})
-
-
-def activity_scale(model: Model) -> Scale:
-    if model.activity_scale:
-        return model.scale(model.activity_scale)
-    return Scale.model_validate({"id": ACTIVITY_SCALE, "namn": "Aktiviteternas status", "etiketter": [
-        {"etikett": "Genomförd", "betydelse": Meaning.REACHED, "färg": "#00B050"},
-        {"etikett": "Pågår enligt plan", "betydelse": Meaning.ON_THE_WAY, "färg": "#92D050"},
-        {"etikett": "Försenad", "betydelse": Meaning.NOT_REACHED, "färg": "#FF0000"},
-        {"etikett": "Ej påbörjad", "betydelse": Meaning.NOT_ASSESSED, "färg": "#BFBFBF"},
-    ]})
 
 
 # --------------------------------------------------------------------------- writing
