@@ -665,7 +665,7 @@ def _typed_order(ret: PlanReturn, rid: str) -> tuple[str, int]:
 
 
 def budget_sheets(pc: PlanConsolidation) -> list[Any]:
-    from .kfbook import Block, SheetContent
+    from .kfbook import Block, SheetContent, _cells, findings_sheet, units_sheet
     from .xlstyle import INTEGER, TKR
 
     m, year = pc.model, pc.year
@@ -720,17 +720,11 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     if frames:
         bb.rows.append(["", "Hela kommunen", "Summa ramar", "", sum(frames)])
     sheets.append(SheetContent(BUDGET_SHEET, f"Budget {year}", "Tusen kronor (tkr)", [bb]))
-    ub = Block("Enheter", list(PLAN_UNIT_COLUMNS), [[_cell(v) for v in r] for r in pc.units.itertuples(index=False)],
-               widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10], column_formats={4: TKR, 5: TKR, 6: TKR, 7: INTEGER, 8: INTEGER, 9: INTEGER, 10: INTEGER})
-    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", pc.files_summary(), [ub], table=True))
-    from .findings import FINDING_COLUMNS
-
-    f = pc.findings_frame()
-    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade planer", pc.findings_summary(),
-                               [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
-                                      widths=[9, 30, 8, 12, 9, 10, 18, 30, 90])], table=True))
+    sheets.append(units_sheet(pc.units, "Inlämnade verksamhetsplaner", pc.files_summary(), [8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10],
+                              {4: TKR, 5: TKR, 6: TKR, 7: INTEGER, 8: INTEGER, 9: INTEGER, 10: INTEGER}))
+    sheets.append(findings_sheet(pc, "Kontroll av inlämnade planer"))
     sheets.append(SheetContent("Data", "Data", f"Verksamhetsplaner {year} · en rad per mål, aktivitet, indikator och budgetrad",
-                               [Block("Data", list(PLAN_DATA_COLUMNS), [[_cell(v) for v in r] for r in data.itertuples(index=False)],
+                               [Block("Data", list(PLAN_DATA_COLUMNS), _cells(data),
                                       widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22],
                                       column_formats={PLAN_DATA_COLUMNS.index("Belopp (tkr)"): TKR})], table=True))
     return sheets
@@ -749,29 +743,14 @@ def total_words(plan: Plan) -> str:
     return f"Summa (utan {n} belopp som inte är {'ett tal' if n == 1 else 'tal'})"
 
 
-def _cell(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    return v
-
-
 def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
-    """Write Budget.xlsx atomically (same input, same bytes)."""
-    from .kfbook import render_xlsxwriter
-    from .workbook import FIXED_DATE, kommun, write_model_sheet
+    """Write Budget.xlsx atomically (same input, same bytes), with KF.xlsx's table writer."""
+    from .kfbook import write_report_book
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
-        wb.set_properties({"title": f"Verksamhetsplaner och budget {pc.year}", "author": "malbok",
-                           "company": kommun(pc.model.municipality.name), "created": FIXED_DATE})
-        render_xlsxwriter(wb, budget_sheets(pc), kommun(pc.model.municipality.name), f"Verksamhetsplaner och budget {pc.year}",
-                          str(pc.year))
-        meta = wb.add_worksheet(META_SHEET)
-        write_identity(meta, Identity(kind=KIND_BUDGET, model=pc.model.id, year=str(pc.year), version=__version__))
-        meta.very_hidden()
-        write_model_sheet(wb, pc.model)
-    return path
+    return write_report_book(path, budget_sheets(pc), pc.model,
+                             Identity(kind=KIND_BUDGET, model=pc.model.id, year=str(pc.year), version=__version__),
+                             {"title": f"Verksamhetsplaner och budget {pc.year}"}, f"Verksamhetsplaner och budget {pc.year}",
+                             str(pc.year))
 
 
 # --------------------------------------------------------------------------- the plan feeds the follow-up
