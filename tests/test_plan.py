@@ -322,3 +322,35 @@ def test_a_plan_file_that_kills_the_reader_is_a_finding(tmp_path, monkeypatch):
     assert [f.file for f in died] == [victim.name] and "signal 6" in died[0].message
     assert "BUN" not in pc.consolidated_units and len(pc.consolidated_units) == len(books) - 1
     assert os.getpid() == parent
+
+
+def test_plan_cells_are_checked_by_their_columns_rules(tmp_path, soderhamn):
+    """A date typed wrong or outside the years the validation allows, an unknown Måttenhet and an amount typed as text:
+    each a finding naming its cell, in the words of the column's rule (the rule the writer put into Excel)."""
+    from malbok.layout import AMOUNT_RULE, MEASURE_RULE, plan_date_rule
+
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["KS"], round="plan", year=YEAR)
+    path = made[0].path
+    cells = plan_type_in(path, "Tillhandahålla omsorgstjänster", "IM-OMS", [
+        {"kind": "Aktivitet", "text": "Utbilda personalen", "owner": "Omsorgschef", "start": "snart", "end": datetime(2031, 1, 1)},
+        {"kind": "indikator", "text": "Andel nöjda", "measure": "liter"},
+    ])
+    where = budget_type_in(path, {"Kultur och fritid": "ca 30000", "Ledning och administration": "25 000"})
+    pc = api.consolidate(soderhamn, [path], None, round="plan", year=YEAR)
+    by_cell = {(f.sheet, f.cell): f for f in pc.findings}
+    row = int(cells["Utbilda personalen"][1:])
+    dates = plan_date_rule(YEAR)
+    start = by_cell[("Tillhandahålla omsorgstjänster", f"F{row}")]
+    assert start.code == "ej-datum" and start.message == f"Start ”snart” {dates.problem}"
+    end = by_cell[("Tillhandahålla omsorgstjänster", f"G{row}")]
+    assert end.code == "utanfor-intervall" and dates.problem in end.message and "2031-01-01" in end.message
+    measure = by_cell[("Tillhandahålla omsorgstjänster", f"H{row + 1}")]
+    assert measure.code == "okand-mattenhet" and measure.severity == "varning" and MEASURE_RULE.problem in measure.message
+    amount = by_cell[("Budget", where["Kultur och fritid"])]
+    assert amount.code == "ej-tal" and AMOUNT_RULE.problem in amount.message and "ca 30000" in amount.message
+    assert ("Budget", where["Ledning och administration"]) not in by_cell  # '25 000' is the number, as typed in Excel
+    data = pc.data.set_index("Text")
+    assert data.loc["Andel nöjda", "Typ"] == "Indikator" and data.loc["Andel nöjda", "Måttenhet"] == "tal"
+    assert data.loc["Utbilda personalen", "Start"] == ""
+    lines = pc.data[pc.data["Typ"] == "Budget"].set_index("Text")["Belopp (tkr)"]
+    assert lines["Ledning och administration"] == 25000 and lines["Kultur och fritid"] != lines["Kultur och fritid"]

@@ -220,7 +220,7 @@ SAMPLES = (0, 1, -3, 2.5, 1200, 1e9, 1.5e9, -1e9 - 1, "", "x", "procent", "PROCE
 def test_every_declared_column_writes_the_rule_its_checker_applies(sheet_books: Any, kind: str) -> None:
     """Walks every column of the sheet kind's declaration: each input column's cells carry the Excel validation of the
     column's rule (read back with openpyxl), and Excel's verdict on a value is the rule's, for every sample value."""
-    from malbok.plan import plan_rules
+    from malbok.scope import plan_rules
 
     layout = next(s for s in SHEET_KINDS if s.name == kind)
     model, path, sheet = sheet_books[kind]
