@@ -443,18 +443,25 @@ def file_registry(path: Path) -> list[Expected]:
 
 def _find_header(rows: list[list[Any]], layout: SheetLayout = FOLLOW_UP_AREA) -> tuple[int, dict[str, int]] | None:
     """The header row of a sheet of kind ``layout`` (the first of its first rows that holds every marker) and
-    the column of each key whose header is there (the first, when a header stands twice); None when there is none."""
+    the column of each key whose header is there (the first, when a header stands twice); None when there is none.
+
+    Runs once per sheet of every return: plain loops, no generators."""
     wanted = layout.by_header
     markers = layout.markers
     prefixed = layout.prefixed
     for r, row in enumerate(rows[:layout.scan_rows]):
         texts = [nfc(str(v).strip()) if v is not None else "" for v in row]
-        if all(m in texts for m in markers):
+        for m in markers:
+            if m not in texts:
+                break
+        else:
             cols: dict[str, int] = {}
             for c, t in enumerate(texts):
                 key = wanted.get(t)
-                if key is None and prefixed:
-                    key = next((k for p, k in prefixed if t.startswith(p) and t[len(p):].isdigit()), None)
+                if key is None:
+                    for p, k in prefixed:
+                        if t.startswith(p) and t[len(p):].isdigit():
+                            key = k
                 if key is not None and key not in cols:
                     cols[key] = c
             return r, cols
