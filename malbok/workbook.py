@@ -28,11 +28,9 @@ from .layout import (
     META_SHEET,
     MODEL_SHEET,
     PERCENT_CELLS_SHARE,
-    RANK_RULE,
     REGISTRY_HEADER,
     ROUND_FOLLOW_UP,
     ROWS_SHEET,
-    TEXT_RULE,
     Column,
     Identity,
     Rule,
@@ -458,11 +456,8 @@ def _validations(ws: Worksheet, m: Model, validations: dict, list_ranges: dict[s
             })
         elif key == "outcome":
             opts.update(outcome_rule(Measure(vkey) if vkey else Measure.NUMBER).validation())
-        elif key == "rank":
-            opts.update(RANK_RULE.validation())
-        else:
-            col = COLUMNS[c0]
-            opts.update({**TEXT_RULE.validation(), "input_title": col.help_title, "input_message": col.help_text[:255]})
+        else:  # Placering, Kommentar, Åtgärder: the column's declared rule, with its help as the input message
+            opts.update(COLUMNS[c0].validation())
         ws.data_validation(r0, c0, r0, c0, opts)
 
 

@@ -31,7 +31,7 @@ from malbok.layout import (
     outcome_rule,
     plan_date_rule,
 )
-from malbok.model import Measure
+from malbok.model import Goal, Measure
 from malbok.values import parse_number
 
 from .conftest import TEMPLATES
@@ -338,3 +338,35 @@ def test_what_excel_refuses_in_a_plan_the_reader_flags(sheet_books: Any, tmp_pat
                 assert (where, cell) in named, f"{where}!{cell}: Excel refuses {value!r}, the reader says nothing"
             else:
                 assert (where, cell) not in refused, f"{where}!{cell}: Excel accepts {value!r}, the reader refuses it"
+
+
+def test_a_long_goal_list_is_a_range_the_reader_agrees_with(soderhamn: Any, tmp_path: Path) -> None:
+    """'Kopplat till' of a unit with more goals than Excel takes inline (255 characters): the validation's list is a range
+    of the hidden identity sheet, it holds exactly the goals the reader accepts, and LibreOffice opens the workbook."""
+    from malbok.scope import plan_rules
+
+    from .conftest import lo_convert
+
+    template = next(g for g in soderhamn.goals if g.id == "IM-OMS")
+    extra = [Goal.model_validate({"id": f"IM-EXTRA-{n:02d}", "nivå": template.level, "område": template.area,
+                                  "text": f"Ett mål till, nummer {n}", "enheter": ["KS"]}) for n in range(40)]
+    model = soderhamn.changed(goals=[*soderhamn.goals, *extra])
+    (made,) = api.generate(model, None, tmp_path / "ut", units=["KS"], round="plan", year=PLAN_YEAR)
+    rule = plan_rules(model, PLAN_YEAR, "KS")["link"]
+    assert not rule.inline() and len(rule.values) > 40
+    book = openpyxl.load_workbook(made.path)
+    ws = book["Tillhandahålla omsorgstjänster"]
+    hdr, cols = _header_row(ws, PLAN_AREA)
+    dv = _validation_at(ws, hdr + 2, cols["link"])
+    assert dv.type == "list" and "!" in dv.formula1
+    for value in ("IM-EXTRA-39", "im-extra-07", "IM-OMS", "IM-EXTRA-40", "KS-M1"):
+        assert excel_accepts_any(dv, value, book) == (rule.check(value) is None), value
+    ws.cell(hdr + 2, cols["kind"]).value = "Nämndmål"
+    ws.cell(hdr + 2, cols["link"]).value = "IM-EXTRA-39"
+    ws.cell(hdr + 2, cols["text"]).value = "Ett nämndmål under det sista målet"
+    book.save(made.path)
+    pc = api.consolidate(model, [made.path], None, round="plan", year=PLAN_YEAR)
+    assert not [f for f in pc.findings if f.code == "ej-kopplat"]
+    assert pc.data.set_index("Text").loc["Ett nämndmål under det sista målet", "Fullmäktiges mål"] == "IM-EXTRA-39"
+    (pdf,) = lo_convert([made.path], tmp_path / "pdf", "pdf")
+    assert pdf.stat().st_size > 1000
