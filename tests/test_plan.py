@@ -354,3 +354,37 @@ def test_plan_cells_are_checked_by_their_columns_rules(tmp_path, soderhamn):
     assert data.loc["Utbilda personalen", "Start"] == ""
     lines = pc.data[pc.data["Typ"] == "Budget"].set_index("Text")["Belopp (tkr)"]
     assert lines["Ledning och administration"] == 25000 and lines["Kultur och fritid"] != lines["Kultur och fritid"]
+
+
+def test_columns_found_by_header_when_the_unit_inserts_one(tmp_path, soderhamn):
+    """A unit that inserts a column of its own in the Budget sheet and in a plan sheet: both are read by header text."""
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["SOCN"], round="plan", year=YEAR)
+    path = made[0].path
+    wb = openpyxl.load_workbook(path)
+    bs = wb["Budget"]
+    bs.insert_cols(2)
+    hdr = next(r for r in range(1, 12) if bs.cell(r, 1).value == "Verksamhet")
+    bs.cell(hdr, 2).value = "Egen anteckning"
+    rows = {bs.cell(r, 1).value: r for r in range(hdr + 1, hdr + 6)}
+    bs.cell(rows["Äldreomsorg"], 4).value = 400000
+    bs.cell(rows["Äldreomsorg"], 2).value = "inte ett belopp"
+    bs.cell(rows["Äldreomsorg"], 3).value = "enligt ramen"
+    area = next(s for s in wb.sheetnames if s not in ("Instruktioner", "Budget") and not s.startswith("_"))
+    ws = wb[area]
+    ws.insert_cols(1)
+    head = next(r for r in range(1, 10) if ws.cell(r, 2).value == "ID")
+    ws.cell(head, 1).value = "Nr"
+    cols = {ws.cell(head, c).value: c for c in range(1, ws.max_column + 1)}
+    r = head + 2
+    ws.cell(r, 1).value = 1
+    ws.cell(r, cols["Typ"]).value = "Nämndmål"
+    ws.cell(r, cols["Text"]).value = "Fler ska få stöd i tid"
+    ws.cell(r, cols["Målvärde"]).value = "90 %"
+    wb.save(path)
+    pc = api.consolidate(soderhamn, [path], None, round="plan", year=YEAR)
+    assert not [f for f in pc.findings if f.code == "kolumn-saknas"], [f.message for f in pc.findings]
+    lines = pc.data[pc.data["Typ"] == "Budget"].set_index("Text")
+    assert lines.loc["Äldreomsorg", "Belopp (tkr)"] == 400000 and lines.loc["Äldreomsorg", "Kommentar"] == "enligt ramen"
+    assert lines.loc["Äldreomsorg", "Cell"] == f"Budget!D{rows['Äldreomsorg']}"
+    goal = pc.data.set_index("Text").loc["Fler ska få stöd i tid"]
+    assert goal["Typ"] == "Nämndmål" and goal["Målvärde"] == "90 %" and goal["Cell"] == f"{area}!E{r}"
