@@ -462,6 +462,7 @@ def _find_header(rows: list[list[Any]], layout: SheetLayout = FOLLOW_UP_AREA) ->
                     for p, k in prefixed:
                         if t.startswith(p) and t[len(p):].isdigit():
                             key = k
+                            break
                 if key is not None and key not in cols:
                     cols[key] = c
             return r, cols
