@@ -498,7 +498,7 @@ def demo_period(model: Model) -> str:
     when nobody reports then, the period of the mandate where the most units report (the first of equals)."""
     from .model import OccasionKind
     from .periods import Period, parse_period
-    from .workbook import plan_workbook
+    from .scope import plan_workbook
 
     occ = next((o for o in model.occasions if o.kind == OccasionKind.INTERIM), model.occasions[0])
     year = min(model.mandate.start + 1, model.mandate.end)

@@ -47,6 +47,7 @@ from .layout import (
 from .model import Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
 from .periods import Period, PeriodError, parse_period
 from .returns import Return, ReturnRow, file_registry, nfc, read_return, read_values
+from .scope import Row, expected_rows, indicator_texts, plan_workbook
 from .targets import (
     Earlier,
     Suggestion,
@@ -61,7 +62,6 @@ from .targets import (
 from .util import no_cycle_collection
 from .values import cell_text as _text
 from .values import parse_number
-from .workbook import Row, expected_rows, indicator_texts, plan_workbook
 
 COUNCIL = "Kommunen"
 

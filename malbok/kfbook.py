@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from ._version import __version__
 from .colours import ink
 from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
-from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, counted
+from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, FindingsSummary, counted
 from .layout import (
     ASSESSED_KINDS,
     KIND_GOAL,
@@ -949,3 +949,45 @@ def _ascii(name: str) -> str:
     from .util import slug
 
     return slug(name).replace("-", "_")
+
+
+# -- generic report sheets and books: KF.xlsx and Budget.xlsx alike (added for the plan round, issue 17) ----
+
+KONTROLL_WIDTHS = [9, 30, 8, 22, 7, 9, 20, 30, 90]
+
+
+def findings_sheet(summary: FindingsSummary, title: str) -> SheetContent:
+    """The Kontroll sheet of a consolidation (either round): one row per finding, texts made visible."""
+    f = summary.findings_frame()
+    rows = [[_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)]
+    return SheetContent("Kontroll", title, summary.findings_summary(),
+                        [Block("Kontroll", list(FINDING_COLUMNS), rows, widths=list(KONTROLL_WIDTHS))], table=True)
+
+
+def units_sheet(units: pd.DataFrame, title: str, subtitle: str, widths: list[float],
+                column_formats: dict[int, str]) -> SheetContent:
+    """The Enheter sheet of a consolidation (either round): one row per unit, its Status in the status's colour."""
+    b = Block("Enheter", list(units.columns), _cells(units), widths=widths, column_formats=column_formats)
+    status = list(units.columns).index("Status")
+    for i, st in enumerate(units["Status"].tolist()):
+        colour = STATUS_COLOURS.get(str(st))
+        if colour:
+            b.colours[(i, status)] = colour
+    return SheetContent("Enheter", title, subtitle, [b], table=True)
+
+
+def write_report_book(path: str | Path, sheets: list[SheetContent], model: Model, identity: Identity,
+                      properties: dict[str, Any], document: str, period: str) -> Path:
+    """A report workbook written atomically (same input, same bytes): the sheets by :func:`render_xlsxwriter`, with
+    every page headed by the kommun, ``document`` and ``period``, then the identity and the model on very hidden sheets."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    name = kommun(model.municipality.name)
+    with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
+        wb.set_properties({"author": "malbok", "company": name, "created": FIXED_DATE, **properties})
+        render_xlsxwriter(wb, sheets, name, document, period)
+        meta = wb.add_worksheet(META_SHEET)
+        write_identity(meta, identity)
+        meta.very_hidden()
+        write_model_sheet(wb, model)
+    return path

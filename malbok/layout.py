@@ -8,10 +8,14 @@ nämnd that moves, widens or adds columns does not break consolidation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from .model import MEASURE_SYMBOL, Measure
+from .values import cell_text, parse_number
+from .xlstyle import TKR
 
 LAYOUT_VERSION = "1"
 META_SHEET = "_malbok"
@@ -87,7 +91,9 @@ def write_identity(ws: Any, identity: Identity) -> None:
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value)
 INSTRUCTIONS_SHEET = "Instruktioner"
+BUDGET_SHEET = "Budget"  # a plan workbook's budget sheet
 HEADER_SCAN_ROWS = 12
+HEADER_ROW = 3  # zero-based, where the writer puts a follow-up area sheet's header: title, subtitle, blank, header
 
 # Row kinds, as written in the "Typ" column and the metadata registry.
 KIND_GOAL = "Mål"
@@ -102,88 +108,16 @@ ASSESSED_KINDS = (KIND_GOAL, KIND_ACTIVITY)  # rows assessed on their level's sc
 ACTIVITY_LEVEL = "aktivitet"
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: float
-    input_for: frozenset[str] = frozenset()  # row kinds where the cell is an input
-    help_title: str = ""
-    help_text: str = ""
-
-
-def _inp(*kinds: str) -> frozenset[str]:
-    return frozenset(kinds)
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("id", "ID", 9),
-    Column("kind", "Typ", 11),
-    Column("level", "Nivå", 14),
-    Column("text", "Mål och indikatorer", 58),
-    Column("measure", "Måttenhet", 10),
-    Column("baseline", "Utgångsvärde", 13),
-    Column("target_now", "Målvärde i år", 18),
-    Column("target_final", "Slutligt målvärde", 20),
-    Column("history", "Tidigare utfall", 16),
-    Column("outcome", "Utfall", 11, _inp(KIND_INDICATOR), "Utfall",
-           "Skriv periodens utfall som ett tal, t.ex. 85 eller 85,5 (85.5 med engelska inställningar). "
-           "Lämna tomt och förklara i Kommentar om det saknas."),
-    Column("rank", "Placering", 10, _inp(), "Placering",
-           "Kommunens placering i riket (1 = bäst), för mål om att ligga bland de bästa."),
-    Column("assessment", "Bedömning", 22, _inp(KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, KIND_ACTIVITY), "Bedömning",
-           "Välj er bedömning i listan."),
-    Column("comment", "Kommentar", 46, _inp(KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, KIND_ACTIVITY), "Kommentar",
-           "Analys: vad har hänt, varför, och vad betyder det för måluppfyllelsen?"),
-    Column("actions", "Åtgärder", 36, _inp(KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, KIND_ACTIVITY), "Åtgärder",
-           "Planerade eller vidtagna åtgärder."),
-)
-
-COL_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
-HEADERS = {c.key: c.header for c in COLUMNS}
-REQUIRED_HEADERS = ("ID", "Utfall", "Bedömning", "Kommentar")
-INPUT_KEYS = ("outcome", "rank", "assessment", "comment", "actions")
-
-# Metadata sheet: key/value pairs from row 1. The row registry (every data row as
-# written) is on its own very hidden sheet, read when no model is at hand.
-ROWS_SHEET = "_malbok_rader"
-MODEL_SHEET = "_modell"  # the styrmodell, packed by Model.packed()
-REGISTRY_HEADER = ("blad", "id", "typ", "rad", "skala", "indata")
-
-
-class Expected(NamedTuple):
-    """A data row as written: where it is and which of its cells are inputs."""
-
-    sheet: str
-    id: str
-    kind: str
-    row: int  # 1-based
-    scale: str
-    inputs: tuple[str, ...]
-
-_FORBIDDEN = set('[]:*?/\\')
-_RESERVED = {INSTRUCTIONS_SHEET.lower(), META_SHEET.lower(), ROWS_SHEET.lower(), "history", "budget", "kontroll"}
-
-
-def sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique Excel sheet name (≤ 31 characters, none of []:*?/\\)."""
-    clean = "".join(" " if ch in _FORBIDDEN else ch for ch in name)
-    clean = " ".join(clean.split()).strip("'") or "Område"
-    base = clean
-    if len(clean) > 31:  # shortened only when it does not fit, at a word boundary where there is a useful one
-        base = clean[:30].rsplit(" ", 1)[0].rstrip(" ,-&") + "…"
-        if len(base) < 12:
-            base = clean[:30].rstrip() + "…"
-    candidate, n = base, 2
-    while candidate.lower() in taken or candidate.lower() in _RESERVED:
-        suffix = f" ({n})"
-        candidate = base[: 31 - len(suffix)].rstrip() + suffix
-        n += 1
-    taken.add(candidate.lower())
-    return candidate
-
-
 # -- input rules: what Excel's validation allows, and the same check for the reader ------------------
+
+
+class Checked(NamedTuple):
+    """What a rule made of a typed value: the value as read (None when it is not read), and what is wrong."""
+
+    value: Any
+    code: str = ""  # the finding's code ('' when nothing is wrong)
+    problem: str = ""  # what is wrong, in Swedish, after the value as typed: 'ska vara ett datum …'
+    severity: str = ""  # '' for the code's own
 
 
 @dataclass(frozen=True)
@@ -192,9 +126,11 @@ class Rule:
 
     The writer turns it into Excel data validation (:meth:`validation`), with
     the input prompt and the error message; the reader calls :meth:`check` on
-    what came back, so whatever Excel refuses, the reader flags too.
-    ``kind`` is XlsxWriter's validation type: ``decimal``, ``integer``,
-    ``length`` (of a text) or ``any``.
+    what came back (or :meth:`read` on the raw cell, which parses it first), so
+    whatever Excel refuses, the reader flags too. ``kind`` is XlsxWriter's
+    validation type: ``decimal``, ``integer``, ``length`` (of a text), ``date``,
+    ``list`` (one of ``values``, compared without regard to case, as Excel does)
+    or ``any``.
     """
 
     kind: str
@@ -205,6 +141,11 @@ class Rule:
     error_title: str = ""
     error: str = ""
     problem: str = ""  # what is wrong, in the reader's finding: 'ska ligga mellan 0 och 100 (procent)'
+    values: tuple[str, ...] = ()  # list: the values allowed (made per workbook with among())
+    earliest: date | None = None  # date: the range allowed (made per workbook with within())
+    latest: date | None = None
+    warning: bool = False  # Excel warns but lets the value in; the reader's finding is then a warning
+    code: str = ""  # the reader's finding code for a refused value ('' for the kind's: ej-tal, ej-datum …)
 
     def check(self, value: Any) -> str | None:
         """None when Excel's validation would accept ``value``; else what is wrong, in Swedish."""
@@ -213,6 +154,16 @@ class Rule:
         if self.kind == "length":
             n = len(value) if isinstance(value, str) else len(str(value))
             return None if self.maximum is None or n <= self.maximum else self.problem
+        if self.kind == "list":
+            folded = cell_text(value).casefold()
+            return None if any(folded == v.casefold() for v in self.values) else self.problem
+        if self.kind == "date":  # a date, or the serial number a spreadsheet stores for it
+            day = parse_date(value)[0] if isinstance(value, int | float) and not isinstance(value, bool) else value
+            day = day.date() if isinstance(day, datetime) else day
+            if not isinstance(day, date):
+                return self.problem
+            early = self.earliest is not None and day < self.earliest
+            return self.problem if early or self.latest is not None and day > self.latest else None
         if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value) or math.isinf(value):
             return self.problem
         if self.kind == "integer" and not float(value).is_integer():
@@ -221,19 +172,99 @@ class Rule:
             return self.problem
         return None
 
-    def validation(self) -> dict[str, Any]:
-        """XlsxWriter's ``data_validation`` options for the rule."""
+    def read(self, raw: Any) -> Checked:
+        """A typed cell read by the rule: parsed as its kind is (a number typed as Swedish text, a date typed
+        ÅÅÅÅ-MM-DD), then checked (:meth:`check`). An empty cell is ``Checked(None)`` with nothing wrong."""
+        if raw is None or raw == "":
+            return Checked(None)
+        severity = "varning" if self.warning else ""
+        if self.kind in ("any", "length"):
+            text = raw.strip() if isinstance(raw, str) else cell_text(raw)
+            wrong = self.check(text)
+            return Checked(text, self.code or "for-lang-text", wrong, severity) if wrong else Checked(text)
+        if self.kind == "list":
+            text = cell_text(raw)
+            folded = text.casefold()
+            value = next((v for v in self.values if v.casefold() == folded), None)
+            if value is None:
+                return Checked(None, self.code or "utanfor-intervall", self.problem, severity)
+            return Checked(value)
+        if self.kind == "date":
+            day, _error = parse_date(raw)
+            if day is None:
+                return Checked(None, self.code or "ej-datum", self.problem, severity)
+            wrong = self.check(day)
+            return Checked(day, "utanfor-intervall", wrong, severity) if wrong else Checked(day)
+        parsed = parse_number(raw)
+        if parsed.error:
+            return Checked(None, self.code or "ej-tal", self.problem, severity)
+        if parsed.value is None:  # a word for 'missing' ('saknas', '–'): nothing typed to read
+            return Checked(None)
+        wrong = self.check(parsed.value)
+        if wrong:
+            return Checked(parsed.value, "utanfor-intervall", wrong, severity)
+        if parsed.ambiguous:
+            return Checked(parsed.value, "tvetydigt-tal", parsed.ambiguous, "varning")
+        return Checked(parsed.value)
+
+    def among(self, values: tuple[str, ...] | list[str]) -> Rule:
+        """The list rule with the values of one workbook (the goals on its sheets)."""
+        return replace(self, values=tuple(values))
+
+    def within(self, earliest: date, latest: date) -> Rule:
+        """The date rule with the range of one workbook (its year)."""
+        span = f"mellan {earliest.isoformat()} och {latest.isoformat()}"
+        return replace(self, earliest=earliest, latest=latest, problem=f"{self.problem} {span}",
+                       error=f"{self.error} Datumet ska ligga {span}.")
+
+    def validation(self, source: str | None = None) -> dict[str, Any]:
+        """XlsxWriter's ``data_validation`` options for the rule; a list's ``source`` may be a range instead of
+        its values (a list longer than the 255 characters Excel takes inline)."""
         opts: dict[str, Any] = {"validate": self.kind, "input_title": self.title[:32], "input_message": self.prompt[:255]}
         if self.kind == "any":
             return opts
-        if self.minimum is not None and self.maximum is not None:
+        if self.kind == "list":
+            opts["source"] = source or list(self.values)
+        elif self.kind == "date":
+            opts.update({"criteria": "between", "minimum": self.earliest, "maximum": self.latest})
+        elif self.minimum is not None and self.maximum is not None:
             opts.update({"criteria": "between", "minimum": self.minimum, "maximum": self.maximum})
         elif self.minimum is not None:
             opts.update({"criteria": ">=", "value": self.minimum})
         elif self.maximum is not None:
             opts.update({"criteria": "<=", "value": self.maximum})
+        if self.warning:
+            opts["error_type"] = "warning"
         opts.update({"error_title": self.error_title[:32], "error_message": self.error[:255]})
         return opts
+
+    def inline(self) -> bool:
+        """Whether a list rule's values fit inline in Excel's validation (255 characters, no commas)."""
+        return len(",".join(self.values)) <= 255 and not any("," in v for v in self.values)
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_date(raw: Any) -> tuple[date | None, str | None]:
+    """A date as calamine gives it (a date, or an Excel serial number), or typed as text 'ÅÅÅÅ-MM-DD'."""
+    if raw is None or raw == "":
+        return None, None
+    if isinstance(raw, datetime):
+        return raw.date(), None
+    if isinstance(raw, date):
+        return raw, None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):  # an Excel serial that calamine did not see as a date
+        if raw == raw and 1 <= raw <= 2958465:  # 1900-01-01 … 9999-12-31, Excel's own range
+            return date(1899, 12, 30) + timedelta(days=int(raw)), None
+        return None, "är inget datum; skriv ÅÅÅÅ-MM-DD"
+    m = _ISO.match(str(raw).strip())
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
+        except ValueError:
+            pass
+    return None, "är inget datum; skriv ÅÅÅÅ-MM-DD"
 
 
 TEXT_LIMIT = 32000  # characters a text cell may hold (Excel's own limit is 32 767)
@@ -277,6 +308,199 @@ _OUTCOME_RULES: dict[Measure, Rule] = {
                problem="får inte vara negativt")
        for m in (Measure.COUNT, Measure.SEK)},
 }
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet kind, declared once for the writer and the reader.
+
+    ``input_for`` are the row kinds where the cell is an input (the writer unlocks it, the reader reads it);
+    ``rule`` is the input rule (the writer's Excel validation, the reader's check), ``num_format`` the
+    input cells' number format ('' for General)."""
+
+    key: str
+    header: str
+    width: float
+    input_for: frozenset[str] = frozenset()  # row kinds where the cell is an input
+    help_title: str = ""
+    help_text: str = ""
+    rule: Rule | None = None
+    num_format: str = ""
+
+    def validation(self, rule: Rule | None = None) -> dict[str, Any]:
+        """XlsxWriter's ``data_validation`` options for the column's input cells: its rule's (``rule``, when the
+        rule is made for one workbook), with the column's help as the input message where the rule has none."""
+        rule = rule or self.rule
+        assert rule is not None, f"column {self.key} has no input rule"
+        opts = rule.validation()
+        if not rule.prompt and self.help_text:
+            opts.update({"input_title": (self.help_title or self.header)[:32], "input_message": self.help_text[:255]})
+        return opts
+
+
+def _inp(*kinds: str) -> frozenset[str]:
+    return frozenset(kinds)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "ID", 9),
+    Column("kind", "Typ", 11),
+    Column("level", "Nivå", 14),
+    Column("text", "Mål och indikatorer", 58),
+    Column("measure", "Måttenhet", 10),
+    Column("baseline", "Utgångsvärde", 13),
+    Column("target_now", "Målvärde i år", 18),
+    Column("target_final", "Slutligt målvärde", 20),
+    Column("history", "Tidigare utfall", 16),
+    Column("outcome", "Utfall", 11, _inp(KIND_INDICATOR), "Utfall",
+           "Skriv periodens utfall som ett tal, t.ex. 85 eller 85,5 (85.5 med engelska inställningar). "
+           "Lämna tomt och förklara i Kommentar om det saknas."),
+    Column("rank", "Placering", 10, _inp(), "Placering",
+           "Kommunens placering i riket (1 = bäst), för mål om att ligga bland de bästa.", RANK_RULE),
+    Column("assessment", "Bedömning", 22, _inp(KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, KIND_ACTIVITY), "Bedömning",
+           "Välj er bedömning i listan."),
+    Column("comment", "Kommentar", 46, _inp(KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, KIND_ACTIVITY), "Kommentar",
+           "Analys: vad har hänt, varför, och vad betyder det för måluppfyllelsen?", TEXT_RULE, "@"),
+    Column("actions", "Åtgärder", 36, _inp(KIND_GOAL, KIND_INDICATOR, KIND_PROGRAMME, KIND_ACTIVITY), "Åtgärder",
+           "Planerade eller vidtagna åtgärder.", TEXT_RULE, "@"),
+)  # Utfall's rule is its indicator's (outcome_rule), Bedömning's its scale's list
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """A sheet kind's columns and how its header row is found: the row (within the first ``scan_rows``) that
+    holds every one of ``markers``; ``required`` are the keys a sheet cannot be read without, and a header
+    that starts with one of ``prefixed``'s texts and ends with a year is that key's (Målvärde 2016)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    markers: tuple[str, ...]
+    required: tuple[str, ...]
+    scan_rows: int = HEADER_SCAN_ROWS
+    prefixed: tuple[tuple[str, str], ...] = ()
+    by_header: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_header.update({c.header: c.key for c in self.columns})
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Each column's position where the writer puts it."""
+        return {c.key: i for i, c in enumerate(self.columns)}
+
+
+COL_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+HEADERS = {c.key: c.header for c in COLUMNS}
+INPUT_KEYS = ("outcome", "rank", "assessment", "comment", "actions")
+FOLLOW_UP_AREA = SheetLayout("uppföljning", COLUMNS, ("ID", "Utfall"), ("id", "outcome", "assessment", "comment"),
+                              prefixed=(("Målvärde ", "target_now"),))
+REQUIRED_HEADERS = tuple(HEADERS[k] for k in FOLLOW_UP_AREA.required)
+
+
+# -- the plan round's sheets: an area sheet (the unit's own goals, activities and indicators under the
+# council's goals) and the Budget sheet -----------------------------------------------------------------
+
+KIND_COUNCIL = "Fullmäktiges mål"  # a council goal's row on a plan sheet (locked)
+PLAN_KINDS = (KIND_UNIT_GOAL, KIND_ACTIVITY, KIND_INDICATOR)  # what a unit types in a plan row
+_ALL_PLAN_KINDS = frozenset(PLAN_KINDS)
+DATE_FORMAT = "yyyy-mm-dd"
+TEXT_FORMAT = "@"  # a text cell: '=se bilaga' or '1-2' stay as typed
+
+# Måttenhet as a unit types it in a plan: the measures' own words, and the short forms people use
+MEASURE_WORDS: dict[str, Measure] = {m.value: m for m in Measure} | {"%": Measure.PERCENT, "st": Measure.COUNT}
+
+KIND_RULE = Rule("list", values=PLAN_KINDS, title="Typ", prompt="Nämndmål, Aktivitet eller Indikator.", error_title="Okänd typ",
+                 error="Välj Nämndmål, Aktivitet eller Indikator i listan.", code="okand-typ",
+                 problem="är ingen typ; välj Nämndmål, Aktivitet eller Indikator")
+LINK_RULE = Rule("list", title="Kopplat till", error_title="Okänt mål",
+                 error="Ange id för ett av fullmäktiges mål i arbetsboken, eller lämna tomt för målet ovanför.",
+                 code="ej-kopplat", problem="är inget av fullmäktiges mål i arbetsboken")
+DATE_RULE = Rule("date", error_title="Inget datum",
+                 error="Skriv ett datum, t.ex. 2014-03-31.", problem="ska vara ett datum ÅÅÅÅ-MM-DD")
+MEASURE_RULE = Rule("list", values=tuple(MEASURE_WORDS), error_title="Okänd måttenhet", error="Välj en måttenhet i listan; en annan läses som tal.", warning=True,
+                    code="okand-mattenhet", problem="är ingen känd måttenhet; läses som tal")
+AMOUNT_LIMIT = 1e9  # tkr: a thousand billion kronor either way
+AMOUNT_RULE = Rule("decimal", -AMOUNT_LIMIT, AMOUNT_LIMIT, "Belopp (tkr)", f"Tusen kronor, som ett tal, t.ex. 1200 eller {DECIMAL_HINT}.",
+                   "Inget belopp", f"Skriv beloppet i tkr som ett tal, t.ex. 1200. {DECIMAL_ERROR}",
+                   "ska vara ett belopp i tkr, ett tal mellan −1 000 000 000 och 1 000 000 000 (t.ex. 1200)")
+
+
+def plan_date_rule(year: int) -> Rule:
+    """Start and Slut of an activity in the plan of ``year``: from the year before to five years after."""
+    return DATE_RULE.within(date(year - 1, 1, 1), date(year + 5, 12, 31))
+
+
+PLAN_AREA = SheetLayout("plan", (
+    Column("id", "ID", 10, _ALL_PLAN_KINDS, "ID", "Lämna tomt på nya rader; malbok ger raden ett id.", Rule("any"), TEXT_FORMAT),
+    Column("kind", "Typ", 17, _ALL_PLAN_KINDS, "Typ", "Nämndmål, Aktivitet eller Indikator.", KIND_RULE, TEXT_FORMAT),
+    Column("link", "Kopplat till", 12, _ALL_PLAN_KINDS, "Kopplat till",
+           "Tomt = målet ovanför: för ett nämndmål fullmäktiges mål ovanför, för en aktivitet eller indikator nämndmålet "
+           "närmast ovanför. Skriv ett annat mål-id för att koppla till det målet.", LINK_RULE, TEXT_FORMAT),
+    Column("text", "Text", 60, _ALL_PLAN_KINDS, "Text", "Målet, aktiviteten eller indikatorn.", TEXT_RULE, TEXT_FORMAT),
+    Column("owner", "Ansvarig", 18, frozenset((KIND_ACTIVITY,)), "Ansvarig", "Vem som ansvarar för aktiviteten.", TEXT_RULE,
+           TEXT_FORMAT),
+    Column("start", "Start", 11, frozenset((KIND_ACTIVITY,)), "Start", "Datum ÅÅÅÅ-MM-DD (aktiviteter).", DATE_RULE, DATE_FORMAT),
+    Column("end", "Slut", 11, frozenset((KIND_ACTIVITY,)), "Slut", "Datum ÅÅÅÅ-MM-DD (aktiviteter).", DATE_RULE, DATE_FORMAT),
+    Column("measure", "Måttenhet", 11, frozenset((KIND_INDICATOR,)), "Måttenhet",
+           "För indikatorer: välj måttenhet i listan (procent, antal, kr, index …).",
+           MEASURE_RULE, TEXT_FORMAT),
+    Column("target", "Målvärde", 18, frozenset((KIND_UNIT_GOAL, KIND_INDICATOR)), "Målvärde",
+           "För nämndmål och indikatorer: målvärdet för året.", TEXT_RULE, TEXT_FORMAT),
+    Column("comment", "Kommentar", 40, _ALL_PLAN_KINDS, "Kommentar", "Kommentar till raden.", TEXT_RULE, TEXT_FORMAT),
+), markers=("Typ", "Text"), required=("kind", "link", "text"))
+
+# Budget rows: a verksamhet the writer names (its name locked), or a line the unit adds
+BUDGET_GIVEN, BUDGET_NEW = "verksamhet", "ny rad"
+BUDGET_TABLE = SheetLayout("budget", (
+    Column("activity", "Verksamhet", 36, frozenset((BUDGET_NEW,)), "Verksamhet", "Verksamheten eller aktiviteten beloppet gäller.",
+           TEXT_RULE, TEXT_FORMAT),
+    Column("comment", "Kommentar", 50, frozenset((BUDGET_GIVEN, BUDGET_NEW)), "Kommentar", "Kommentar till beloppet.", TEXT_RULE,
+           TEXT_FORMAT),
+    Column("amount", "Belopp (tkr)", 16, frozenset((BUDGET_GIVEN, BUDGET_NEW)), "Belopp (tkr)", "Tusen kronor.", AMOUNT_RULE, TKR),
+), markers=("Verksamhet", "Belopp (tkr)"), required=("activity", "amount"), scan_rows=20)
+FRAME_LABEL = "Ram (tkr)"  # the Budget sheet's frame, above the header row (an input when the model gives none)
+SUM_LABEL = "Summa"  # the row under the budget lines
+SHEET_KINDS = (FOLLOW_UP_AREA, PLAN_AREA, BUDGET_TABLE)
+
+# Metadata sheet: key/value pairs from row 1. The row registry (every data row as
+# written) is on its own very hidden sheet, read when no model is at hand.
+ROWS_SHEET = "_malbok_rader"
+MODEL_SHEET = "_modell"  # the styrmodell, packed by Model.packed()
+REGISTRY_HEADER = ("blad", "id", "typ", "rad", "skala", "indata")
+
+
+class Expected(NamedTuple):
+    """A data row as written: where it is and which of its cells are inputs."""
+
+    sheet: str
+    id: str
+    kind: str
+    row: int  # 1-based
+    scale: str
+    inputs: tuple[str, ...]
+
+_FORBIDDEN = set('[]:*?/\\')
+_RESERVED = {INSTRUCTIONS_SHEET.lower(), META_SHEET.lower(), ROWS_SHEET.lower(), "history", "budget", "kontroll"}
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (≤ 31 characters, none of []:*?/\\)."""
+    clean = "".join(" " if ch in _FORBIDDEN else ch for ch in name)
+    clean = " ".join(clean.split()).strip("'") or "Område"
+    base = clean
+    if len(clean) > 31:  # shortened only when it does not fit, at a word boundary where there is a useful one
+        base = clean[:30].rsplit(" ", 1)[0].rstrip(" ,-&") + "…"
+        if len(base) < 12:
+            base = clean[:30].rstrip() + "…"
+    candidate, n = base, 2
+    while candidate.lower() in taken or candidate.lower() in _RESERVED:
+        suffix = f" ({n})"
+        candidate = base[: 31 - len(suffix)].rstrip() + suffix
+        n += 1
+    taken.add(candidate.lower())
+    return candidate
+
 
 # Identity.percent_cells ('procentceller' on the metadata sheet): 'andel' says the workbook's %-outcome cells are
 # percent cells as above, so a reader that sees only values (a workbook open in Excel) reads 0,855 there as 85,5 %.

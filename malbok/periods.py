@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from .model import Goal, Indicator, Model, Occasion, OccasionKind
@@ -70,7 +70,7 @@ def goal_valid(model: Model, goal: Goal, year: int) -> bool:
     return start <= year <= end
 
 
-def _follows_up(occasions: list[str], default: list[str], period: Period) -> bool:
+def follows_up(occasions: list[str], default: list[str], period: Period) -> bool:
     effective = occasions or default
     if effective:
         return period.occasion.id in effective
@@ -79,7 +79,7 @@ def _follows_up(occasions: list[str], default: list[str], period: Period) -> boo
 
 
 def goal_due(model: Model, goal: Goal, period: Period) -> bool:
-    return goal_valid(model, goal, period.year) and _follows_up(
+    return goal_valid(model, goal, period.year) and follows_up(
         goal.follow_up, model.level(goal.level).follow_up, period
     )
 
@@ -89,53 +89,10 @@ def indicator_due(model: Model, ind: Indicator, period: Period) -> bool:
         goal = model.goal(ind.goal)
         if not goal_valid(model, goal, period.year):
             return False
-        return _follows_up(ind.follow_up, goal.follow_up or model.level(goal.level).follow_up, period)
+        return follows_up(ind.follow_up, goal.follow_up or model.level(goal.level).follow_up, period)
     if not model.mandate.start <= period.year <= model.mandate.end + 1:
         return False
-    return _follows_up(ind.follow_up, [], period)
-
-
-@dataclass
-class GoalItem:
-    goal: Goal
-    indicators: list[Indicator] = field(default_factory=list)
-    context: list[Goal] = field(default_factory=list)  # parents, outermost first
-
-
-@dataclass
-class AreaScope:
-    area_id: str
-    goals: list[GoalItem] = field(default_factory=list)
-    indicators: list[Indicator] = field(default_factory=list)  # decided directly under the area
-
-    @property
-    def empty(self) -> bool:
-        return not self.goals and not self.indicators
-
-
-def unit_scope(model: Model, period: Period, unit: str) -> list[AreaScope]:
-    """What ``unit`` reports at ``period``, per area in model order (empty areas dropped)."""
-    scopes = {a.id: AreaScope(a.id) for a in model.areas}
-    for g in model.goals_involving(unit):
-        # indicator_due for the goal's indicators, with the goal's part worked out once
-        inds: list[Indicator] = []
-        if goal_valid(model, g, period.year):
-            default = g.follow_up or model.level(g.level).follow_up
-            inds = [i for i in model.indicators_of(g.id)
-                    if model.reports_indicator(i, g, unit) and _follows_up(i.follow_up, default, period)]
-        owns = model.reports(g, unit) and goal_due(model, g, period)
-        if not owns and not inds:
-            continue
-        context: list[Goal] = []
-        cur = g
-        while cur.parent and len(context) < 10:
-            cur = model.goal(cur.parent)
-            context.insert(0, cur)
-        scopes[g.area].goals.append(GoalItem(g, inds, context))
-    for i in model.area_indicators_of(unit):
-        if indicator_due(model, i, period):
-            scopes[i.area].indicators.append(i)  # type: ignore[index]
-    return [s for s in scopes.values() if not s.empty]
+    return follows_up(ind.follow_up, [], period)
 
 
 def programme_due(model: Model, period: Period) -> list:

@@ -9,17 +9,18 @@ budget document. ``apply_plans`` turns the plans into goals of the follow-up,
 so the next delår follows the units' own goals and activities like council
 goals.
 
-The plan sheets have one layout, declared in :data:`PLAN_COLUMNS`, used by the
-writer and the reader; rows are found by header text, not position.
+The plan sheets are declared once, with the follow-up's, in :mod:`malbok.layout`
+(:data:`~malbok.layout.PLAN_AREA`, :data:`~malbok.layout.BUDGET_TABLE`): the writer
+derives validation, input messages and locking from the columns' rules, and the
+reader finds the columns by header text and checks every cell by the same rules.
 """
 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,29 @@ from ._version import __version__
 from .findings import WARNING, Finding, FindingsSummary, UnitStatus
 from .layout import (
     ACTIVITY_LEVEL,
+    AMOUNT_RULE,
+    BUDGET_GIVEN,
+    BUDGET_NEW,
+    BUDGET_SHEET,
+    BUDGET_TABLE,
+    FRAME_LABEL,
     INSTRUCTIONS_SHEET,
     KIND_ACTIVITY,
     KIND_BUDGET,
+    KIND_COUNCIL,
     KIND_INDICATOR,
     KIND_UNIT_GOAL,
     KIND_WORKBOOK,
+    MEASURE_WORDS,
     META_SHEET,
+    PLAN_AREA,
+    PLAN_KINDS,
     ROUND_PLAN,
+    SUM_LABEL,
+    TEXT_RULE,
     Identity,
-    sheet_name,
+    Rule,
+    SheetLayout,
     write_identity,
 )
 from .model import (
@@ -49,93 +63,23 @@ from .model import (
     Goal,
     GoalLevel,
     Indicator,
-    Meaning,
     Measure,
     Model,
     Plan,
     PlanGoal,
     PlanIndicator,
-    Scale,
 )
-from .returns import ReturnedFile
+from .returns import ReturnedFile, ReturnRow, _find_header
+from .scope import activity_scale, council_goals, plan_level, plan_rules, plan_sheets
 from .util import InputError, atomic_xlsx, slug
 from .values import cell_text as _text
-from .values import parse_number
+from .workbook import column_validations, input_formats
 
 PLAN_LAYOUT = "plan-1"
-BUDGET_SHEET = "Budget"
-KIND_COUNCIL = "Fullmäktiges mål"
 SPARE_ROWS = 6
 BUDGET_SPARE = 8
-ACTIVITY_SCALE = "aktivitetsstatus"
+LIST_COLUMN = 7  # the hidden identity sheet's column H: the goal ids a long 'Kopplat till' list takes its values from
 
-
-_ALL_PLAN_KINDS = frozenset((KIND_UNIT_GOAL, KIND_ACTIVITY, KIND_INDICATOR))
-
-
-@dataclass(frozen=True)
-class PlanColumn:
-    key: str
-    header: str
-    width: float
-    help: str = ""
-    input_for: frozenset[str] = _ALL_PLAN_KINDS  # the kinds of row that read the column: others get a finding
-
-
-PLAN_COLUMNS: tuple[PlanColumn, ...] = (
-    PlanColumn("id", "ID", 10, "Lämna tomt på nya rader; malbok ger raden ett id."),
-    PlanColumn("kind", "Typ", 17, "Nämndmål, Aktivitet eller Indikator."),
-    PlanColumn("link", "Kopplat till", 12, "Tomt = målet ovanför: för ett nämndmål fullmäktiges mål ovanför, för en aktivitet eller "
-               "indikator nämndmålet närmast ovanför. Skriv ett annat mål-id för att koppla till det målet."),
-    PlanColumn("text", "Text", 60, "Målet, aktiviteten eller indikatorn."),
-    PlanColumn("owner", "Ansvarig", 18, "Vem som ansvarar för aktiviteten.", frozenset((KIND_ACTIVITY,))),
-    PlanColumn("start", "Start", 11, "Datum ÅÅÅÅ-MM-DD (aktiviteter).", frozenset((KIND_ACTIVITY,))),
-    PlanColumn("end", "Slut", 11, "Datum ÅÅÅÅ-MM-DD (aktiviteter).", frozenset((KIND_ACTIVITY,))),
-    PlanColumn("measure", "Måttenhet", 11, "För indikatorer: procent, antal, kr, index …", frozenset((KIND_INDICATOR,))),
-    PlanColumn("target", "Målvärde", 18, "För nämndmål och indikatorer: målvärdet för året.",
-               frozenset((KIND_UNIT_GOAL, KIND_INDICATOR))),
-    PlanColumn("comment", "Kommentar", 40, ""),
-)
-PLAN_COL = {c.key: i for i, c in enumerate(PLAN_COLUMNS)}
-PLAN_HEADERS = {c.key: c.header for c in PLAN_COLUMNS}
-PLAN_INPUT_FOR = {c.key: c.input_for for c in PLAN_COLUMNS}
-PLAN_KINDS = (KIND_UNIT_GOAL, KIND_ACTIVITY, KIND_INDICATOR)
-BUDGET_HEADERS = ("Verksamhet", "Kommentar", "Belopp (tkr)")
-MEASURES = {m.value: m for m in Measure} | {"%": Measure.PERCENT, "st": Measure.COUNT, "tal": Measure.NUMBER}
-
-
-# --------------------------------------------------------------------------- scope
-
-
-def council_goals(model: Model, year: int, unit: str) -> list[Goal]:
-    """The council's goals a unit plans under in ``year`` (its own goals' level excluded)."""
-    from .periods import goal_valid
-
-    own_level = plan_level(model).id
-    return [g for g in model.goals
-            if g.level not in (own_level, ACTIVITY_LEVEL) and unit in g.reporters and goal_valid(model, g, year)]
-
-
-def plan_level(model: Model) -> GoalLevel:
-    """The level of the units' own goals: the model's ``plannivå``, else a level named nämndmål."""
-    if model.plan_level:
-        return model.level(model.plan_level)
-    for lv in model.levels:
-        if "nämnd" in lv.name.lower() or "namnd" in lv.id:
-            return lv
-    scale = model.levels[0].scale if model.levels else model.scales[0].id
-    return GoalLevel.model_validate({"id": "namndmal", "namn": "Nämndmål", "skala": scale, "tidshorisont": "1 år"})
-
-
-def activity_scale(model: Model) -> Scale:
-    if model.activity_scale:
-        return model.scale(model.activity_scale)
-    return Scale.model_validate({"id": ACTIVITY_SCALE, "namn": "Aktiviteternas status", "etiketter": [
-        {"etikett": "Genomförd", "betydelse": Meaning.REACHED, "färg": "#00B050"},
-        {"etikett": "Pågår enligt plan", "betydelse": Meaning.ON_THE_WAY, "färg": "#92D050"},
-        {"etikett": "Försenad", "betydelse": Meaning.NOT_REACHED, "färg": "#FF0000"},
-        {"etikett": "Ej påbörjad", "betydelse": Meaning.NOT_ASSESSED, "färg": "#BFBFBF"},
-    ]})
 
 
 # --------------------------------------------------------------------------- writing
@@ -178,30 +122,21 @@ def generate_plan(model: Model, year: int, out_dir: Path, units: list[str] | Non
 def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, password: str | None = None) -> Path:
     """Write one unit's plan workbook atomically; the same input gives the same bytes."""
     from .workbook import FIXED_DATE, _Formats, _write_wrapped, kommun, write_model_sheet
-    from .xlstyle import TKR, page_setup
+    from .xlstyle import page_setup
 
     unit = model.unit(unit_code)
-    goals = council_goals(model, year, unit_code)
     lvl = plan_level(model)
     with atomic_xlsx(path, in_memory=True) as wb:
         wb.set_properties({"title": f"Verksamhetsplan {year} – {unit.name}", "subject": f"Verksamhetsplan och budget {year}",
                            "author": "malbok", "company": kommun(model.municipality.name), "category": "Plan",
                            "created": FIXED_DATE, "comments": f"Skapad med malbok {__version__} från styrmodellen {model.id}"})
         fmt = _Formats(wb)
-        date_in = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
-                                 "num_format": "yyyy-mm-dd", "valign": "top"})
-        money = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000",
-                               "num_format": TKR, "valign": "top"})
-        money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": TKR})
 
         def setup(ws: Any, **options: Any) -> None:
             page_setup(ws, kommun=kommun(model.municipality.name), document=f"Verksamhetsplan {year} – {unit.name} ({unit.code})",
                        period=str(year), **options)
         protect = {"insert_rows": True, "delete_rows": True, "format_columns": True, "format_rows": True,
                    "select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True, "sort": False}
-        by_area: dict[str, list[Goal]] = {}
-        for g in goals:
-            by_area.setdefault(g.area, []).append(g)
 
         ins = wb.add_worksheet(INSTRUCTIONS_SHEET)
         ins.set_column(0, 0, 26)
@@ -236,61 +171,51 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         setup(ins, where=INSTRUCTIONS_SHEET, widths=[26, 90], landscape=False)
         ins.activate()
 
-        taken = {INSTRUCTIONS_SHEET.lower(), BUDGET_SHEET.lower()}
-        kinds_range = '"' + ",".join(PLAN_KINDS) + '"'
-        for area in model.areas:
-            area_goals = by_area.get(area.id)
-            if not area_goals:
-                continue
-            ws = wb.add_worksheet(sheet_name(area.name, taken))
+        rules = plan_rules(model, year, unit_code)
+        link_ids = rules["link"].values
+        link_source = None if rules["link"].inline() else \
+            f"={META_SHEET}!{xl_rowcol_to_cell(1, LIST_COLUMN, True, True)}:{xl_rowcol_to_cell(len(link_ids), LIST_COLUMN, True, True)}"
+        inputs = input_formats(wb, PLAN_AREA.columns)
+        col_at = PLAN_AREA.index
+        for sheet, area, area_goals in plan_sheets(model, year, unit_code):
+            ws = wb.add_worksheet(sheet)
             ws.write_string(0, 0, area.name, fmt.title)
             ws.write_string(1, 0, f"{unit.name} · verksamhetsplan {year} · skriv i de gula raderna", fmt.subtitle)
-            for c, col in enumerate(PLAN_COLUMNS):
+            for c, col in enumerate(PLAN_AREA.columns):
                 ws.set_column(c, c, col.width)
                 ws.write_string(3, c, col.header, fmt.head)
             row = 4
             first = row
             for g in area_goals:
-                ws.write_string(row, PLAN_COL["id"], g.id, fmt.goal)
-                ws.write_string(row, PLAN_COL["kind"], KIND_COUNCIL, fmt.goal)
-                ws.write_string(row, PLAN_COL["link"], "", fmt.goal)
-                ws.write_string(row, PLAN_COL["text"], f"{model.level(g.level).name}: {g.text}", fmt.goal)
-                for c in range(PLAN_COL["owner"], len(PLAN_COLUMNS)):
+                ws.write_string(row, col_at["id"], g.id, fmt.goal)
+                ws.write_string(row, col_at["kind"], KIND_COUNCIL, fmt.goal)
+                ws.write_string(row, col_at["link"], "", fmt.goal)
+                ws.write_string(row, col_at["text"], f"{model.level(g.level).name}: {g.text}", fmt.goal)
+                for c in range(col_at["owner"], len(PLAN_AREA.columns)):
                     ws.write_blank(row, c, None, fmt.goal)
                 row += 1
-                for _ in range(SPARE_ROWS):
-                    for c, col in enumerate(PLAN_COLUMNS):
-                        if col.key in ("start", "end"):
-                            ws.write_blank(row, c, None, date_in)
-                        else:
-                            ws.write_blank(row, c, None, fmt.input)
+                for _ in range(SPARE_ROWS):  # a unit's row: every column an input (its kind is typed in it)
+                    for c, col in enumerate(PLAN_AREA.columns):
+                        ws.write_blank(row, c, None, inputs[col.key])
                     row += 1
-            last = row + 200  # validations also cover rows the unit inserts or adds below
-            ws.data_validation(first, PLAN_COL["kind"], last, PLAN_COL["kind"], {
-                "validate": "list", "source": kinds_range.strip('"').split(","), "ignore_blank": True,
-                "error_title": "Okänd typ", "error_message": "Välj Nämndmål, Aktivitet eller Indikator i listan.",
-                "input_title": "Typ", "input_message": "Nämndmål, Aktivitet eller Indikator."})
-            ws.data_validation(first, PLAN_COL["link"], last, PLAN_COL["link"], {
-                "validate": "list", "source": [g.id for g in area_goals], "ignore_blank": True, "error_type": "warning",
-                "error_title": "Okänt mål", "error_message": "Ange id för ett av fullmäktiges mål på bladet.",
-                "input_title": "Kopplat till", "input_message": PLAN_COLUMNS[PLAN_COL["link"]].help[:250]})
-            for key in ("start", "end"):
-                ws.data_validation(first, PLAN_COL[key], last, PLAN_COL[key], {
-                    "validate": "date", "criteria": "between", "minimum": date(year - 1, 1, 1), "maximum": date(year + 5, 12, 31),
-                    "error_title": "Inget datum", "error_message": "Skriv ett datum, t.ex. 2014-03-31.",
-                    "input_title": PLAN_COLUMNS[PLAN_COL[key]].header, "input_message": "Datum ÅÅÅÅ-MM-DD."})
+            # validations also cover rows the unit inserts or adds below
+            column_validations(ws, first, row + 200, PLAN_AREA.columns, rules, {"link": link_source})
             ws.freeze_panes(4, 0)
-            setup(ws, where=area.name, widths=[c.width for c in PLAN_COLUMNS], header_row=3)
+            setup(ws, where=area.name, widths=[c.width for c in PLAN_AREA.columns], header_row=3)
             ws.protect(password or "", protect)
 
-        _budget_sheet(wb, fmt, model, year, unit_code, money, money_fixed, password, protect)
-        setup(wb.get_worksheet_by_name(BUDGET_SHEET), where=BUDGET_SHEET, widths=[36, 50, 16], landscape=False,
-                   header_row=5)
+        _budget_sheet(wb, fmt, model, year, unit_code, password, protect)
+        setup(wb.get_worksheet_by_name(BUDGET_SHEET), where=BUDGET_SHEET, widths=[c.width for c in BUDGET_TABLE.columns],
+              landscape=False, header_row=BUDGET_HEADER_ROW)
 
         meta = wb.add_worksheet(META_SHEET)
         write_identity(meta, Identity(kind=KIND_WORKBOOK, round=ROUND_PLAN, model=model.id, model_hash=model.fingerprint(),
                                       municipality=model.municipality.name, year=str(year), unit=unit_code,
                                       layout=PLAN_LAYOUT, version=__version__))
+        if link_source is not None:
+            meta.write_string(0, LIST_COLUMN, "mål")
+            for i, gid in enumerate(link_ids, start=1):
+                meta.write_string(i, LIST_COLUMN, gid)
         meta.very_hidden()
         write_model_sheet(wb, model)
     return path
@@ -302,48 +227,56 @@ def _tkr(v: float | None) -> str:
     return fmt_number(v, 0) if v is not None else ""
 
 
-def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, money: Any, money_fixed: Any,
-                  password: str | None, protect: dict[str, bool]) -> None:
+BUDGET_HEADER_ROW = 5  # zero-based: title, subtitle, blank, the frame, blank, header
+
+
+def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, password: str | None,
+                  protect: dict[str, bool]) -> None:
+    from .xlstyle import TKR
+
     unit = model.unit(unit_code)
     ws = wb.add_worksheet(BUDGET_SHEET)
-    ws.set_column(0, 0, 36)
-    ws.set_column(1, 1, 50)
-    ws.set_column(2, 2, 16)
+    columns = BUDGET_TABLE.columns
+    col_at = BUDGET_TABLE.index
+    inputs = input_formats(wb, columns)
+    money_fixed = wb.add_format({"bold": True, "border": 1, "border_color": "#D9D9D9", "num_format": TKR})
+    amount = col_at["amount"]
+    for c, col in enumerate(columns):
+        ws.set_column(c, c, col.width)
     ws.write_string(0, 0, f"Budget {year} – {unit.name}", fmt.title)
     ws.write_string(1, 0, "Belopp i tusen kronor (tkr). Summan och skillnaden mot ramen räknas ut direkt.", fmt.subtitle)
     frame = unit.frame_for(year)
-    ws.write_string(3, 0, "Ram (tkr)", fmt.bold)
+    frame_row = BUDGET_HEADER_ROW - 2
+    ws.write_string(frame_row, col_at["activity"], FRAME_LABEL, fmt.bold)
     if frame is not None:
-        ws.write_number(3, 2, frame, money_fixed)
-    else:
-        ws.write_blank(3, 2, None, money)
-    ws.write_row(5, 0, list(BUDGET_HEADERS), fmt.head)
-    r = 6
+        ws.write_number(frame_row, amount, frame, money_fixed)
+    else:  # the unit states its frame: an amount cell like the lines'
+        ws.write_blank(frame_row, amount, None, inputs["amount"])
+        ws.data_validation(frame_row, amount, frame_row, amount, BUDGET_TABLE.column("amount").validation())
+    ws.write_row(BUDGET_HEADER_ROW, 0, [c.header for c in columns], fmt.head)
+    r = BUDGET_HEADER_ROW + 1
+    kinds = [BUDGET_GIVEN] * len(unit.activities) + [BUDGET_NEW] * BUDGET_SPARE
     names = list(unit.activities)
-    for name in names:
-        ws.write_string(r, 0, name, fmt.goal)
-        ws.write_blank(r, 1, None, fmt.input)
-        ws.write_blank(r, 2, None, money)
+    for i, kind in enumerate(kinds):
+        for c, col in enumerate(columns):
+            if kind in col.input_for:
+                ws.write_blank(r, c, None, inputs[col.key])
+            else:  # the verksamhet the model names, locked
+                ws.write_string(r, c, names[i], fmt.goal)
         r += 1
-    for _ in range(BUDGET_SPARE):
-        ws.write_blank(r, 0, None, fmt.input)
-        ws.write_blank(r, 1, None, fmt.input)
-        ws.write_blank(r, 2, None, money)
-        r += 1
-    first, last = 6, r - 1
-    ws.data_validation(first, 2, last, 2, {"validate": "decimal", "criteria": "between", "minimum": -1e9, "maximum": 1e9,
-                                           "error_title": "Inget belopp", "error_message": "Skriv beloppet i tkr som ett tal, t.ex. 1200.",
-                                           "input_title": "Belopp (tkr)", "input_message": "Tusen kronor."})
-    rng = f"{xl_rowcol_to_cell(first, 2)}:{xl_rowcol_to_cell(last, 2)}"
-    total_row, frame_row, diff_row = r + 1, r + 2, r + 3
-    ws.write_string(total_row, 0, "Summa", fmt.bold)
-    ws.write_formula(total_row, 2, f"=SUM({rng})", money_fixed, 0)
-    ws.write_string(frame_row, 0, "Ram", fmt.bold)
-    ws.write_formula(frame_row, 2, f"={xl_rowcol_to_cell(3, 2)}", money_fixed, frame or 0)
+    first, last = BUDGET_HEADER_ROW + 1, r - 1
+    column_validations(ws, first, last, columns, {})
+    rng = f"{xl_rowcol_to_cell(first, amount)}:{xl_rowcol_to_cell(last, amount)}"
+    total_row, frame_again, diff_row = r + 1, r + 2, r + 3
+    ws.write_string(total_row, 0, SUM_LABEL, fmt.bold)
+    ws.write_formula(total_row, amount, f"=SUM({rng})", money_fixed, 0)
+    ws.write_string(frame_again, 0, "Ram", fmt.bold)
+    ws.write_formula(frame_again, amount, f"={xl_rowcol_to_cell(frame_row, amount)}", money_fixed, frame or 0)
     ws.write_string(diff_row, 0, "Differens mot ram (ram − summa)", fmt.bold)
-    ws.write_formula(diff_row, 2, f"={xl_rowcol_to_cell(frame_row, 2)}-{xl_rowcol_to_cell(total_row, 2)}", money_fixed, frame or 0)
-    ws.conditional_format(diff_row, 2, diff_row, 2, {"type": "cell", "criteria": "<", "value": 0,
-                                                     "format": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
+    ws.write_formula(diff_row, amount, f"={xl_rowcol_to_cell(frame_again, amount)}-{xl_rowcol_to_cell(total_row, amount)}",
+                     money_fixed, frame or 0)
+    ws.conditional_format(diff_row, amount, diff_row, amount, {"type": "cell", "criteria": "<", "value": 0,
+                                                               "format": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
     ws.protect(password or "", protect)
 
 
@@ -359,35 +292,13 @@ class PlanReturn(ReturnedFile):
     cells: dict[str, tuple[str, str]] = field(default_factory=dict)  # item id -> (sheet, cell)
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def parse_date(raw: Any) -> tuple[date | None, str | None]:
-    """A date as calamine gives it, or typed as text 'ÅÅÅÅ-MM-DD'."""
-    if raw is None or raw == "":
-        return None, None
-    if isinstance(raw, datetime):
-        return raw.date(), None
-    if isinstance(raw, date):
-        return raw, None
-    if isinstance(raw, int | float) and not isinstance(raw, bool):  # an Excel serial that calamine did not see as a date
-        from datetime import timedelta
-
-        if raw == raw and 1 <= raw <= 2958465:  # 1900-01-01 … 9999-12-31, Excel's own range
-            return date(1899, 12, 30) + timedelta(days=int(raw)), None
-        return None, f"'{_text(raw)}' är inget datum; skriv ÅÅÅÅ-MM-DD"
-    m = _ISO.match(str(raw).strip())
-    if m:
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
-        except ValueError:
-            pass
-    return None, f"'{raw}' är inget datum; skriv ÅÅÅÅ-MM-DD"
-
-
 def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
-    """Read one returned plan workbook; problems become findings, never exceptions."""
-    from .returns import _cause, lost_values, open_book, read_identity, sheet_rows
+    """Read one returned plan workbook; problems become findings, never exceptions.
+
+    The sheets are read as the follow-up's are (:func:`malbok.returns.read_table`: header by text, every
+    sheet guarded, every typed cell checked by its column's rule); what the rows mean, new rows' IDs and
+    the goal each row hangs on, is :func:`plan_of_rows`."""
+    from .returns import guarded_rows, open_book, read_identity, read_table, sheet_named, sheet_rows
 
     path = Path(path)
     ret = PlanReturn(path)
@@ -399,165 +310,183 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
         return ret
     if ret.identity.round != ROUND_PLAN:
         return ret  # the caller says what is wrong with it
-    unit = ret.unit
     try:
         year = int(ret.identity.year or 0)
     except ValueError:
         ret.add(META_SHEET, ret.identity.cell("year"), "", "fel-period", f"planåret '{ret.identity.year}' i identitetsbladet är inget år; "
                 "bladet har ändrats för hand: be enheten fylla i en ny arbetsbok")
         return ret
-    council = {g.id: g for g in model.goals}
-    plan = Plan(enhet=unit, år=year)
-    counters = {KIND_UNIT_GOAL: 0, KIND_ACTIVITY: 0, KIND_INDICATOR: 0}
-    prefix = {KIND_UNIT_GOAL: "M", KIND_ACTIVITY: "A", KIND_INDICATOR: "I"}
-    used: set[str] = set()
+    written = [sheet for sheet, _area, _goals in plan_sheets(model, year, ret.unit)]
+    for sheet in written:
+        if sheet_named(names, sheet) is None:
+            ret.add(sheet, "", "", "blad-saknas", f"bladet '{sheet}' saknas (borttaget eller omdöpt); det som skrevs där kan inte läsas")
+    tables = []
     for sheet in names:
         if sheet in (META_SHEET, INSTRUCTIONS_SHEET, BUDGET_SHEET) or sheet.startswith("_"):
             continue
-        try:
-            rows = sheet_rows(wb, sheet)
-        except Exception as e:  # noqa: BLE001 - a damaged sheet is this file's problem, not the run's
-            ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
+        rows = guarded_rows(ret, wb, sheet)
+        if rows is None:
             continue
-        header, texts = next(((i, t) for i, t in ((i, [_text(x) for x in r]) for i, r in enumerate(rows[:12]))
-                              if "Typ" in t and "Text" in t), (None, []))
-        if header is None:
-            continue
-        cols = {c.key: texts.index(c.header) for c in PLAN_COLUMNS if c.header in texts}
-        if sheet in wb.notes:  # typed cells that have no value to read (a formula without result, an error value)
-            lost_values(ret, sheet, rows, wb.notes[sheet], header, cols.get("id"),
-                        {c: PLAN_HEADERS[k] for k, c in cols.items() if k not in ("id", "kind")})
-        missing = [c.header for c in PLAN_COLUMNS if c.key in ("kind", "link", "text") and c.key not in cols]
-        if missing:
-            ret.add(sheet, xl_rowcol_to_cell(header, 0), "", "kolumn-saknas", f"kolumnerna {', '.join(missing)} saknas eller har bytt rubrik")
-            continue
+        if sheet not in written and _find_header(rows, PLAN_AREA) is None:
+            continue  # a sheet the unit added for itself (notes, a calculation)
+        table = read_table(ret, sheet, rows, PLAN_AREA, wb.notes.get(sheet, ()))
+        if table is not None:
+            tables.append(table)
+    plan = plan_of_rows(ret, model, year, tables)
+    budget = sheet_named(names, BUDGET_SHEET)
+    if budget is None:
+        ret.add(BUDGET_SHEET, "", "", "blad-saknas", "bladet Budget saknas; budgeten kan inte läsas")
+    else:
+        rows = guarded_rows(ret, wb, budget)
+        if rows is not None:
+            unit_model = next((u for u in model.units if u.code == ret.unit), None)
+            _read_budget(ret, plan, rows, set(unit_model.activities) if unit_model else set(), wb.notes.get(budget, ()))
+    ret.plan = plan
+    return ret
 
-        def cell(key: str, row: list[Any], cols: dict[str, int] = cols) -> Any:
-            c = cols.get(key)
-            return row[c] if c is not None and c < len(row) else None
 
+def _shown(raw: Any, n: int = 60) -> str:
+    text = raw.isoformat() if isinstance(raw, date) else _text(raw)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _checked(ret: PlanReturn, rr: ReturnRow, key: str, rule: Rule, layout: SheetLayout = PLAN_AREA) -> Any:
+    """The row's cell ``key`` read by its rule; what the rule refuses is a finding naming the cell, in the rule's words."""
+    raw = rr.raw.get(key)
+    got = rule.read(raw)
+    if got.problem:
+        ret.add(rr.sheet, rr.cell(key), rr.id, got.code, f"{layout.column(key).header} ”{_shown(raw)}” {got.problem}",
+                got.severity or None)
+    return got.value
+
+
+def plan_of_rows(ret: PlanReturn, model: Model, year: int, tables: list[Any]) -> Plan:
+    """The unit's plan from its plan sheets' rows, in the order typed: a council goal's row starts its section; a new
+    row gets an ID (KS-M1, KS-A1, KS-I1 …); an empty 'Kopplat till' is the goal above (for a nämndmål the council goal
+    of the section, for an activity or indicator the nämndmål nearest above). Every cell is checked by its column's
+    rule, made for this workbook as the writer made it (:func:`plan_rules`)."""
+    unit = ret.unit
+    rules = plan_rules(model, year, unit)
+    council = {g.id: g for g in council_goals(model, year, unit)}
+    every_goal = {g.id for g in model.goals}
+    plan = Plan(enhet=unit, år=year)
+    counters = {KIND_UNIT_GOAL: 0, KIND_ACTIVITY: 0, KIND_INDICATOR: 0}
+    prefix = {KIND_UNIT_GOAL: "M", KIND_ACTIVITY: "A", KIND_INDICATOR: "I"}
+    columns = PLAN_AREA.columns
+    used: set[str] = set()
+    for table in tables:
         current: str | None = None  # the council goal of this section
         last_goal: str | None = None  # the unit goal nearest above
-        for r in range(header + 1, len(rows)):
-            row = rows[r]
-            kind = _text(cell("kind", row))
-            rid = _text(cell("id", row))
-            if kind == KIND_COUNCIL or (rid in council and not _text(cell("link", row))):
-                current, last_goal = rid, None
+        for rr in table.rows:
+            sheet, rid, typed_kind = rr.sheet, rr.id, rr.kind
+            link_typed = _text(rr.raw.get("link"))
+            if typed_kind == KIND_COUNCIL or (rid in every_goal and not link_typed):
+                current, last_goal = (rid if rid in council else None), None
                 continue
-            text = _text(cell("text", row))
-            typed = [c.key for c in PLAN_COLUMNS if c.key not in ("id", "kind", "text") and _text(cell(c.key, row))]
+            text = _checked(ret, rr, "text", rules["text"]) or ""
+            typed = [c.key for c in columns if c.key not in ("id", "kind", "text") and rr.filled(c.key)]
             if not text:
-                if kind or typed:  # something was typed: say it is not read, never drop it silently
-                    what = f"typen {kind}" if kind else "värden (" + ", ".join(PLAN_HEADERS[k] for k in typed) + ")"
-                    ret.add(sheet, xl_rowcol_to_cell(r, cols["text"]), rid, "text-saknas", f"raden har {what} men ingen text; den läses inte", WARNING)
+                if typed_kind or typed:  # something was typed: say it is not read, never drop it silently
+                    what = f"typen {typed_kind}" if typed_kind else "värden (" + ", ".join(PLAN_AREA.column(k).header for k in typed) + ")"
+                    ret.add(sheet, rr.cell("text"), rid, "text-saknas", f"raden har {what} men ingen text; den läses inte", WARNING)
                 continue
-            a1 = lambda key, r=r, cols=cols: xl_rowcol_to_cell(r, cols[key]) if key in cols else ""  # noqa: E731
-            if kind not in PLAN_KINDS:
-                ret.add(sheet, a1("kind"), rid, "okand-typ",
-                        f"typen '{kind}' finns inte; välj Nämndmål, Aktivitet eller Indikator" if kind else "typ saknas; välj Nämndmål, Aktivitet eller Indikator")
+            if not typed_kind:
+                ret.add(sheet, rr.cell("kind"), rid, "okand-typ", "typ saknas; välj Nämndmål, Aktivitet eller Indikator")
+                continue
+            kind = _checked(ret, rr, "kind", rules["kind"])
+            if kind is None:
                 continue
             for key in typed:
-                if kind not in PLAN_INPUT_FOR[key]:
-                    ret.add(sheet, a1(key), rid, "ej-anvand-cell",
-                            f"{PLAN_HEADERS[key]} ”{_text(cell(key, row))[:60]}” används inte för typen {kind} och läses inte; "
-                            f"det gäller bara {' och '.join(k.lower() for k in PLAN_KINDS if k in PLAN_INPUT_FOR[key])}")
-            if not rid or rid in used or rid in council:
+                col = PLAN_AREA.column(key)
+                if kind not in col.input_for:
+                    ret.add(sheet, rr.cell(key), rid, "ej-anvand-cell",
+                            f"{col.header} ”{_shown(rr.raw.get(key))}” används inte för typen {kind} och läses inte; "
+                            f"det gäller bara {' och '.join(k.lower() for k in PLAN_KINDS if k in col.input_for)}")
+            if not rid or rid in used or rid in every_goal:
                 counters[kind] += 1
                 rid = f"{unit}-{prefix[kind]}{counters[kind]}"
                 while rid in used:
                     counters[kind] += 1
                     rid = f"{unit}-{prefix[kind]}{counters[kind]}"
             used.add(rid)
-            ret.cells[rid] = (sheet, xl_rowcol_to_cell(r, cols["text"]))
-            link = _text(cell("link", row))
-            comment = _text(cell("comment", row))
+            rr.id = rid
+            ret.cells[rid] = (sheet, rr.cell("text"))
+            comment = _checked(ret, rr, "comment", rules["comment"]) or ""
             if kind == KIND_UNIT_GOAL:  # empty 'Kopplat till': the council goal above
-                parent = (link if link in council else None) if link else current
+                if link_typed:
+                    got = rules["link"].read(link_typed)
+                    parent = got.value
+                    why = f"Kopplat till ”{_shown(link_typed)}” {got.problem}"
+                else:
+                    parent, why = current, "inget av fullmäktiges mål står ovanför"
                 if parent is None:
-                    why = f"'{link}' är inget av fullmäktiges mål" if link else "inget av fullmäktiges mål står ovanför"
-                    ret.add(sheet, a1("link"), rid, "ej-kopplat", f"nämndmålet ”{text[:60]}” är inte kopplat till fullmäktiges mål ({why})")
-                plan.goals.append(PlanGoal(id=rid, överordnat=parent, text=text, målvärde=_text(cell("target", row)),
-                                           kommentar=comment))
+                    ret.add(sheet, rr.cell("link"), rid, "ej-kopplat", f"nämndmålet ”{text[:60]}” är inte kopplat till fullmäktiges mål ({why})")
+                plan.goals.append(PlanGoal(id=rid, överordnat=parent, text=text,
+                                           målvärde=_checked(ret, rr, "target", rules["target"]) or "", kommentar=comment))
                 last_goal = rid
                 continue
-            goal = link if link in council else (last_goal if not link else None)
-            if link and link not in council:
-                ret.add(sheet, a1("link"), rid, "ej-kopplat", f"'{link}' i Kopplat till är inget av fullmäktiges mål")
-            if goal is None and not link:
-                goal = current
+            if link_typed:
+                goal = _checked(ret, rr, "link", rules["link"])
+            else:
+                goal = last_goal or current
             if kind == KIND_ACTIVITY:
-                start, e1 = parse_date(cell("start", row))
-                end, e2 = parse_date(cell("end", row))
-                for key, err in (("start", e1), ("end", e2)):
-                    if err:
-                        ret.add(sheet, a1(key), rid, "ej-datum", err)
-                owner = _text(cell("owner", row))
+                start = _checked(ret, rr, "start", rules["start"])
+                end = _checked(ret, rr, "end", rules["end"])
+                owner = _checked(ret, rr, "owner", rules["owner"]) or ""
                 if not owner:
-                    ret.add(sheet, a1("owner"), rid, "ansvarig-saknas", f"aktiviteten ”{text[:60]}” saknar ansvarig", WARNING)
-                if end is None and not e2:
-                    ret.add(sheet, a1("end"), rid, "slutdatum-saknas", f"aktiviteten ”{text[:60]}” saknar slutdatum", WARNING)
+                    ret.add(sheet, rr.cell("owner"), rid, "ansvarig-saknas", f"aktiviteten ”{text[:60]}” saknar ansvarig", WARNING)
+                if end is None and not rr.filled("end"):
+                    ret.add(sheet, rr.cell("end"), rid, "slutdatum-saknas", f"aktiviteten ”{text[:60]}” saknar slutdatum", WARNING)
                 if start and end and end < start:
-                    ret.add(sheet, a1("end"), rid, "slut-fore-start", f"slutdatum {end} ligger före start {start}")
+                    ret.add(sheet, rr.cell("end"), rid, "slut-fore-start", f"slutdatum {end} ligger före start {start}")
                 plan.activities.append(Activity.model_validate({"id": rid, "mål": goal, "text": text, "ansvarig": owner,
                                                                 "start": start, "slut": end, "kommentar": comment}))
             else:
-                raw = _text(cell("measure", row)).lower()
-                measure = MEASURES.get(raw, Measure.NUMBER)
-                if raw and raw not in MEASURES:
-                    ret.add(sheet, a1("measure"), rid, "okand-mattenhet", f"måttenheten '{raw}' är okänd; läses som tal", WARNING)
-                plan.indicators.append(PlanIndicator(id=rid, mål=goal, text=text, måttenhet=measure, målvärde=_text(cell("target", row)),
-                                                     kommentar=comment))
-    if BUDGET_SHEET in names:
-        try:
-            budget_rows = sheet_rows(wb, BUDGET_SHEET)
-        except Exception as e:  # noqa: BLE001 - a damaged sheet is this file's problem, not the run's
-            ret.add(BUDGET_SHEET, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
-        else:
-            unit_model = next((u for u in model.units if u.code == unit), None)
-            _read_budget(ret, plan, budget_rows, set(unit_model.activities) if unit_model else set(),
-                         wb.notes.get(BUDGET_SHEET, []))
-    else:
-        ret.add(BUDGET_SHEET, "", "", "blad-saknas", "bladet Budget saknas; budgeten kan inte läsas")
-    ret.plan = plan
-    return ret
+                word = _checked(ret, rr, "measure", rules["measure"])
+                plan.indicators.append(PlanIndicator(id=rid, mål=goal, text=text, måttenhet=MEASURE_WORDS.get(word or "", Measure.NUMBER),
+                                                     målvärde=_checked(ret, rr, "target", rules["target"]) or "", kommentar=comment))
+    return plan
 
 
-def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: set[str], notes: list[Any]) -> None:
-    """The Budget sheet's frame and lines; ``prefilled`` are the verksamheter the writer put there, ``notes``
-    the cells with nothing to read (formulas without a result, error values), named when they are lines'."""
-    from .returns import lost_values
+def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: set[str], notes: Any) -> None:
+    """The Budget sheet's frame and lines, read by its declaration (:data:`~malbok.layout.BUDGET_TABLE`);
+    ``prefilled`` are the verksamheter the writer put there. An amount the column's rule refuses is named and left
+    out of the sum, never counted as 0."""
+    from .returns import read_table
 
-    header = next((i for i, r in enumerate(rows[:20]) if [_text(x) for x in r[:3]] == list(BUDGET_HEADERS)), None)
-    for head in rows[:header or 10]:
-        if head and _text(head[0]) == "Ram (tkr)" and len(head) > 2:
-            ret.frame = parse_number(head[2]).value
-    if header is None:
-        ret.add(BUDGET_SHEET, "A6", "", "kolumn-saknas", "rubrikraden Verksamhet – Kommentar – Belopp (tkr) hittades inte")
+    table = read_table(ret, BUDGET_SHEET, rows, BUDGET_TABLE, notes, until=("activity", SUM_LABEL))
+    if table is None:
         return
-    end = next((r for r in range(header + 1, len(rows)) if rows[r] and _text(rows[r][0]) == "Summa"), len(rows))
-    lost_values(ret, BUDGET_SHEET, rows, [n for n in notes if n.row < end], header, None, dict(enumerate(BUDGET_HEADERS)))
-    for r in range(header + 1, len(rows)):
-        row = list(rows[r]) + [None] * 3
-        name, comment, raw = _text(row[0]), _text(row[1]), row[2]
-        if name == "Summa":
-            ret.cells["budget:sum"] = (BUDGET_SHEET, xl_rowcol_to_cell(r, 2))
-            break
-        cell = xl_rowcol_to_cell(r, 2)
-        if raw is None or raw == "":
+    cols = table.cols
+    for r, head in enumerate(rows[:table.header_row]):  # the frame, above the lines
+        if len(head) > cols["amount"] and _text(head[cols["activity"]]) == FRAME_LABEL:
+            frame = ReturnRow("", "", BUDGET_SHEET, r + 1, {"amount": head[cols["amount"]]},
+                              {"amount": xl_rowcol_to_cell(0, cols["amount"])[:-1]})
+            ret.frame = _checked(ret, frame, "amount", AMOUNT_RULE, BUDGET_TABLE)
+            if ret.frame is not None:
+                ret.cells["budget:frame"] = (BUDGET_SHEET, frame.cell("amount"))
+    if table.end_row is not None:
+        ret.cells["budget:sum"] = (BUDGET_SHEET, xl_rowcol_to_cell(table.end_row, cols["amount"]))
+    for rr in table.rows:
+        name = _checked(ret, rr, "activity", TEXT_RULE, BUDGET_TABLE) or ""
+        comment = _checked(ret, rr, "comment", TEXT_RULE, BUDGET_TABLE) or ""
+        cell = rr.cell("amount")
+        if not rr.filled("amount"):
             if comment or (name and name not in prefilled):  # typed without an amount: kept, with no amount
                 plan.budget.append(BudgetLine.model_validate({"verksamhet": name or "(utan verksamhet)", "belopp_tkr": None,
                                                               "kommentar": comment}))
                 ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
             continue
-        p = parse_number(raw)
-        amount = None if p.error else p.value
-        if amount is None:  # kept as typed, listed, and left out of the sum: never counted as 0
-            ret.add(BUDGET_SHEET, cell, "", "ej-tal", f"beloppet '{_text(raw)}' är inget tal och räknas inte i summan; "
-                    "skriv tkr som ett tal, t.ex. 1200")
+        raw = rr.raw["amount"]
+        got = AMOUNT_RULE.read(raw)
+        counted = got.value is not None and got.code in ("", "tvetydigt-tal")
+        if got.problem:
+            tail = "" if counted else "; räknas inte i summan"
+            ret.add(BUDGET_SHEET, cell, "", got.code, f"Belopp (tkr) ”{_shown(raw)}” {got.problem}{tail}", got.severity or None)
+        amount = got.value if counted else None
         if not name:
-            shown = f"{amount:g} tkr" if amount is not None else f"'{_text(raw)}'"
-            ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, 0), "", "verksamhet-saknas", f"beloppet {shown} saknar verksamhet", WARNING)
+            shown = f"{amount:g} tkr" if amount is not None else f"”{_shown(raw)}”"
+            ret.add(BUDGET_SHEET, rr.cell("activity"), "", "verksamhet-saknas", f"beloppet {shown} saknar verksamhet", WARNING)
             name = "(utan verksamhet)"
         plan.budget.append(BudgetLine.model_validate({"verksamhet": name, "belopp_tkr": amount, "kommentar": comment,
                                                       "angivet": "" if amount is not None else _text(raw)}))
@@ -736,7 +665,7 @@ def _typed_order(ret: PlanReturn, rid: str) -> tuple[str, int]:
 
 
 def budget_sheets(pc: PlanConsolidation) -> list[Any]:
-    from .kfbook import Block, SheetContent
+    from .kfbook import Block, SheetContent, _cells, findings_sheet, units_sheet
     from .xlstyle import INTEGER, TKR
 
     m, year = pc.model, pc.year
@@ -791,17 +720,11 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     if frames:
         bb.rows.append(["", "Hela kommunen", "Summa ramar", "", sum(frames)])
     sheets.append(SheetContent(BUDGET_SHEET, f"Budget {year}", "Tusen kronor (tkr)", [bb]))
-    ub = Block("Enheter", list(PLAN_UNIT_COLUMNS), [[_cell(v) for v in r] for r in pc.units.itertuples(index=False)],
-               widths=[8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10], column_formats={4: TKR, 5: TKR, 6: TKR, 7: INTEGER, 8: INTEGER, 9: INTEGER, 10: INTEGER})
-    sheets.append(SheetContent("Enheter", "Inlämnade verksamhetsplaner", pc.files_summary(), [ub], table=True))
-    from .findings import FINDING_COLUMNS
-
-    f = pc.findings_frame()
-    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade planer", pc.findings_summary(),
-                               [Block("Kontroll", list(FINDING_COLUMNS), [list(r) for r in f.itertuples(index=False)],
-                                      widths=[9, 30, 8, 12, 9, 10, 18, 30, 90])], table=True))
+    sheets.append(units_sheet(pc.units, "Inlämnade verksamhetsplaner", pc.files_summary(), [8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10],
+                              {4: TKR, 5: TKR, 6: TKR, 7: INTEGER, 8: INTEGER, 9: INTEGER, 10: INTEGER}))
+    sheets.append(findings_sheet(pc, "Kontroll av inlämnade planer"))
     sheets.append(SheetContent("Data", "Data", f"Verksamhetsplaner {year} · en rad per mål, aktivitet, indikator och budgetrad",
-                               [Block("Data", list(PLAN_DATA_COLUMNS), [[_cell(v) for v in r] for r in data.itertuples(index=False)],
+                               [Block("Data", list(PLAN_DATA_COLUMNS), _cells(data),
                                       widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22],
                                       column_formats={PLAN_DATA_COLUMNS.index("Belopp (tkr)"): TKR})], table=True))
     return sheets
@@ -820,29 +743,14 @@ def total_words(plan: Plan) -> str:
     return f"Summa (utan {n} belopp som inte är {'ett tal' if n == 1 else 'tal'})"
 
 
-def _cell(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    return v
-
-
 def write_budget(pc: PlanConsolidation, path: str | Path) -> Path:
-    """Write Budget.xlsx atomically (same input, same bytes)."""
-    from .kfbook import render_xlsxwriter
-    from .workbook import FIXED_DATE, kommun, write_model_sheet
+    """Write Budget.xlsx atomically (same input, same bytes), with KF.xlsx's table writer."""
+    from .kfbook import write_report_book
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_xlsx(path, nan_inf_to_errors=True) as wb:
-        wb.set_properties({"title": f"Verksamhetsplaner och budget {pc.year}", "author": "malbok",
-                           "company": kommun(pc.model.municipality.name), "created": FIXED_DATE})
-        render_xlsxwriter(wb, budget_sheets(pc), kommun(pc.model.municipality.name), f"Verksamhetsplaner och budget {pc.year}",
-                          str(pc.year))
-        meta = wb.add_worksheet(META_SHEET)
-        write_identity(meta, Identity(kind=KIND_BUDGET, model=pc.model.id, year=str(pc.year), version=__version__))
-        meta.very_hidden()
-        write_model_sheet(wb, pc.model)
-    return path
+    return write_report_book(path, budget_sheets(pc), pc.model,
+                             Identity(kind=KIND_BUDGET, model=pc.model.id, year=str(pc.year), version=__version__),
+                             {"title": f"Verksamhetsplaner och budget {pc.year}"}, f"Verksamhetsplaner och budget {pc.year}",
+                             str(pc.year))
 
 
 # --------------------------------------------------------------------------- the plan feeds the follow-up

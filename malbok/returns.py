@@ -34,7 +34,7 @@ from .bounded import (
 )
 from .findings import WARNING, Finding, counted, default_severity
 from .layout import (
-    HEADER_SCAN_ROWS,
+    FOLLOW_UP_AREA,
     HEADERS,
     INPUT_KEYS,
     INSTRUCTIONS_SHEET,
@@ -43,10 +43,10 @@ from .layout import (
     META_SHEET,
     MODEL_SHEET,
     PERCENT_CELLS_SHARE,
-    REQUIRED_HEADERS,
     ROWS_SHEET,
     Expected,
     Identity,
+    SheetLayout,
 )
 from .messages import os_error_text, visible
 from .values import cell_text
@@ -441,35 +441,55 @@ def file_registry(path: Path) -> list[Expected]:
     return read_registry(lambda n: sheet_rows(book, n), book.sheet_names)
 
 
-_KEY_OF_HEADER = {h: k for k, h in HEADERS.items()}
-_REQUIRED = [(h, _KEY_OF_HEADER[h]) for h in REQUIRED_HEADERS]
+def _find_header(rows: list[list[Any]], layout: SheetLayout = FOLLOW_UP_AREA) -> tuple[int, dict[str, int]] | None:
+    """The header row of a sheet of kind ``layout`` (the first of its first rows that holds every marker) and
+    the column of each key whose header is there (the first, when a header stands twice); None when there is none.
 
-
-def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
-    wanted = _KEY_OF_HEADER
-    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+    Runs once per sheet of every return: plain loops, no generators."""
+    wanted = layout.by_header
+    markers = layout.markers
+    prefixed = layout.prefixed
+    for r, row in enumerate(rows[:layout.scan_rows]):
         texts = [nfc(str(v).strip()) if v is not None else "" for v in row]
-        if "ID" in texts and "Utfall" in texts:
+        for m in markers:
+            if m not in texts:
+                break
+        else:
             cols: dict[str, int] = {}
             for c, t in enumerate(texts):
                 key = wanted.get(t)
-                if key is None and t.startswith("Målvärde ") and t[9:].isdigit():
-                    key = "target_now"
+                if key is None:
+                    for p, k in prefixed:
+                        if t.startswith(p) and t[len(p):].isdigit():
+                            key = k
+                            break
                 if key is not None and key not in cols:
                     cols[key] = c
             return r, cols
     return None
 
 
-def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], notes: Any = ()) -> None:
-    found = _find_header(rows)
+def table_header(ret: ReturnedFile, sheet: str, rows: list[list[Any]],
+                 layout: SheetLayout = FOLLOW_UP_AREA) -> tuple[int, dict[str, int]] | None:
+    """:func:`_find_header`, with a finding when there is no header row and for each required column missing."""
+    found = _find_header(rows, layout)
     if found is None:
-        ret.add(sheet, "", "", "kolumn-saknas", "rubrikraden med ID och Utfall hittades inte; rubrikerna får inte ändras")
+        ret.add(sheet, "", "", "kolumn-saknas", f"rubrikraden med {' och '.join(layout.markers)} hittades inte; "
+                "rubrikerna får inte ändras")
+        return None
+    header_row, cols = found
+    for key in layout.required:
+        if key not in cols:
+            ret.add(sheet, xl_rowcol_to_cell(header_row, 0), "", "kolumn-saknas",
+                    f"kolumnen '{layout.column(key).header}' saknas eller har bytt rubrik")
+    return found
+
+
+def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[Expected], notes: Any = ()) -> None:
+    found = table_header(ret, sheet, rows)
+    if found is None:
         return
     header_row, cols = found
-    for h, key in _REQUIRED:
-        if key not in cols:
-            ret.add(sheet, xl_rowcol_to_cell(header_row, 0), "", "kolumn-saknas", f"kolumnen '{h}' saknas eller har bytt rubrik")
     id_col = cols["id"]
     present = [(k, cols[k]) for k in INPUT_KEYS if k in cols]
     letters = {k: xl_rowcol_to_cell(0, c)[:-1] for k, c in present}
@@ -478,6 +498,66 @@ def _read_sheet(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
         _read_by_id(ret, sheet, rows, expected, header_row, id_col, kind_col, present, letters)
     if notes:
         lost_values(ret, sheet, rows, notes, header_row, id_col, {c: HEADERS.get(k, k) for k, c in present})
+
+
+@dataclass
+class Table:
+    """A sheet read by its declaration (:class:`~malbok.layout.SheetLayout`): where its header is, each key's
+    column, and every row below the header with something in it, as a :class:`ReturnRow` (ID and Typ, when the
+    sheet has those columns, and every input cell by key)."""
+
+    sheet: str
+    header_row: int  # zero-based
+    cols: dict[str, int]
+    rows: list[ReturnRow]
+    end_row: int | None = None  # zero-based: the row ``until`` named, when there is one
+
+
+def read_table(ret: ReturnedFile, sheet: str, rows: list[list[Any]], layout: SheetLayout, notes: Any = (),
+               until: tuple[str, str] | None = None) -> Table | None:
+    """The sheet's rows, found by header text; None (with findings) when its header row or a required column is
+    missing. ``until`` (key, text): the table ends at the row whose cell in that column says the text (a sum row).
+    Cells typed that hold nothing to read (an error value, a formula without a result) are named here."""
+    found = table_header(ret, sheet, rows, layout)
+    if found is None:
+        return None
+    header_row, cols = found
+    if any(key not in cols for key in layout.required):
+        return None
+    present = [(c.key, cols[c.key]) for c in layout.columns if c.key in cols and c.input_for]
+    letters = {k: xl_rowcol_to_cell(0, c)[:-1] for k, c in present}
+    id_col, kind_col = cols.get("id"), cols.get("kind")
+    stop_col = cols.get(until[0]) if until is not None else None
+    out: list[ReturnRow] = []
+    end = None
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        if stop_col is not None and until is not None and stop_col < len(row) and cell_text(row[stop_col]) == until[1]:
+            end = r
+            break
+        raw = _inputs(row, present)
+        if all(v is None or (type(v) is str and not v.strip()) for v in raw.values()):
+            continue
+        rid = _id_text(row[id_col]) if id_col is not None and id_col < len(row) else ""
+        kind = cell_text(row[kind_col]) if kind_col is not None and kind_col < len(row) else ""
+        out.append(ReturnRow(rid, kind, sheet, r + 1, raw, letters))
+    if notes:
+        last = end if end is not None else len(rows)
+        lost_values(ret, sheet, rows, [n for n in notes if n.row < last], header_row, id_col,
+                    {c: layout.column(k).header for k, c in present})
+    return Table(sheet, header_row, cols, out, end)
+
+
+def guarded_rows(ret: ReturnedFile, book: BoundedBook, sheet: str) -> list[list[Any]] | None:
+    """A sheet's values, or None when it cannot be read: a finding, never an exception (a sheet found damaged
+    when the file was opened has been named then)."""
+    if sheet in book.broken:
+        return None
+    try:
+        return sheet_rows(book, sheet)
+    except Exception as e:  # noqa: BLE001 - a damaged sheet is this file's problem, not the run's
+        ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
+        return None
 
 
 def lost_values(ret: ReturnedFile, sheet: str, rows: list[list[Any]], notes: Any, header_row: int, id_col: int | None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from ._version import __version__
 from .layout import (
-    ACTIVITY_LEVEL,
     COL_INDEX,
     COLUMNS,
+    HEADER_ROW,
     INSTRUCTIONS_SHEET,
     KIND_ACTIVITY,
     KIND_CONTEXT,
@@ -28,161 +28,33 @@ from .layout import (
     META_SHEET,
     MODEL_SHEET,
     PERCENT_CELLS_SHARE,
-    RANK_RULE,
     REGISTRY_HEADER,
     ROUND_FOLLOW_UP,
     ROWS_SHEET,
-    TEXT_RULE,
-    Expected,
+    Column,
     Identity,
+    Rule,
     outcome_rule,
-    sheet_name,
     write_identity,
 )
-from .model import MEASURE_SYMBOL, Indicator, Measure, Model, RankTarget, Scale
-from .periods import Period, programme_due, unit_scope
-from .targets import dated_text, fmt_value, shown_targets
+from .model import Indicator, Measure, Model
+from .periods import Period
+from .scope import (  # what a unit reports: the rows written here (malbok.scope; still importable from here)
+    Row,
+    SheetPlan,
+    WorkbookPlan,
+    expected_rows,
+    plan_workbook,
+)
+from .scope import indicator_texts as indicator_texts
+from .scope import programme_scale as programme_scale
+from .targets import fmt_value
 from .util import atomic_xlsx, no_cycle_collection, slug
 from .xlstyle import GrowingSheet, fitted_height, number_format, page_setup, text_lines
 
 FIXED_DATE = datetime(2000, 1, 1)
 INPUT_FILL = "#FFF2CC"
 HEADER_FILL = "#1F4E78"
-
-
-@dataclass(slots=True)
-class Row:
-    """One data row of an area sheet, as written (and as the registry records it)."""
-
-    id: str
-    kind: str
-    level: str
-    text: str
-    scale: Scale | None = None
-    indicator: Indicator | None = None
-    inputs: tuple[str, ...] = ()
-    values: Mapping[str, object] | None = None  # shown texts of goal and programme rows
-    depth: int = 0
-    year: int = 0  # the period's year: an indicator row's texts depend on it
-    _shown: Mapping[str, object] | None = field(default=None, repr=False, compare=False)
-
-    def display(self) -> Mapping[str, object]:
-        """Every text the sheet shows beside the inputs, made on first use (reading a return needs none)."""
-        if self._shown is None:
-            ind, values = self.indicator, self.values or {}
-            self._shown = values if ind is None else {**indicator_texts(ind, self.year), **values}
-        return self._shown
-
-
-@dataclass
-class SheetPlan:
-    name: str
-    title: str
-    text: str
-    rows: list[Row]
-
-
-@dataclass
-class WorkbookPlan:
-    model: Model
-    period: Period
-    unit_code: str
-    sheets: list[SheetPlan]
-
-    @property
-    def goal_count(self) -> int:
-        return sum(1 for s in self.sheets for r in s.rows if r.kind in (KIND_GOAL, KIND_ACTIVITY, KIND_PROGRAMME))
-
-    @property
-    def indicator_count(self) -> int:
-        return sum(1 for s in self.sheets for r in s.rows if r.kind == KIND_INDICATOR)
-
-
-_INPUTS = {  # (has a rank input, is assessed on its own) -> the row's inputs
-    (False, False): ("outcome", "comment", "actions"),
-    (True, False): ("outcome", "comment", "actions", "rank"),
-    (False, True): ("outcome", "comment", "actions", "assessment"),
-    (True, True): ("outcome", "comment", "actions", "rank", "assessment"),
-}
-
-
-def indicator_texts(ind: Indicator, year: int, full: bool = True) -> dict[str, str]:
-    """An indicator's texts in a workbook of ``year``: its measure and the targets that apply now
-    (with their years: exactly what malbok's suggestion judges against, :func:`malbok.targets.shown_targets`),
-    and with ``full`` also its baseline, final target and earlier outcomes."""
-    now, final = shown_targets(ind, year)
-    texts = {"measure": MEASURE_SYMBOL[ind.measure] or "tal",
-             "target_now": "; ".join(dated_text(t, ind.measure) for t in now)}
-    if full:
-        base = ind.baseline
-        texts["baseline"] = (f"{fmt_value(base.value, ind.measure)} ({base.year})" if base.value is not None else f"– ({base.year})") if base else ""
-        texts["target_final"] = dated_text(final, ind.measure) if final is not None else ""
-        texts["history"] = "; ".join(f"{y}: {fmt_value(v, ind.measure)}" for y, v in sorted(ind.history.items())
-                                     if y < year) if ind.history else ""
-    return texts
-
-
-def _indicator_row(ind: Indicator, period: Period, assess: Scale | None, depth: int) -> Row:
-    rank = False  # a rank input beside the outcome, when a rank target is set on another measure
-    if ind.measure is not Measure.RANK:
-        for t in ind.targets:
-            if type(t) is RankTarget:
-                rank = True
-                break
-    return Row(ind.id, KIND_INDICATOR, "Indikator", ind.short, assess, ind, _INPUTS[rank, assess is not None],
-               depth=depth, year=period.year)
-
-
-def plan_workbook(model: Model, period: Period, unit_code: str) -> WorkbookPlan:
-    """Which sheets and rows ``unit_code`` gets at ``period`` (empty when nothing to report)."""
-    taken: set[str] = set()
-    sheets: list[SheetPlan] = []
-    ind_scale = model.scale(model.indicator_scale) if model.indicator_scale else None
-    order = model.goal_position  # built once with the model's lookups, not once per unit
-    for scope in unit_scope(model, period, unit_code):
-        area = model.area(scope.area_id)
-        rows: list[Row] = []
-        # each goal once: a goal the unit assesses is not repeated as the context of the goals under it,
-        # and it stands before them (parents first, children grouped under their parent)
-        items = sorted(scope.goals, key=lambda it: [*(order(p.id) for p in it.context), order(it.goal.id)])
-        assessed = {it.goal.id for it in items}
-        shown_context: set[str] = set()
-        for item in items:
-            for depth, parent in enumerate(item.context):
-                if parent.id in shown_context or parent.id in assessed:
-                    continue
-                shown_context.add(parent.id)
-                rows.append(Row(parent.id, KIND_CONTEXT, model.level(parent.level).name, parent.text, depth=depth))
-            g = item.goal
-            level = model.level(g.level)
-            owns = model.reports(g, unit_code)
-            rows.append(Row(
-                g.id, KIND_ACTIVITY if g.level == ACTIVITY_LEVEL else KIND_GOAL, level.name, g.text, scale=model.scale(level.scale),
-                inputs=("assessment", "comment", "actions") if owns else ("comment",),
-                depth=len(item.context),
-                values={"target_now": g.decided_follow_up and f"Uppföljning: {g.decided_follow_up}" or ""},
-            ))
-            for ind in item.indicators:
-                rows.append(_indicator_row(ind, period, None, len(item.context) + 1))
-        for ind in scope.indicators:
-            rows.append(_indicator_row(ind, period, ind_scale, 0))
-        sheets.append(SheetPlan(sheet_name(area.name, taken), area.name, area.text, rows))
-    progs = [p for p in programme_due(model, period) if unit_code in p.units]
-    if progs:
-        scale = programme_scale(model)
-        rows = [Row(p.id, KIND_PROGRAMME, "Handlingsprogram", p.name, scale=scale,
-                    inputs=("assessment", "comment", "actions"), values={"target_now": ", ".join(p.goals)})
-                for p in progs]
-        sheets.append(SheetPlan(sheet_name("Handlingsprogram", taken), "Handlingsprogram",
-                                "Handlingsprogrammen följs upp av de nämnder och bolag som deltar.", rows))
-    return WorkbookPlan(model, period, unit_code, sheets)
-
-
-def programme_scale(model: Model) -> Scale | None:
-    """The scale a handlingsprogram is assessed on: the first goal level's (else the indicator scale)."""
-    if model.levels:
-        return model.scale(model.levels[0].scale)
-    return model.scale(model.indicator_scale) if model.indicator_scale else None
 
 
 def file_name(model: Model, period: Period, unit_code: str, suffix: str = ".xlsx") -> str:
@@ -232,7 +104,6 @@ class _Formats:
         return self.swatch[colour]
 
 
-HEADER_ROW = 3  # zero-based: title, subtitle, blank, header
 
 # A %-indicator's Utfall cell. Excel and LibreOffice store what is typed differently: in a cell
 # formatted as percent Excel stores a typed 85 as 0,85 (its automatic percent entry), LibreOffice
@@ -316,15 +187,6 @@ def _write_lists(meta: Worksheet, model: Model) -> None:
         meta.write_string(0, 7 + j, f"skala:{sc.id}")
         for i, lab in enumerate(sc.labels, start=1):
             meta.write_string(i, 7 + j, lab.label)
-
-
-def expected_rows(plan: WorkbookPlan) -> list[Expected]:
-    """Every data row of the plan, where the writer puts it (the reader's expectation)."""
-    out = []
-    for sp in plan.sheets:
-        for i, row in enumerate(sp.rows):
-            out.append(Expected(sp.name, row.id, row.kind, HEADER_ROW + 2 + i, row.scale.id if row.scale else "", row.inputs))
-    return out
 
 
 def _write_meta(meta: Worksheet, plan: WorkbookPlan) -> None:
@@ -594,12 +456,38 @@ def _validations(ws: Worksheet, m: Model, validations: dict, list_ranges: dict[s
             })
         elif key == "outcome":
             opts.update(outcome_rule(Measure(vkey) if vkey else Measure.NUMBER).validation())
-        elif key == "rank":
-            opts.update(RANK_RULE.validation())
-        else:
-            col = COLUMNS[c0]
-            opts.update({**TEXT_RULE.validation(), "input_title": col.help_title, "input_message": col.help_text[:255]})
+        else:  # Placering, Kommentar, Åtgärder: the column's declared rule, with its help as the input message
+            opts.update(COLUMNS[c0].validation())
         ws.data_validation(r0, c0, r0, c0, opts)
+
+
+def input_formats(wb: xlsxwriter.Workbook, columns: Iterable[Column]) -> dict[str, Any]:
+    """The input cell format of each column (unlocked, yellow, with the column's number format), one per format."""
+    made: dict[str, Any] = {}
+    out: dict[str, Any] = {}
+    for col in columns:
+        nf = col.num_format
+        if nf not in made:
+            made[nf] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True, "locked": False,
+                                      "bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000", **({"num_format": nf} if nf else {})})
+        out[col.key] = made[nf]
+    return out
+
+
+def column_validations(ws: Worksheet, first: int, last: int, columns: Iterable[Column], rules: Mapping[str, Rule],
+                       sources: Mapping[str, str | None] | None = None) -> None:
+    """Each input column's Excel validation over rows ``first``–``last`` (zero-based), from its rule: the declared one,
+    or the one ``rules`` gives for this workbook (a list of its goals, the dates of its year); ``sources`` are the
+    ranges of lists too long to be written inline."""
+    for c, col in enumerate(columns):
+        rule = rules.get(col.key, col.rule)
+        if rule is None:
+            continue
+        opts = col.validation(rule)
+        source = (sources or {}).get(col.key)
+        if source is not None:
+            opts["source"] = source
+        ws.data_validation(first, c, last, c, opts)
 
 
 @dataclass

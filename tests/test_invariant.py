@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from malbok import consolidate, generate, load_model
-from malbok.layout import ROWS_SHEET
+from malbok.layout import MEASURE_WORDS as MEASURES
+from malbok.layout import PLAN_AREA, ROWS_SHEET
 from malbok.model import Measure
 from malbok.periods import periods_of_year
-from malbok.plan import MEASURES, PLAN_COLUMNS
 from malbok.returns import read_registry, sheet_rows
 
 from .conftest import TEMPLATES
@@ -229,7 +229,7 @@ def test_every_typed_value_reaches_data_or_a_finding(name: str, followup_books: 
 
 # -- the plan round --------------------------------------------------------------------------------------
 
-PLAN_HEAD = {c.key: c.header for c in PLAN_COLUMNS}
+PLAN_HEAD = {c.key: c.header for c in PLAN_AREA.columns}
 PLAN_DATA = {"owner": "Ansvarig", "start": "Start", "end": "Slut", "measure": "Måttenhet", "target": "Målvärde",
              "comment": "Kommentar", "text": "Text"}
 
@@ -308,9 +308,9 @@ def test_every_value_typed_in_a_plan_reaches_budget_or_a_finding(name: str, plan
     named_rows = {(f.sheet, int("".join(ch for ch in f.cell if ch.isdigit()))) for f in pc.findings if f.cell}
     data_rows = pc.data.to_dict("records")
     by_cell = {r["Cell"]: r for r in data_rows if r["Typ"] != "Budget"}
-    text_col = "ABCDEFGHIJ"[[c.key for c in PLAN_COLUMNS].index("text")]
+    text_col = "ABCDEFGHIJ"[[c.key for c in PLAN_AREA.columns].index("text")]
     for sheet, r, key, value in typed:
-        letter = "ABCDEFGHIJ"[[c.key for c in PLAN_COLUMNS].index(key)]
+        letter = "ABCDEFGHIJ"[[c.key for c in PLAN_AREA.columns].index(key)]
         if (sheet, f"{letter}{r}") in named_cells:
             continue  # a finding names this very cell
         rec = by_cell.get(f"{sheet}!{text_col}{r}")

@@ -15,16 +15,17 @@ from malbok import api
 from malbok.cli import app
 from malbok.filler import fill_workbook
 from malbok.kfread import read_kf
+from malbok.layout import PLAN_AREA
 from malbok.load import load_model
 from malbok.periods import parse_period
-from malbok.plan import PLAN_COLUMNS, apply_plans, consolidate_plan, load_plans, read_plan_return
+from malbok.plan import apply_plans, consolidate_plan, load_plans, read_plan_return
 
 from .conftest import TEMPLATES, lo_convert
 
 runner = CliRunner()
 MODEL = TEMPLATES / "soderhamn.yaml"
 YEAR = 2014
-HEAD = {c.key: c.header for c in PLAN_COLUMNS}
+HEAD = {c.key: c.header for c in PLAN_AREA.columns}
 
 
 def plan_type_in(path, sheet: str, goal_id: str, rows: list[dict]) -> dict[str, str]:
@@ -321,3 +322,69 @@ def test_a_plan_file_that_kills_the_reader_is_a_finding(tmp_path, monkeypatch):
     assert [f.file for f in died] == [victim.name] and "signal 6" in died[0].message
     assert "BUN" not in pc.consolidated_units and len(pc.consolidated_units) == len(books) - 1
     assert os.getpid() == parent
+
+
+def test_plan_cells_are_checked_by_their_columns_rules(tmp_path, soderhamn):
+    """A date typed wrong or outside the years the validation allows, an unknown Måttenhet and an amount typed as text:
+    each a finding naming its cell, in the words of the column's rule (the rule the writer put into Excel)."""
+    from malbok.layout import AMOUNT_RULE, MEASURE_RULE, plan_date_rule
+
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["KS"], round="plan", year=YEAR)
+    path = made[0].path
+    cells = plan_type_in(path, "Tillhandahålla omsorgstjänster", "IM-OMS", [
+        {"kind": "Aktivitet", "text": "Utbilda personalen", "owner": "Omsorgschef", "start": "snart", "end": datetime(2031, 1, 1)},
+        {"kind": "indikator", "text": "Andel nöjda", "measure": "liter"},
+    ])
+    where = budget_type_in(path, {"Kultur och fritid": "ca 30000", "Ledning och administration": "25 000"})
+    pc = api.consolidate(soderhamn, [path], None, round="plan", year=YEAR)
+    by_cell = {(f.sheet, f.cell): f for f in pc.findings}
+    row = int(cells["Utbilda personalen"][1:])
+    dates = plan_date_rule(YEAR)
+    start = by_cell[("Tillhandahålla omsorgstjänster", f"F{row}")]
+    assert start.code == "ej-datum" and start.message == f"Start ”snart” {dates.problem}"
+    end = by_cell[("Tillhandahålla omsorgstjänster", f"G{row}")]
+    assert end.code == "utanfor-intervall" and dates.problem in end.message and "2031-01-01" in end.message
+    measure = by_cell[("Tillhandahålla omsorgstjänster", f"H{row + 1}")]
+    assert measure.code == "okand-mattenhet" and measure.severity == "varning" and MEASURE_RULE.problem in measure.message
+    amount = by_cell[("Budget", where["Kultur och fritid"])]
+    assert amount.code == "ej-tal" and AMOUNT_RULE.problem in amount.message and "ca 30000" in amount.message
+    assert ("Budget", where["Ledning och administration"]) not in by_cell  # '25 000' is the number, as typed in Excel
+    data = pc.data.set_index("Text")
+    assert data.loc["Andel nöjda", "Typ"] == "Indikator" and data.loc["Andel nöjda", "Måttenhet"] == "tal"
+    assert data.loc["Utbilda personalen", "Start"] == ""
+    lines = pc.data[pc.data["Typ"] == "Budget"].set_index("Text")["Belopp (tkr)"]
+    assert lines["Ledning och administration"] == 25000 and lines["Kultur och fritid"] != lines["Kultur och fritid"]
+
+
+def test_columns_found_by_header_when_the_unit_inserts_one(tmp_path, soderhamn):
+    """A unit that inserts a column of its own in the Budget sheet and in a plan sheet: both are read by header text."""
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["SOCN"], round="plan", year=YEAR)
+    path = made[0].path
+    wb = openpyxl.load_workbook(path)
+    bs = wb["Budget"]
+    bs.insert_cols(2)
+    hdr = next(r for r in range(1, 12) if bs.cell(r, 1).value == "Verksamhet")
+    bs.cell(hdr, 2).value = "Egen anteckning"
+    rows = {bs.cell(r, 1).value: r for r in range(hdr + 1, hdr + 6)}
+    bs.cell(rows["Äldreomsorg"], 4).value = 400000
+    bs.cell(rows["Äldreomsorg"], 2).value = "inte ett belopp"
+    bs.cell(rows["Äldreomsorg"], 3).value = "enligt ramen"
+    area = next(s for s in wb.sheetnames if s not in ("Instruktioner", "Budget") and not s.startswith("_"))
+    ws = wb[area]
+    ws.insert_cols(1)
+    head = next(r for r in range(1, 10) if ws.cell(r, 2).value == "ID")
+    ws.cell(head, 1).value = "Nr"
+    cols = {ws.cell(head, c).value: c for c in range(1, ws.max_column + 1)}
+    r = head + 2
+    ws.cell(r, 1).value = 1
+    ws.cell(r, cols["Typ"]).value = "Nämndmål"
+    ws.cell(r, cols["Text"]).value = "Fler ska få stöd i tid"
+    ws.cell(r, cols["Målvärde"]).value = "90 %"
+    wb.save(path)
+    pc = api.consolidate(soderhamn, [path], None, round="plan", year=YEAR)
+    assert not [f for f in pc.findings if f.code == "kolumn-saknas"], [f.message for f in pc.findings]
+    lines = pc.data[pc.data["Typ"] == "Budget"].set_index("Text")
+    assert lines.loc["Äldreomsorg", "Belopp (tkr)"] == 400000 and lines.loc["Äldreomsorg", "Kommentar"] == "enligt ramen"
+    assert lines.loc["Äldreomsorg", "Cell"] == f"Budget!D{rows['Äldreomsorg']}"
+    goal = pc.data.set_index("Text").loc["Fler ska få stöd i tid"]
+    assert goal["Typ"] == "Nämndmål" and goal["Målvärde"] == "90 %" and goal["Cell"] == f"{area}!E{r}"

@@ -6,7 +6,9 @@ them) and evaluated here on their own terms; the reader's findings must agree.
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +18,21 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.cell import range_boundaries
 
-from malbok import consolidate, generate, load_model
-from malbok.layout import RANK_RULE, TEXT_RULE, outcome_rule
-from malbok.model import Measure
+from malbok import api, consolidate, generate, load_model
+from malbok.layout import (
+    AMOUNT_RULE,
+    BUDGET_TABLE,
+    FOLLOW_UP_AREA,
+    FRAME_LABEL,
+    PLAN_AREA,
+    RANK_RULE,
+    SHEET_KINDS,
+    TEXT_RULE,
+    outcome_rule,
+    plan_date_rule,
+)
+from malbok.model import Goal, Measure
+from malbok.values import parse_number
 
 from .conftest import TEMPLATES
 
@@ -118,3 +132,241 @@ def test_the_rules_are_the_validations_written() -> None:
             assert rule.check(low) is None and rule.check(low - 1)
     assert RANK_RULE.check(3) is None and RANK_RULE.check(-3) and RANK_RULE.check(2.5)
     assert TEXT_RULE.check("a" * 32000) is None and TEXT_RULE.check("a" * 32001)
+
+
+# -- every sheet kind: the plan round's area sheet and Budget sheet as well as the follow-up's ---------------
+
+PLAN_YEAR = 2014
+
+
+def excel_accepts_any(dv: Any, value: Any, book: Any) -> bool:
+    """:func:`excel_accepts` for every validation type malbok writes: lists (inline or a range of ``book``, compared
+    without regard to case as Excel does) and dates (a date, or the serial number Excel stores for it) too."""
+    if dv.type == "list":
+        source = dv.formula1
+        if source.startswith('"'):
+            values = source.strip('"').split(",")
+        else:
+            sheet, cells = source.lstrip("=").split("!")
+            values = [c.value for row in book[sheet.strip("'")][cells.replace("$", "")] for c in row]
+        return str(value).strip().casefold() in {str(v).casefold() for v in values}
+    if dv.type == "date":
+        if isinstance(value, datetime | date):
+            day = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+            serial = (day - datetime(1899, 12, 30)).days
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            serial = value
+        else:
+            return False
+        return float(dv.formula1) <= serial <= float(dv.formula2)
+    return excel_accepts(dv, value)
+
+
+def entered(value: Any) -> Any:
+    """What a spreadsheet with Swedish settings stores for a text typed into a General, number or date cell: '25 000' is
+    the number, '2014-03-31' the date (a text cell, format @, keeps the text). The reader reads such texts alike."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value.strip())
+        if m:
+            try:
+                return datetime(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return value
+        parsed = parse_number(value)
+        if parsed.value is not None and not parsed.error and not parsed.percent_sign:
+            return parsed.value
+    return value
+
+
+@pytest.fixture(scope="module")
+def sheet_books(tmp_path_factory: Any) -> dict[str, tuple[Any, Path, str]]:
+    """A workbook of each sheet kind: (model, file, sheet) — the follow-up's area sheet, a plan area sheet, a Budget sheet
+    with the frame to type (no frame in the model) and one with the frame given."""
+    d = tmp_path_factory.mktemp("kinds")
+    hallsberg, soderhamn = load_model(TEMPLATES / "hallsberg.yaml"), load_model(TEMPLATES / "soderhamn.yaml")
+    (follow,) = [g.path for g in generate(hallsberg, PERIOD, d / "f", units=["BIN"]) if g.path is not None]
+    no_frame = soderhamn.changed(units=[u.model_copy(update={"frames": []}) if u.code == "SNAB" else u for u in soderhamn.units])
+    plans = {b.unit: b.path for b in api.generate(no_frame, None, d / "p", round="plan", year=PLAN_YEAR)}
+    area = next(s for s in openpyxl.load_workbook(plans["KS"]).sheetnames if s not in ("Instruktioner", "Budget")
+                and not s.startswith("_"))
+    first = next(s for s in openpyxl.load_workbook(follow).sheetnames if s != "Instruktioner")
+    return {FOLLOW_UP_AREA.name: (hallsberg, follow, first), PLAN_AREA.name: (no_frame, plans["KS"], area),
+            BUDGET_TABLE.name: (no_frame, plans["SNAB"], "Budget"), "budget-ram": (no_frame, plans["KS"], "Budget")}
+
+
+def _header_row(ws: Any, layout: Any) -> tuple[int, dict[str, int]]:
+    for r in range(1, layout.scan_rows + 1):
+        texts = [ws.cell(r, c).value for c in range(1, ws.max_column + 1)]
+        if all(m in texts for m in layout.markers):
+            return r, {layout.by_header[t]: c for c, t in enumerate(texts, start=1) if t in layout.by_header}
+    raise AssertionError(f"no header row of {layout.name} on {ws.title}")
+
+
+def _validation_at(ws: Any, row: int, col: int) -> Any:
+    for dv in ws.data_validations.dataValidation:
+        for rng in str(dv.sqref).split():
+            c1, r1, c2, r2 = range_boundaries(rng)
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                return dv
+    return None
+
+
+SAMPLES = (0, 1, -3, 2.5, 1200, 1e9, 1.5e9, -1e9 - 1, "", "x", "procent", "PROCENT", "liter", "%", "Aktivitet", "aktivitet",
+           "Mål", "IM-OMS", "im-oms", "NOPE-1", "a" * 32000, "a" * 32001, datetime(2014, 3, 31), datetime(2012, 12, 31),
+           datetime(2013, 1, 1), datetime(2019, 12, 31), datetime(2020, 1, 1), 41730.0)
+
+
+@pytest.mark.parametrize("kind", [FOLLOW_UP_AREA.name, PLAN_AREA.name, BUDGET_TABLE.name])
+def test_every_declared_column_writes_the_rule_its_checker_applies(sheet_books: Any, kind: str) -> None:
+    """Walks every column of the sheet kind's declaration: each input column's cells carry the Excel validation of the
+    column's rule (read back with openpyxl), and Excel's verdict on a value is the rule's, for every sample value."""
+    from malbok.scope import plan_rules
+
+    layout = next(s for s in SHEET_KINDS if s.name == kind)
+    model, path, sheet = sheet_books[kind]
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    hdr, cols = _header_row(ws, layout)
+    rules = plan_rules(model, PLAN_YEAR, "KS") if layout is PLAN_AREA else {}
+    checked = 0
+    for col in layout.columns:
+        rule = rules.get(col.key, col.rule)
+        if not col.input_for and rule is None:
+            continue  # shown, never read
+        if rule is None:  # the follow-up's Utfall and Bedömning: a rule per row (measure, scale), tested above
+            assert layout is FOLLOW_UP_AREA and col.key in ("outcome", "assessment"), col.key
+            continue
+        c = cols[col.key]
+        rows = [r for r in range(hdr + 1, ws.max_row + 1) if not ws.cell(r, c).protection.locked]
+        if not col.input_for and not rows:
+            continue  # an input on some rows only (Placering, beside a rank target), none in this workbook
+        assert rows, f"{kind}: column {col.header} has no input cell"
+        for r in rows:
+            dv = _validation_at(ws, r, c)
+            assert dv is not None, f"{kind}: {ws.cell(r, c).coordinate} ({col.header}) has no validation"
+            assert (dv.type or "any") in {"any": ("any", "none"), "length": ("textLength",), "integer": ("whole",)}.get(
+                rule.kind, (rule.kind,)), f"{col.header}: {dv.type} written for a {rule.kind} rule"
+            if col.num_format:
+                assert ws.cell(r, c).number_format == col.num_format, f"{ws.cell(r, c).coordinate}: {ws.cell(r, c).number_format}"
+        dv = _validation_at(ws, rows[0], c)
+        for value in SAMPLES:
+            if rule.kind in ("decimal", "integer", "date") and isinstance(value, str) and value:
+                continue  # a text in a number or date cell: see test_entered_texts_are_read_as_entered
+            excel = excel_accepts_any(dv, value, book) if value != "" else True  # blanks are ignored (ignore_blank)
+            ours = rule.check(value) is None if value != "" else rule.read(value).problem == ""
+            assert excel == ours, f"{kind} {col.header}: Excel {'accepts' if excel else 'refuses'} {value!r}, the rule says {rule.check(value)!r}"
+            checked += 1
+    assert checked > 20
+
+
+def test_the_budget_frame_to_type_has_the_amount_rule(sheet_books: Any) -> None:
+    """A unit whose frame the model does not give types it above the lines: the cell is an amount cell, rule and all."""
+    _model, path, _sheet = sheet_books[BUDGET_TABLE.name]
+    ws = openpyxl.load_workbook(path)["Budget"]
+    frame = next(r for r in range(1, 10) if ws.cell(r, 1).value == FRAME_LABEL)
+    cell = ws.cell(frame, 3)
+    assert not cell.protection.locked and cell.number_format == BUDGET_TABLE.column("amount").num_format
+    dv = _validation_at(ws, frame, 3)
+    assert dv is not None and dv.type == "decimal" and float(dv.formula2) == AMOUNT_RULE.maximum
+
+
+def test_entered_texts_are_read_as_entered() -> None:
+    """Number and date cells: what Swedish settings turn a typed text into is what the rule reads of it."""
+    dates = plan_date_rule(PLAN_YEAR)
+    for text in ("2014-03-31", "2030-01-01", "2014-13-01", "snart", "31/3"):
+        want = entered(text)
+        assert (dates.read(text).problem == "") == (isinstance(want, datetime) and dates.check(want) is None), text
+    for text in ("25 000", "1 200,5", "ca 30000", "2 000 000 000", "12 tkr"):
+        want = entered(text)
+        assert (AMOUNT_RULE.read(text).problem == "") == (isinstance(want, float) and AMOUNT_RULE.check(want) is None), text
+
+
+REFUSALS = {"ej-tal", "utanfor-intervall", "ej-datum", "okand-typ", "okand-mattenhet", "ej-kopplat", "for-lang-text",
+            "ej-anvand-cell"}
+_PLAN_VALUES = {
+    "kind": st.sampled_from(["Nämndmål", "Aktivitet", "Indikator", "aktivitet", "INDIKATOR", "Mål", "Fullmäktige"]),
+    "link": st.sampled_from(["IM-OMS", "IM-LAR", "im-til", "IT-MÅL", "KS-M1", "1"]),
+    "start": st.one_of(st.dates(date(2011, 1, 1), date(2021, 12, 31)).map(lambda d: datetime(d.year, d.month, d.day)),
+                       st.sampled_from(["2014-03-31", "2031-01-01", "snart", "31/3"])),
+    "measure": st.sampled_from(["procent", "Antal", "kr", "%", "st", "liter", "km", "tkr"]),
+    "text": st.sampled_from(["Fler nöjda brukare", "a" * 32001]),
+}
+
+
+@settings(max_examples=8, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_what_excel_refuses_in_a_plan_the_reader_flags(sheet_books: Any, tmp_path_factory: Any, data: Any) -> None:
+    """Values typed into a plan sheet and the Budget sheet: each one the cell's validation refuses (read back with openpyxl)
+    gets a finding naming the cell, and none it accepts gets a refusal."""
+    model, src, sheet = sheet_books[PLAN_AREA.name]
+    path = tmp_path_factory.mktemp("plan-rules") / src.name
+    shutil.copy(src, path)
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    hdr, cols = _header_row(ws, PLAN_AREA)
+    spare = [r for r in range(hdr + 1, ws.max_row + 1) if not ws.cell(r, 1).protection.locked and ws.cell(r, 1).value is None]
+    typed: dict[str, tuple[Any, bool]] = {}  # cell -> (value, Excel accepts it)
+    for r in spare[:6]:
+        key = data.draw(st.sampled_from(sorted(_PLAN_VALUES)), label="column")
+        value = data.draw(_PLAN_VALUES[key], label=f"{key}@{r}")
+        kind = {"measure": "Indikator", "kind": value}.get(key, "Aktivitet")
+        row = {"kind": kind, "text": "Fler nöjda brukare", key: value}
+        if kind == "Aktivitet":  # what an activity needs, so that only the column under test can be wrong
+            row = {"owner": "Chefen", "end": datetime(2014, 12, 31), **row}
+        for k, v in row.items():
+            cell = ws.cell(r, cols[k])
+            cell.value = v
+            excel = excel_accepts_any(_validation_at(ws, r, cols[k]), entered(v), book)
+            typed[cell.coordinate] = (v, excel)
+    bs = book["Budget"]
+    bhdr, bcols = _header_row(bs, BUDGET_TABLE)
+    amounts = [r for r in range(bhdr + 1, bhdr + 5)]
+    budget: dict[str, tuple[Any, bool]] = {}
+    for r in amounts:
+        value = data.draw(st.one_of(st.integers(-2 * 10**9, 2 * 10**9), st.sampled_from(["ca 30000", "25 000", "30 tkr"])))
+        cell = bs.cell(r, bcols["amount"])
+        cell.value = value
+        budget[cell.coordinate] = (value, excel_accepts_any(_validation_at(bs, r, bcols["amount"]), entered(value), book))
+    book.save(path)
+    pc = api.consolidate(model, [path], None, round="plan", year=PLAN_YEAR)
+    named = {(f.sheet, f.cell) for f in pc.findings}
+    refused = {(f.sheet, f.cell) for f in pc.findings if f.code in REFUSALS}
+    for where, marks in ((sheet, typed), ("Budget", budget)):
+        for cell, (value, accepted) in marks.items():
+            if not accepted:
+                assert (where, cell) in named, f"{where}!{cell}: Excel refuses {value!r}, the reader says nothing"
+            else:
+                assert (where, cell) not in refused, f"{where}!{cell}: Excel accepts {value!r}, the reader refuses it"
+
+
+def test_a_long_goal_list_is_a_range_the_reader_agrees_with(soderhamn: Any, tmp_path: Path) -> None:
+    """'Kopplat till' of a unit with more goals than Excel takes inline (255 characters): the validation's list is a range
+    of the hidden identity sheet, it holds exactly the goals the reader accepts, and LibreOffice opens the workbook."""
+    from malbok.scope import plan_rules
+
+    from .conftest import lo_convert
+
+    template = next(g for g in soderhamn.goals if g.id == "IM-OMS")
+    extra = [Goal.model_validate({"id": f"IM-EXTRA-{n:02d}", "nivå": template.level, "område": template.area,
+                                  "text": f"Ett mål till, nummer {n}", "enheter": ["KS"]}) for n in range(40)]
+    model = soderhamn.changed(goals=[*soderhamn.goals, *extra])
+    (made,) = api.generate(model, None, tmp_path / "ut", units=["KS"], round="plan", year=PLAN_YEAR)
+    rule = plan_rules(model, PLAN_YEAR, "KS")["link"]
+    assert not rule.inline() and len(rule.values) > 40
+    book = openpyxl.load_workbook(made.path)
+    ws = book["Tillhandahålla omsorgstjänster"]
+    hdr, cols = _header_row(ws, PLAN_AREA)
+    dv = _validation_at(ws, hdr + 2, cols["link"])
+    assert dv.type == "list" and "!" in dv.formula1
+    for value in ("IM-EXTRA-39", "im-extra-07", "IM-OMS", "IM-EXTRA-40", "KS-M1"):
+        assert excel_accepts_any(dv, value, book) == (rule.check(value) is None), value
+    ws.cell(hdr + 2, cols["kind"]).value = "Nämndmål"
+    ws.cell(hdr + 2, cols["link"]).value = "IM-EXTRA-39"
+    ws.cell(hdr + 2, cols["text"]).value = "Ett nämndmål under det sista målet"
+    book.save(made.path)
+    pc = api.consolidate(model, [made.path], None, round="plan", year=PLAN_YEAR)
+    assert not [f for f in pc.findings if f.code == "ej-kopplat"]
+    assert pc.data.set_index("Text").loc["Ett nämndmål under det sista målet", "Fullmäktiges mål"] == "IM-EXTRA-39"
+    (pdf,) = lo_convert([made.path], tmp_path / "pdf", "pdf")
+    assert pdf.stat().st_size > 1000
