@@ -15,6 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _bundled_models_stay_as_they_are():
+    """No test writes beside the bundled models (a history store there would feed later runs' suggestions)."""
+    before = sorted(p.name for p in TEMPLATES.iterdir())
+    yield
+    after = sorted(p.name for p in TEMPLATES.iterdir())
+    assert after == before, f"en test skrev i {TEMPLATES}: {sorted(set(after) - set(before))}"
+
+
 @pytest.fixture(scope="session")
 def hallsberg():
     from malbok import load_model

@@ -47,7 +47,8 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     unit_book = write_workbook(plan_workbook(model, res["period"], "KS"), d / "KS.xlsx", prefill={
         ("Indikator", "HK2"): {"outcome": 65.1, "assessment": "Uppfyllt", "comment": ANALYSIS, "actions": "Fortsatt arbete enligt plan."}})
     kf = d / "KF.xlsx"
-    api.consolidate(TEMPLATES / "hallsberg.yaml", d / "demo" / "inlamnade", res["period"].id, out=kf)
+    api.consolidate(TEMPLATES / "hallsberg.yaml", d / "demo" / "inlamnade", res["period"].id, out=kf,
+                    history=d / "historik.sqlite")  # never beside the bundled model in the repository
     # Budget.xlsx from Söderhamn's plan round, one budget typed
     api.generate(TEMPLATES / "soderhamn.yaml", None, d / "plan", round="plan", year=2014)
     ksplan = next((d / "plan").glob("*_KS.xlsx"))
@@ -244,7 +245,8 @@ def test_workbook_shows_the_target_that_applies_and_the_suggestion_judges_exactl
     """Hallsberg's HK1: 'senast 2017 uppgå till 1,6 %' applies in 2016, 'på längre sikt 2 %' is the final
     target; the suggestion for 1,8 % is made against the 1,6 % the workbook shows, not against the 2 %."""
     model = TEMPLATES / "hallsberg.yaml"
-    books = {g.unit: g.path for g in api.generate(model, "2016-delar", tmp_path / "ut") if g.path}
+    store = tmp_path / "historik.sqlite"  # never beside the bundled model
+    books = {g.unit: g.path for g in api.generate(model, "2016-delar", tmp_path / "ut", history=store) if g.path}
     ws = openpyxl.load_workbook(books["KS"])["Hållbar kommun"]
     head = next(r for r in ws.iter_rows(max_row=10) if r[0].value == "ID")
     col = {c.value: c.column for c in head}
@@ -253,7 +255,7 @@ def test_workbook_shows_the_target_that_applies_and_the_suggestion_judges_exactl
     assert "1,6 %" in now and "2017" in now and "2 %" not in now
     assert "2 %" in final and not ws.column_dimensions[get_column_letter(col["Slutligt målvärde"])].hidden
     type_in(books["KS"], [("Hållbar kommun", "HK1", "Utfall", 1.8)])
-    cons = api.consolidate(model, tmp_path / "ut", "2016-delar")
+    cons = api.consolidate(model, tmp_path / "ut", "2016-delar", history=store)
     rec = cons.data[(cons.data["ID"] == "HK1") & (cons.data["Enhet"] == "KS")].iloc[0]
     assert rec["Målvärde"] == now  # Data shows the same target
     assert rec["Förslag"] == "Uppfyllt" and "1,6" in rec["Förslagsskäl"] and "2" not in rec["Förslagsskäl"].replace("1,6", "")
