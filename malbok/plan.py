@@ -122,7 +122,7 @@ def generate_plan(model: Model, year: int, out_dir: Path, units: list[str] | Non
 def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, password: str | None = None) -> Path:
     """Write one unit's plan workbook atomically; the same input gives the same bytes."""
     from .workbook import FIXED_DATE, _Formats, _write_wrapped, kommun, write_model_sheet
-    from .xlstyle import page_setup
+    from .xlstyle import INSTRUCTIONS_WIDTHS, page_setup
 
     unit = model.unit(unit_code)
     lvl = plan_level(model)
@@ -139,8 +139,8 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
                    "select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True, "sort": False}
 
         ins = wb.add_worksheet(INSTRUCTIONS_SHEET)
-        ins.set_column(0, 0, 26)
-        ins.set_column(1, 1, 90)
+        ins.set_column(0, 0, INSTRUCTIONS_WIDTHS[0])
+        ins.set_column(1, 1, INSTRUCTIONS_WIDTHS[1])
         ins.write_string(0, 0, f"{kommun(model.municipality.name)} – verksamhetsplan {year}", fmt.title)
         ins.write_string(1, 0, f"{unit.name} ({unit.code})", fmt.subtitle)
         frame = unit.frame_for(year)
@@ -167,8 +167,8 @@ def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, pas
         ]
         for step in steps:
             r += 1
-            _write_wrapped(ins, r, 1, step, fmt.wrap, 90)
-        setup(ins, where=INSTRUCTIONS_SHEET, widths=[26, 90], landscape=False)
+            _write_wrapped(ins, r, 1, step, fmt.wrap, INSTRUCTIONS_WIDTHS[1])
+        setup(ins, where=INSTRUCTIONS_SHEET, widths=INSTRUCTIONS_WIDTHS, landscape=False)
         ins.activate()
 
         rules = plan_rules(model, year, unit_code)

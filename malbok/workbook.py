@@ -50,7 +50,7 @@ from .scope import indicator_texts as indicator_texts
 from .scope import programme_scale as programme_scale
 from .targets import fmt_value
 from .util import atomic_xlsx, no_cycle_collection, slug
-from .xlstyle import GrowingSheet, fitted_height, number_format, page_setup, text_lines
+from .xlstyle import INSTRUCTIONS_WIDTHS, GrowingSheet, fitted_height, number_format, page_setup, text_lines
 
 FIXED_DATE = datetime(2000, 1, 1)
 INPUT_FILL = "#FFF2CC"
@@ -211,8 +211,8 @@ def _write_wrapped(ws: Any, r: int, c: int, text: str, f: Any, width: float, fon
 def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) -> None:
     m, p, unit = plan.model, plan.period, model_unit(plan)
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 90)
+    ws.set_column(0, 0, INSTRUCTIONS_WIDTHS[0])
+    ws.set_column(1, 1, INSTRUCTIONS_WIDTHS[1])
     ws.hide_gridlines(2)
     ws.write_string(0, 0, f"{kommun(m.municipality.name)} – uppföljning {p.name}", fmt.title)
     ws.write_string(1, 0, f"{unit.name} ({unit.code})", fmt.subtitle)
@@ -229,7 +229,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         facts.insert(3, ("Om perioden", p.occasion.description))
     for k, v in facts:
         ws.write_string(r, 0, k, fmt.bold)
-        _write_wrapped(ws, r, 1, v, fmt.wrap, 90)
+        _write_wrapped(ws, r, 1, v, fmt.wrap, INSTRUCTIONS_WIDTHS[1])
         r += 1
     r += 1
     ws.write_string(r, 0, "Så fyller du i", fmt.h2)
@@ -245,7 +245,7 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         "7. Spara filen med samma namn och skicka tillbaka den.",
     ]
     for s in steps:
-        _write_wrapped(ws, r, 1, s, fmt.wrap, 90)
+        _write_wrapped(ws, r, 1, s, fmt.wrap, INSTRUCTIONS_WIDTHS[1])
         r += 1
     r += 1
     ws.write_string(r, 0, "Innehåll", fmt.h2)
@@ -274,8 +274,8 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         for lab in sc.labels:
             ws.write_string(r, 0, lab.label, fmt.colour(lab.colour))
             text = lab.description or _MEANING_TEXT[lab.meaning.value]
-            _write_wrapped(ws, r, 1, text + (f" Föreslås vid {lab.rule.words()}." if lab.rule else ""), fmt.wrap, 90,
-                           beside=((lab.label, 26),))
+            _write_wrapped(ws, r, 1, text + (f" Föreslås vid {lab.rule.words()}." if lab.rule else ""), fmt.wrap, INSTRUCTIONS_WIDTHS[1],
+                           beside=((lab.label, INSTRUCTIONS_WIDTHS[0]),))
             r += 1
         r += 1
     if m.values:
@@ -283,11 +283,11 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, plan: WorkbookPlan) ->
         r += 1
         for v in m.values:
             ws.write_string(r, 0, v.name, fmt.bold)
-            _write_wrapped(ws, r, 1, v.text, fmt.wrap, 90)
+            _write_wrapped(ws, r, 1, v.text, fmt.wrap, INSTRUCTIONS_WIDTHS[1])
             r += 1
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
     page_setup(ws, kommun=kommun(m.municipality.name), document=f"Uppföljning – {unit.name} ({unit.code})",
-               period=p.name, where=INSTRUCTIONS_SHEET, widths=[26, 90], landscape=False)
+               period=p.name, where=INSTRUCTIONS_SHEET, widths=INSTRUCTIONS_WIDTHS, landscape=False)
 
 
 _MEANING_TEXT = {

@@ -20,6 +20,8 @@ A4 = 9  # Excel's paper code
 MIN_PRINT_PT = 8.0  # the smallest body text a printed page may have
 BODY_PT = 10.0  # the body font of malbok's sheets
 MARGIN_IN = 0.3  # left and right margins
+# the Instruktioner sheet's two columns (label, text): one A4 width, portrait, at the 80 % that prints 10 pt as 8 pt
+INSTRUCTIONS_WIDTHS = (26.0, 88.0)
 _PAGE_PT = {True: 842.0, False: 595.0}  # A4 page width, landscape and portrait
 
 

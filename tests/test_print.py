@@ -271,3 +271,14 @@ def test_a_sheet_that_fits_one_page_width_prints_on_one_page(printed: dict[str, 
     pages = [" ".join(w for *_b, w in p) for p in _words(printed["kf.pdf"])]
     enheter = [p for p in pages if "Inlämnade arbetsböcker" in p]
     assert len(enheter) == 1 and "Varningar" in enheter[0] and "Kommunstyrelsen" in enheter[0]
+
+
+def test_the_instructions_print_one_page_wide(printed: dict[str, Path], tmp_path: Path) -> None:
+    """The Instruktioner sheet of a unit workbook and of a plan workbook prints its labels and their texts on the
+    same page (it printed column A on one page and the texts on the next)."""
+    plan = next((printed["budget"].parent / "plan").glob("*_KS.xlsx"))
+    (pdf,) = lo_convert([plan], tmp_path / "plan-pdf", "pdf")
+    for book, kommun in ((printed["arbetsbok.pdf"], "Hallsbergs"), (pdf, "Söderhamns")):
+        first = " ".join(w for *_b, w in _words(book)[0])
+        assert "Kommun" in first and "kommunkod" in first and "Så fyller du i" in first and "1." in first, (book, first[:300])
+        assert f"{kommun} kommun –" in first  # the title whole on the page
