@@ -240,7 +240,7 @@ def floor_read(d: Path) -> None:
 def floor_export(kf: Path, csv: Path) -> None:
     import pandas as pd
 
-    data = pd.read_excel(kf, sheet_name="Data", header=3, engine="calamine", dtype={"Utfall": float, "Placering": float})
+    data = pd.read_excel(kf, sheet_name="Data", engine="calamine", dtype={"Utfall": float, "Placering": float})
     data.to_csv(csv, sep=";", decimal=",", index=False, lineterminator="\r\n", encoding="utf-8-sig")
 
 
@@ -249,7 +249,7 @@ def floor_report(kf: Path, out: Path) -> None:
     import docx
     import pandas as pd
 
-    data = pd.read_excel(kf, sheet_name="Data", header=3, engine="calamine").fillna("")
+    data = pd.read_excel(kf, sheet_name="Data", engine="calamine", dtype=str).fillna("")  # Data is a table from A1
     doc = docx.Document()
     bullet, grid = doc.styles["List Bullet"], doc.styles["Table Grid"]
     council = data[data["Sammanställning"] == "kommun"]

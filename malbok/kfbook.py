@@ -8,6 +8,7 @@ Excel tables) and :mod:`malbok.excel` into the controller's open workbook.
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Any, cast
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.sharedstrings import SharedStringTable
+from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
 from ._version import __version__
 from .colours import ink
@@ -663,17 +666,69 @@ def _grouped(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")
 
 
-def write_kf(cons: Consolidation, path: str | Path) -> Path:
+class StreamedSheet(Worksheet):
+    """A worksheet that, in a workbook opened with XlsxWriter's ``constant_memory``, streams each row to disk
+    as soon as the next one is started: memory holds one row, not the sheet. Its rows must be written in
+    order (XlsxWriter leaves out a cell above the row being written), its texts are inline strings, not
+    shared ones. An Excel table, which XlsxWriter refuses in that mode, this sheet makes (:meth:`add_table`):
+    registered over its header row, then given its whole range (without the mode XlsxWriter also keeps an
+    entry per cell of the range to check overlaps: 6 million entries for Data at 1 500 returns).
+
+    In either mode, a text that begins with ``<r>`` and ends with ``</r>`` (a nämnd's comment can), which
+    XlsxWriter would copy into the file as rich-text XML, unescaped, and so break the workbook, is written
+    as a rich text of plain runs: it reads back as the same text."""
+
+    def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict | None = None) -> Any:
+        me: Any = self  # XlsxWriter's attributes, untyped
+        if not me.constant_memory:
+            return super().add_table(first_row, first_col, last_row, last_col, options)
+        options = dict(options or {})
+        if options.get("data") or options.get("total_row") or options.get("header_row") is False:
+            raise ValueError("a streamed table has a header row, no total row, and its cells written on their own")
+        # the header and one row (XlsxWriter needs a data row): its header cells go to a table of shared
+        # strings of their own, thrown away, and are written here as the sheet's inline strings
+        me.constant_memory, strings = False, me.str_table
+        me.str_table = SharedStringTable()
+        try:
+            rc = super().add_table(first_row, first_col, first_row + 1, last_col, options)
+        finally:
+            me.constant_memory, me.str_table = True, strings
+        if rc:  # XlsxWriter warned and made no table
+            return rc
+        table = me.tables[-1]
+        whole = xl_range(first_row, first_col, max(last_row, first_row + 1), last_col)
+        table["range"] = table["a_range"] = whole
+        if "autofilter" in table:
+            table["autofilter"] = whole
+        for c, column in enumerate(table["columns"]):
+            self._write_string(first_row, first_col + c, column["name"], column["name_format"])
+        return rc
+
+    def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> Any:
+        if string.startswith("<r>") and string.endswith("</r>"):
+            parts: list[Any] = [string[:1], string[1:2], string[2:]]
+            return self._write_rich_string(row, col, *parts, *([cell_format] if cell_format is not None else []))
+        return super()._write_string(row, col, string, cell_format)
+
+
+def write_kf(cons: Consolidation, path: str | Path, *, stream: bool = True) -> Path:
     """Write KF.xlsx atomically; the same consolidation gives the same bytes.
 
     No value is written as a formula (texts are texts; NaN and infinity are left empty), and a text
     longer than a cell holds is cut in its sheet, kept whole in a very hidden sheet for the exports,
-    and named in Kontroll."""
+    and named in Kontroll.
+
+    The rows are streamed to disk as they are written (XlsxWriter's ``constant_memory``, with
+    :class:`StreamedSheet`), so that writing needs about one row in memory, whatever the number of
+    returns; ``stream=False`` keeps every cell in memory until the file is saved (texts as shared
+    strings), the same cells."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     m, p = cons.model, cons.period
     long = long_texts(cons)
-    with atomic_xlsx(path) as wb:
+    # the streamed rows' temporary files in a folder of their own, removed whatever happens
+    with tempfile.TemporaryDirectory(prefix="malbok-rader-") as rows, \
+            atomic_xlsx(path, **({"constant_memory": True, "tmpdir": rows} if stream else {})) as wb:
         wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
                            "company": kommun(m.municipality.name), "created": FIXED_DATE,
                            "comments": f"Sammanställd med malbok {__version__}"})
@@ -686,7 +741,7 @@ def write_kf(cons: Consolidation, path: str | Path) -> Path:
 
 def _long_text_sheet(wb: xlsxwriter.Workbook, long: list[tuple[int, str, str]]) -> None:
     """Row in Data (0 = first data row), column, and the text in pieces of at most a cell each."""
-    ws = wb.add_worksheet(LONG_TEXT_SHEET)
+    ws = wb.add_worksheet(LONG_TEXT_SHEET, StreamedSheet)
     for r, (i, col, text) in enumerate(long):
         ws.write_number(r, 0, i)
         ws.write_string(r, 1, col)
@@ -738,7 +793,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
         return plain_nums[num_format]
 
     for sc in sheets:
-        ws = wb.add_worksheet(sc.name)
+        ws = wb.add_worksheet(sc.name, StreamedSheet)
         where = f"{sc.title} · {sc.subtitle}" if sc.table and sc.subtitle else sc.title
         if sc.table:
             b = sc.blocks[0]

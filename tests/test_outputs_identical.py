@@ -144,3 +144,74 @@ def test_neutralised_columns_are_what_neutralise_gives():
     ours = neutralised(frame)
     pd.testing.assert_frame_equal(ours, expected)
     assert ours.to_csv(sep=";", decimal=",", index=False) == expected.to_csv(sep=";", decimal=",", index=False)
+
+
+def _sheet_cells(path: Path) -> dict[str, list[tuple[str, object, str, str | None, bool]]]:
+    """Per sheet every cell that has a value or a style: coordinate, value, number format, fill and bold."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        cells = []
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None or c.has_style:
+                    fill = c.fill.fgColor.rgb if c.fill and c.fill.fill_type == "solid" else None
+                    cells.append((c.coordinate, c.value, c.number_format, fill, bool(c.font and c.font.b)))
+        out[ws.title] = cells
+    return out
+
+
+def _layout(path: Path) -> dict[str, tuple]:
+    """Per sheet its tables (name, range, header), merged ranges, frozen panes, row heights, print titles, state."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        tables = sorted((t.name, t.ref, tuple(c.name for c in t.tableColumns)) for t in ws.tables.values())
+        heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+        out[ws.title] = (tables, sorted(str(m) for m in ws.merged_cells.ranges), ws.freeze_panes, heights,
+                         ws.print_title_rows, ws.sheet_state, len(ws._charts))
+    return out
+
+
+def test_streamed_kf_has_the_cells_of_the_kept_one(tmp_path):
+    """KF.xlsx streamed row by row (inline strings) holds what the one kept in memory (shared strings) holds:
+    every cell's value, number format, fill and boldness, the tables and their ranges, merges, frozen panes,
+    row heights; LibreOffice, calamine, openpyxl and malbok's own reader read it. A comment that looks like
+    rich-text XML stays a text."""
+    from python_calamine import CalamineWorkbook
+
+    from malbok.kfbook import write_kf
+    from malbok.kfread import read_kf
+
+    model = load_model(TEMPLATES / "hallsberg.yaml")
+    p = parse_period(model, PERIOD)
+    returns = tmp_path / "inlamnade"
+    for g in generate(model, PERIOD, returns):
+        if g.path:
+            fill_workbook(g.path, model, p, g.unit)
+    cons = consolidate(model, [returns], PERIOD)
+    units = cons.data.index[cons.data["Sammanställning"] == "enhet"]
+    tricky = {units[0]: "<r>Hej & välkommen</r>", units[1]: "<r><t>inget XML</t></r>", units[2]: " <r>med mellanslag</r>"}
+    for i, text in tricky.items():
+        cons.data.at[i, "Kommentar"] = text
+    streamed, kept = write_kf(cons, tmp_path / "KF.xlsx"), write_kf(cons, tmp_path / "KF-minne.xlsx", stream=False)
+    with zipfile.ZipFile(streamed) as z:
+        data_xml = z.read("xl/worksheets/sheet" + str(1 + CalamineWorkbook.from_path(str(streamed)).sheet_names.index("Data")) + ".xml")
+    assert b't="inlineStr"' in data_xml and b't="s"' not in data_xml  # the streamed form, not the kept one again
+    assert _sheet_cells(streamed) == _sheet_cells(kept)
+    assert _layout(streamed) == _layout(kept)
+    a, b = CalamineWorkbook.from_path(str(streamed)), CalamineWorkbook.from_path(str(kept))
+    assert a.sheet_names == b.sheet_names
+    for name in a.sheet_names:
+        assert a.get_sheet_by_name(name).to_python() == b.get_sheet_by_name(name).to_python(), name
+    ours, theirs = read_kf(streamed), read_kf(kept)
+    for key in theirs.tables:
+        pd.testing.assert_frame_equal(ours.tables[key], theirs.tables[key])
+    comments = ours.data["Kommentar"].tolist()
+    for text in tricky.values():
+        assert text.strip() in comments
+    assert (ours.data["Kommentar"] == cons.data["Kommentar"].str.strip()).all()
