@@ -8,16 +8,18 @@ Excel tables) and :mod:`malbok.excel` into the controller's open workbook.
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.sharedstrings import SharedStringTable
-from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_range, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from ._version import __version__
@@ -300,10 +302,15 @@ def meaning_counts(model: Model, rows: pd.DataFrame) -> list[int]:
     levels with differently worded scales add up."""
     counts = dict.fromkeys(MEANINGS_COUNTED, 0)
     for rec in _records(rows):
-        scale = scale_for_row(model, rec)
-        meaning = scale.meaning_of(rec["Bedömning"]) if scale is not None and rec["Bedömning"] else None
-        counts[meaning or Meaning.NOT_ASSESSED] += 1
+        counts[_meaning(model, rec)] += 1
     return [counts[mn] for mn in MEANINGS_COUNTED]
+
+
+def _meaning(model: Model, rec: Mapping[str, Any]) -> Meaning:
+    """What a Data row's assessment means on its scale; not assessed without one."""
+    scale = scale_for_row(model, rec)
+    meaning = scale.meaning_of(rec["Bedömning"]) if scale is not None and rec["Bedömning"] else None
+    return meaning or Meaning.NOT_ASSESSED
 
 
 def whole_kommun(model: Model, council: pd.DataFrame) -> list[tuple[str, list[int]]]:
@@ -325,13 +332,13 @@ def whole_kommun(model: Model, council: pd.DataFrame) -> list[tuple[str, list[in
 def per_unit(model: Model, units: pd.DataFrame) -> list[tuple[str, str, list[int]]]:
     """Per nämnd and bolag (model order) its own assessments of the goals it reports, by meaning."""
     assessed = assessed_rows(units)
-    out = []
-    for u in model.units:
-        own = assessed[assessed["Enhet"] == u.code]
-        if own.empty:
-            continue
-        out.append((u.code, u.name, meaning_counts(model, own)))
-    return out
+    by_unit: dict[str, dict[Meaning, int]] = {}  # one pass over the rows, not one search of them per unit
+    for rec in _records(assessed[["Typ", "ID", "Överordnat", "Bedömning", "Enhet"]]):
+        counts = by_unit.get(rec["Enhet"])
+        if counts is None:
+            counts = by_unit[rec["Enhet"]] = dict.fromkeys(MEANINGS_COUNTED, 0)
+        counts[_meaning(model, rec)] += 1
+    return [(u.code, u.name, [by_unit[u.code][mn] for mn in MEANINGS_COUNTED]) for u in model.units if u.code in by_unit]
 
 
 def _overview_counts_block(title: str, first: str, rows: list[tuple[str, str, list[int]]]) -> Block:
@@ -666,6 +673,11 @@ def _grouped(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")
 
 
+# what XlsxWriter escapes in a cell's text: XML's &, < and >, control characters (as _xHHHH_), a literal
+# _xHHHH_ and the non-characters U+FFFE and U+FFFF
+_XML_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
 class StreamedSheet(Worksheet):
     """A worksheet that, in a workbook opened with XlsxWriter's ``constant_memory``, streams each row to disk
     as soon as the next one is started: memory holds one row, not the sheet. Its rows must be written in
@@ -704,11 +716,123 @@ class StreamedSheet(Worksheet):
             self._write_string(first_row, first_col + c, column["name"], column["name_format"])
         return rc
 
+    at_once = True  # False: every row through XlsxWriter's per-cell calls (the tests compare the two)
+
+    def write_cells(self, row: int, cells: list[tuple[int, Any, Any]], height: float | None = None) -> None:
+        """Row ``row``'s cells, (column, value, format) in column order, a value being a text, a number or
+        None (a blank cell with its format), and the row's height (points) if any: what ``write_string``,
+        ``write_number``, ``write_blank`` and ``set_row`` would write, in the same XML.
+
+        Streamed, the row goes straight into the sheet's XML, without XlsxWriter's per-cell work (most of the
+        time of writing KF.xlsx); a row XlsxWriter would write differently (a text of 16 384 characters or
+        more, a text like ``<r>…</r>``, a value of another type, a row with cells pending) takes its
+        per-cell calls."""
+        me: Any = self
+        if not (me.constant_memory and self.at_once and row >= me.previous_row):
+            _write_each(self, row, cells, height)
+            return
+        if row > me.previous_row:
+            me._write_single_row(row)  # the row before it, if it has cells pending: its formats numbered first
+        out = None if me.table.get(row) else self._row_xml(row, cells)
+        if out is None:
+            _write_each(self, row, cells, height)
+            return
+        first = last = None
+        for c, v, f in cells:
+            if v is not None or f is not None:
+                last = c
+                if first is None:
+                    first = c
+        if first is not None:
+            me._check_dimensions(row, first)
+            me._check_dimensions(row, last)
+        info = None
+        if height is not None:
+            self.set_row(row, height)
+            info = me.row_info.pop(row)  # written now: nothing left for XlsxWriter to write
+        if first is None:
+            if info is not None:
+                me._write_empty_row(row, None, info)
+        else:
+            me._write_row(row, None, info)
+            out.append("</row>")
+            me.fh.write("".join(out))
+        me.previous_row = row + 1
+
+    def _row_xml(self, row: int, cells: list[tuple[int, Any, Any]]) -> list[str] | None:
+        """The ``<c>`` elements of :meth:`write_cells`' row, as XlsxWriter writes them; None when a cell is one
+        it writes otherwise."""
+        me: Any = self
+        n = str(row + 1)
+        letters, xf, col_info = self._letters, self._xf, me.col_info
+        out = []
+        last = -1
+        for c, v, f in cells:
+            if c <= last:
+                return None
+            last = c
+            while c >= len(letters):
+                letters.append(xl_col_to_name(len(letters)))
+            if f is not None:
+                s_ = xf.get(id(f))
+                if s_ is None:
+                    s_ = xf[id(f)] = f' s="{f._get_xf_index()}"'
+            elif v is None:
+                continue  # a blank cell without a format is not written
+            else:
+                info_c = col_info.get(c)
+                s_ = f' s="{info_c.column_format._get_xf_index()}"' if info_c is not None and info_c.column_format is not None else ""
+            t = v.__class__
+            if t is str:
+                if len(v) > 16_383 or (v.startswith("<r>") and v.endswith("</r>")):
+                    return None
+                if _XML_SPECIAL.search(v):
+                    v = Worksheet._escape_control_characters(v)
+                    preserve = (v[:1].isspace() or v[-1:].isspace()) and _preserve_whitespace(v)
+                    v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                else:
+                    preserve = (v[:1].isspace() or v[-1:].isspace()) and _preserve_whitespace(v)
+                if preserve:
+                    out.append(f'<c r="{letters[c]}{n}"{s_} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
+                else:
+                    out.append(f'<c r="{letters[c]}{n}"{s_} t="inlineStr"><is><t>{v}</t></is></c>')
+            elif v is None:
+                out.append(f'<c r="{letters[c]}{n}"{s_}/>')
+            elif t is int or (t is float and math.isfinite(v)):
+                out.append(f'<c r="{letters[c]}{n}"{s_}><v>{v:.16G}</v></c>')
+            else:
+                return None
+        return out
+
+    @cached_property
+    def _letters(self) -> list[str]:
+        return [xl_col_to_name(c) for c in range(32)]
+
+    @cached_property
+    def _xf(self) -> dict[int, str]:
+        return {}
+
     def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> Any:
         if string.startswith("<r>") and string.endswith("</r>"):
             parts: list[Any] = [string[:1], string[1:2], string[2:]]
             return self._write_rich_string(row, col, *parts, *([cell_format] if cell_format is not None else []))
         return super()._write_string(row, col, string, cell_format)
+
+
+def _write_each(ws: Any, row: int, cells: list[tuple[int, Any, Any]], height: float | None = None) -> None:
+    """:meth:`StreamedSheet.write_cells` through XlsxWriter's own calls, cell by cell (any worksheet)."""
+    for c, v, f in cells:
+        t = v.__class__
+        if v is None:
+            ws.write_blank(row, c, None, f)
+        elif t is str:
+            ws.write_string(row, c, v, f)
+        elif t is int or t is float:
+            ws.write_number(row, c, v, f)
+        else:
+            ws.write(row, c, v, f)
+    if height is not None:
+        ws.set_row(row, height)
 
 
 def write_kf(cons: Consolidation, path: str | Path, *, stream: bool = True) -> Path:
@@ -806,7 +930,8 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                 "columns": [{"header": h} for h in b.header],
             })
             # after the header, which add_table writes: the same shared strings' order
-            _table_cells(ws, 1, b.rows, _table_style(b, fill, plain_num))
+            _table_cells(ws, 1, b.rows, _table_style(b, fill, plain_num),
+                         {c for _i, c in b.colours} | {c for _i, c in b.formats} | set(b.column_formats))
             ws.freeze_panes(1, 0)
             page_setup(ws, kommun=kommun_name, document=document, period=period, where=where, widths=widths, header_row=0,
                        key_columns=b.key_columns, print_columns=b.print_columns, last_row=nrows, break_before=b.break_before)
@@ -833,7 +958,8 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             ws.write_string(1, 0, sc.subtitle, subtitle)
         r = 3
         header_row = None
-        write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
+        write_string, set_row = ws.write_string, ws.set_row
+        write_cells = ws.write_cells if isinstance(ws, StreamedSheet) else partial(_write_each, ws)
         for b in sc.blocks:
             if b.title != sc.title:  # a sheet of one table needs its title once
                 write_string(r, 0, b.title, h2)
@@ -857,6 +983,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             for i, row in enumerate(b.rows):
                 r += 1
                 texts = []
+                cells = []
                 for c, v in enumerate(row):
                     v = _cell(v)
                     t = v.__class__
@@ -868,15 +995,15 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                     else:
                         f = num(nf) if number else wrap
                     if number:
-                        write_number(r, c, v, f)
+                        cells.append((c, v if t is int or t is float else float(v) if isinstance(v, float) else int(v), f))
                     elif v == "" and b.sparklines:  # a gap in a sparkline's values, not a text
-                        ws.write_blank(r, c, None, f)
+                        cells.append((c, None, f))
                     else:
                         text = v if t is str else str(v)
-                        write_string(r, c, text, f)
+                        cells.append((c, text, f))
                         if text and c < len(widths):
                             texts.append((text, widths[c]))
-                set_row(r, fitted_height(texts))
+                write_cells(r, cells, fitted_height(texts))
             for i, c0, c1, target in b.sparklines:
                 at = top + 1 + i
                 ws.add_sparkline(at, target, {
@@ -892,26 +1019,29 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                    last_row=r, break_before=first.break_before if len(sc.blocks) == 1 else None)
 
 
-def _table_cells(ws: Any, first: int, rows: list[list[Any]], style: Any = None) -> None:
+def _table_cells(ws: Any, first: int, rows: list[list[Any]], style: Any = None, styled: set[int] | None = None) -> None:
     """A table's body as ``add_table(data=…)`` writes it: texts as texts, numbers as numbers, empty cells left out;
-    ``style(i, c)``, when given, is the format of row ``i``'s cell ``c`` (its number format or fill), or None."""
-    write_string, write_number, write = ws.write_string, ws.write_number, ws.write
+    ``style(i, c)``, when given, is the format of row ``i``'s cell ``c`` (its number format or fill), or None;
+    it is asked only for the columns in ``styled`` when that is given."""
+    write_cells = ws.write_cells if isinstance(ws, StreamedSheet) else partial(_write_each, ws)
     for i, row in enumerate(rows):
-        r = first + i
+        cells = []
         for c, v in enumerate(row):
             t = v.__class__
-            f = style(i, c) if style is not None else None
+            f = style(i, c) if style is not None and (styled is None or c in styled) else None
             if t is str:
                 if v:
-                    write_string(r, c, v, f)
+                    cells.append((c, v, f))
                 elif f is not None:
-                    ws.write_blank(r, c, None, f)
+                    cells.append((c, None, f))
             elif t is int or (t is float and v == v):  # NaN (v != v) is left out, as _xl makes it ''
-                write_number(r, c, v, f)
+                cells.append((c, v, f))
             elif t is float:
                 continue
             elif v is not None:
-                write(r, c, _xl(v), f)
+                x = _xl(v)  # other kinds (numpy's, booleans) as XlsxWriter's write() takes them; '' is a blank
+                cells.append((c, None if x.__class__ is str and not x else x, f))
+        write_cells(first + i, cells)
 
 
 def _table_style(b: Block, fill: Any, num: Any) -> Any:
