@@ -216,9 +216,13 @@ def phases(d: Path) -> None:
     t0 = time.perf_counter()
     sheets = kf_sheets(cons)
     t["KF: bladens innehåll (kf_sheets)"] = time.perf_counter() - t0
-    # as write_kf writes it: the rows streamed to disk (constant_memory) in a folder of their own
+    from malbok import kfbook
+
+    # as write_kf writes it: the rows streamed to disk (constant_memory) in a folder of their own (not with
+    # --before's older malbok, which kept every cell in memory)
+    streamed = {"constant_memory": True} if hasattr(kfbook, "StreamedSheet") else {}
     with tempfile.TemporaryDirectory(prefix="malbok-rader-") as rows, \
-            atomic_xlsx(d / "KF-faser.xlsx", constant_memory=True, tmpdir=rows) as wb:
+            atomic_xlsx(d / "KF-faser.xlsx", tmpdir=rows, **streamed) as wb:
         for sc in sheets:
             name = sc.name if not sc.name.startswith("Område") else "områdesblad"
             t0 = time.perf_counter()
