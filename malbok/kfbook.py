@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -140,11 +140,16 @@ def _cell(v: Any) -> Any:
 
 def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     """The KF follow-up as sheet contents (renderer-independent)."""
+    return list(kf_sheet_contents(cons))
+
+
+def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
+    """:func:`kf_sheets` one sheet at a time, each made when the one before it is written: KF.xlsx holds one
+    sheet's rows in memory, not every sheet's."""
     m, p = cons.model, cons.period
     data = cons.data
     council = data[data["Sammanställning"] == "kommun"]
     units = data[data["Sammanställning"] == "enhet"]
-    sheets: list[SheetContent] = []
     owners = _owners(units)
 
     # Översikt: the whole kommun and per nämnd, then per goal level across areas, then per area and level
@@ -160,7 +165,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
             b.colours[(len(b.rows) - 1, 2)] = colour or "#D9D9D9"
         blocks.append(b)
     reached = _summary_sentences(cons)
-    sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", " · ".join([kommun(m.municipality.name), *reached[:1]]),
+    yield (SheetContent("Översikt", f"Måluppfyllelse {p.name}", " · ".join([kommun(m.municipality.name), *reached[:1]]),
                                blocks))
 
     # one sheet per area
@@ -195,11 +200,12 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                     colour = scale.colour_of(rec[key]) if rec[key] else None
                     if colour:
                         b.colours[(len(b.rows) - 1, col)] = colour
-        sheets.append(SheetContent(sheet_name(area.name, taken), area.name, f"{p.name} · alla mål och indikatorer per enhet", [b]))
+        yield (SheetContent(sheet_name(area.name, taken), area.name, f"{p.name} · alla mål och indikatorer per enhet", [b]))
+        del b, frame  # written: not kept while the next sheet is made
     if programmes:
-        sheets.append(_programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken)))
+        yield _programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken))
 
-    sheets += history_sheets(cons)
+    yield from history_sheets(cons)
 
     u = cons.units
     ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10],
@@ -208,10 +214,10 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
         colour = STATUS_COLOURS.get(str(r.Status))
         if colour:
             ub.colours[(i, 3)] = colour
-    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub],
+    yield (SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub],
                                table=True))
     f = cons.findings_frame()
-    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade filer",
+    yield (SheetContent("Kontroll", "Kontroll av inlämnade filer",
                                cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [
                                    [_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)],
                                                                                                widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
@@ -220,8 +226,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                column_formats={DATA_COLUMNS.index("Placering"): INTEGER})
     outcome = DATA_COLUMNS.index("Utfall")
     db.formats = {(i, outcome): number_format(unit) for i, unit in enumerate(d["Måttenhet"].tolist()) if unit}
-    sheets.append(SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
-    return sheets
+    yield (SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
 
 
 # -- the views of måluppfyllelse (Översikt and the Word chapter) ----------------------------
@@ -856,7 +861,7 @@ def write_kf(cons: Consolidation, path: str | Path, *, stream: bool = True) -> P
         wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
                            "company": kommun(m.municipality.name), "created": FIXED_DATE,
                            "comments": f"Sammanställd med malbok {__version__}"})
-        render_xlsxwriter(wb, kf_sheets(cons), kommun(m.municipality.name), "Uppföljning till kommunfullmäktige", p.name)
+        render_xlsxwriter(wb, kf_sheet_contents(cons), kommun(m.municipality.name), "Uppföljning till kommunfullmäktige", p.name)
         _meta(wb, cons)
         if long:
             _long_text_sheet(wb, long)
@@ -882,7 +887,7 @@ def _meta(wb: xlsxwriter.Workbook, cons: Consolidation) -> None:
     write_model_sheet(wb, cons.model)
 
 
-def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommun_name: str = "", document: str = "",
+def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: Iterable[SheetContent], kommun_name: str = "", document: str = "",
                       period: str = "") -> None:
     """Write the sheet contents into ``wb``: the formats once per call, each cell once, no per-row lookups.
 
@@ -916,7 +921,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             plain_nums[num_format] = wb.add_format({"num_format": num_format})
         return plain_nums[num_format]
 
-    for sc in sheets:
+    def one(sc: SheetContent) -> None:
         ws = wb.add_worksheet(sc.name, StreamedSheet)
         where = f"{sc.title} · {sc.subtitle}" if sc.table and sc.subtitle else sc.title
         if sc.table:
@@ -935,7 +940,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             ws.freeze_panes(1, 0)
             page_setup(ws, kommun=kommun_name, document=document, period=period, where=where, widths=widths, header_row=0,
                        key_columns=b.key_columns, print_columns=b.print_columns, last_row=nrows, break_before=b.break_before)
-            continue
+            return
         widths = []
         for b in sc.blocks:
             for c, w in enumerate(b.widths or []):
@@ -1017,6 +1022,10 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                    key_columns=first.key_columns if len(sc.blocks) == 1 else 0,
                    print_columns=max(len(b.header) for b in sc.blocks) if charts else first.print_columns if len(sc.blocks) == 1 else None,
                    last_row=r, break_before=first.break_before if len(sc.blocks) == 1 else None)
+
+    for sc in sheets:  # each sheet's content let go before the next is made
+        one(sc)
+        del sc
 
 
 def _table_cells(ws: Any, first: int, rows: list[list[Any]], style: Any = None, styled: set[int] | None = None) -> None:
