@@ -8,14 +8,19 @@ Excel tables) and :mod:`malbok.excel` into the controller's open workbook.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.sharedstrings import SharedStringTable
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_range, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
 from ._version import __version__
 from .colours import ink
@@ -135,11 +140,16 @@ def _cell(v: Any) -> Any:
 
 def kf_sheets(cons: Consolidation) -> list[SheetContent]:
     """The KF follow-up as sheet contents (renderer-independent)."""
+    return list(kf_sheet_contents(cons))
+
+
+def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
+    """:func:`kf_sheets` one sheet at a time, each made when the one before it is written: KF.xlsx holds one
+    sheet's rows in memory, not every sheet's."""
     m, p = cons.model, cons.period
     data = cons.data
     council = data[data["Sammanställning"] == "kommun"]
     units = data[data["Sammanställning"] == "enhet"]
-    sheets: list[SheetContent] = []
     owners = _owners(units)
 
     # Översikt: the whole kommun and per nämnd, then per goal level across areas, then per area and level
@@ -155,7 +165,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
             b.colours[(len(b.rows) - 1, 2)] = colour or "#D9D9D9"
         blocks.append(b)
     reached = _summary_sentences(cons)
-    sheets.append(SheetContent("Översikt", f"Måluppfyllelse {p.name}", " · ".join([kommun(m.municipality.name), *reached[:1]]),
+    yield (SheetContent("Översikt", f"Måluppfyllelse {p.name}", " · ".join([kommun(m.municipality.name), *reached[:1]]),
                                blocks))
 
     # one sheet per area
@@ -190,12 +200,13 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                     colour = scale.colour_of(rec[key]) if rec[key] else None
                     if colour:
                         b.colours[(len(b.rows) - 1, col)] = colour
-        sheets.append(SheetContent(sheet_name(area.name, taken), area.name, f"{p.name} · alla mål och indikatorer per enhet", [b]))
+        yield (SheetContent(sheet_name(area.name, taken), area.name, f"{p.name} · alla mål och indikatorer per enhet", [b]))
+        del b, frame  # written: not kept while the next sheet is made
     if programmes:
-        sheets.append(_programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken)))
+        yield _programme_sheet(programmes, p.name, sheet_name("Handlingsprogram", taken))
 
-    sheets += history_sheets(cons)
-    sheets += kolada_sheets(cons)
+    yield from history_sheets(cons)
+    yield from kolada_sheets(cons)
 
     u = cons.units
     ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10],
@@ -204,10 +215,10 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
         colour = STATUS_COLOURS.get(str(r.Status))
         if colour:
             ub.colours[(i, 3)] = colour
-    sheets.append(SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub],
+    yield (SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub],
                                table=True))
     f = cons.findings_frame()
-    sheets.append(SheetContent("Kontroll", "Kontroll av inlämnade filer",
+    yield (SheetContent("Kontroll", "Kontroll av inlämnade filer",
                                cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [
                                    [_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)],
                                                                                                widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
@@ -216,8 +227,7 @@ def kf_sheets(cons: Consolidation) -> list[SheetContent]:
                column_formats={DATA_COLUMNS.index("Placering"): INTEGER})
     outcome = DATA_COLUMNS.index("Utfall")
     db.formats = {(i, outcome): number_format(unit) for i, unit in enumerate(d["Måttenhet"].tolist()) if unit}
-    sheets.append(SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
-    return sheets
+    yield (SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
 
 
 # -- the views of måluppfyllelse (Översikt and the Word chapter) ----------------------------
@@ -298,10 +308,15 @@ def meaning_counts(model: Model, rows: pd.DataFrame) -> list[int]:
     levels with differently worded scales add up."""
     counts = dict.fromkeys(MEANINGS_COUNTED, 0)
     for rec in _records(rows):
-        scale = scale_for_row(model, rec)
-        meaning = scale.meaning_of(rec["Bedömning"]) if scale is not None and rec["Bedömning"] else None
-        counts[meaning or Meaning.NOT_ASSESSED] += 1
+        counts[_meaning(model, rec)] += 1
     return [counts[mn] for mn in MEANINGS_COUNTED]
+
+
+def _meaning(model: Model, rec: Mapping[str, Any]) -> Meaning:
+    """What a Data row's assessment means on its scale; not assessed without one."""
+    scale = scale_for_row(model, rec)
+    meaning = scale.meaning_of(rec["Bedömning"]) if scale is not None and rec["Bedömning"] else None
+    return meaning or Meaning.NOT_ASSESSED
 
 
 def whole_kommun(model: Model, council: pd.DataFrame) -> list[tuple[str, list[int]]]:
@@ -323,13 +338,13 @@ def whole_kommun(model: Model, council: pd.DataFrame) -> list[tuple[str, list[in
 def per_unit(model: Model, units: pd.DataFrame) -> list[tuple[str, str, list[int]]]:
     """Per nämnd and bolag (model order) its own assessments of the goals it reports, by meaning."""
     assessed = assessed_rows(units)
-    out = []
-    for u in model.units:
-        own = assessed[assessed["Enhet"] == u.code]
-        if own.empty:
-            continue
-        out.append((u.code, u.name, meaning_counts(model, own)))
-    return out
+    by_unit: dict[str, dict[Meaning, int]] = {}  # one pass over the rows, not one search of them per unit
+    for rec in _records(assessed[["Typ", "ID", "Överordnat", "Bedömning", "Enhet"]]):
+        counts = by_unit.get(rec["Enhet"])
+        if counts is None:
+            counts = by_unit[rec["Enhet"]] = dict.fromkeys(MEANINGS_COUNTED, 0)
+        counts[_meaning(model, rec)] += 1
+    return [(u.code, u.name, [by_unit[u.code][mn] for mn in MEANINGS_COUNTED]) for u in model.units if u.code in by_unit]
 
 
 def _overview_counts_block(title: str, first: str, rows: list[tuple[str, str, list[int]]]) -> Block:
@@ -702,21 +717,190 @@ def _grouped(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")
 
 
-def write_kf(cons: Consolidation, path: str | Path) -> Path:
+# what XlsxWriter escapes in a cell's text: XML's &, < and >, control characters (as _xHHHH_), a literal
+# _xHHHH_ and the non-characters U+FFFE and U+FFFF
+_XML_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+class StreamedSheet(Worksheet):
+    """A worksheet that, in a workbook opened with XlsxWriter's ``constant_memory``, streams each row to disk
+    as soon as the next one is started: memory holds one row, not the sheet. Its rows must be written in
+    order (XlsxWriter leaves out a cell above the row being written), its texts are inline strings, not
+    shared ones. An Excel table, which XlsxWriter refuses in that mode, this sheet makes (:meth:`add_table`):
+    registered over its header row, then given its whole range (without the mode XlsxWriter also keeps an
+    entry per cell of the range to check overlaps: 6 million entries for Data at 1 500 returns).
+
+    In either mode, a text that begins with ``<r>`` and ends with ``</r>`` (a nämnd's comment can), which
+    XlsxWriter would copy into the file as rich-text XML, unescaped, and so break the workbook, is written
+    as a rich text of plain runs: it reads back as the same text."""
+
+    def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict | None = None) -> Any:
+        me: Any = self  # XlsxWriter's attributes, untyped
+        if not me.constant_memory:
+            return super().add_table(first_row, first_col, last_row, last_col, options)
+        options = dict(options or {})
+        if options.get("data") or options.get("total_row") or options.get("header_row") is False:
+            raise ValueError("a streamed table has a header row, no total row, and its cells written on their own")
+        # the header and one row (XlsxWriter needs a data row): its header cells go to a table of shared
+        # strings of their own, thrown away, and are written here as the sheet's inline strings
+        me.constant_memory, strings = False, me.str_table
+        me.str_table = SharedStringTable()
+        try:
+            rc = super().add_table(first_row, first_col, first_row + 1, last_col, options)
+        finally:
+            me.constant_memory, me.str_table = True, strings
+        if rc:  # XlsxWriter warned and made no table
+            return rc
+        table = me.tables[-1]
+        whole = xl_range(first_row, first_col, max(last_row, first_row + 1), last_col)
+        table["range"] = table["a_range"] = whole
+        if "autofilter" in table:
+            table["autofilter"] = whole
+        for c, column in enumerate(table["columns"]):
+            self._write_string(first_row, first_col + c, column["name"], column["name_format"])
+        return rc
+
+    at_once = True  # False: every row through XlsxWriter's per-cell calls (the tests compare the two)
+
+    def write_cells(self, row: int, cells: list[tuple[int, Any, Any]], height: float | None = None) -> None:
+        """Row ``row``'s cells, (column, value, format) in column order, a value being a text, a number or
+        None (a blank cell with its format), and the row's height (points) if any: what ``write_string``,
+        ``write_number``, ``write_blank`` and ``set_row`` would write, in the same XML.
+
+        Streamed, the row goes straight into the sheet's XML, without XlsxWriter's per-cell work (most of the
+        time of writing KF.xlsx); a row XlsxWriter would write differently (a text of 16 384 characters or
+        more, a text like ``<r>…</r>``, a value of another type, a row with cells pending) takes its
+        per-cell calls."""
+        me: Any = self
+        if not (me.constant_memory and self.at_once and row >= me.previous_row):
+            _write_each(self, row, cells, height)
+            return
+        if row > me.previous_row:
+            me._write_single_row(row)  # the row before it, if it has cells pending: its formats numbered first
+        out = None if me.table.get(row) else self._row_xml(row, cells)
+        if out is None:
+            _write_each(self, row, cells, height)
+            return
+        first = last = None
+        for c, v, f in cells:
+            if v is not None or f is not None:
+                last = c
+                if first is None:
+                    first = c
+        if first is not None:
+            me._check_dimensions(row, first)
+            me._check_dimensions(row, last)
+        info = None
+        if height is not None:
+            self.set_row(row, height)
+            info = me.row_info.pop(row)  # written now: nothing left for XlsxWriter to write
+        if first is None:
+            if info is not None:
+                me._write_empty_row(row, None, info)
+        else:
+            me._write_row(row, None, info)
+            out.append("</row>")
+            me.fh.write("".join(out))
+        me.previous_row = row + 1
+
+    def _row_xml(self, row: int, cells: list[tuple[int, Any, Any]]) -> list[str] | None:
+        """The ``<c>`` elements of :meth:`write_cells`' row, as XlsxWriter writes them; None when a cell is one
+        it writes otherwise."""
+        me: Any = self
+        n = str(row + 1)
+        letters, xf, col_info = self._letters, self._xf, me.col_info
+        out = []
+        last = -1
+        for c, v, f in cells:
+            if c <= last:
+                return None
+            last = c
+            while c >= len(letters):
+                letters.append(xl_col_to_name(len(letters)))
+            if f is not None:
+                s_ = xf.get(id(f))
+                if s_ is None:
+                    s_ = xf[id(f)] = f' s="{f._get_xf_index()}"'
+            elif v is None:
+                continue  # a blank cell without a format is not written
+            else:
+                info_c = col_info.get(c)
+                s_ = f' s="{info_c.column_format._get_xf_index()}"' if info_c is not None and info_c.column_format is not None else ""
+            t = v.__class__
+            if t is str:
+                if len(v) > 16_383 or (v.startswith("<r>") and v.endswith("</r>")):
+                    return None
+                if _XML_SPECIAL.search(v):
+                    v = Worksheet._escape_control_characters(v)
+                    preserve = (v[:1].isspace() or v[-1:].isspace()) and _preserve_whitespace(v)
+                    v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                else:
+                    preserve = (v[:1].isspace() or v[-1:].isspace()) and _preserve_whitespace(v)
+                if preserve:
+                    out.append(f'<c r="{letters[c]}{n}"{s_} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
+                else:
+                    out.append(f'<c r="{letters[c]}{n}"{s_} t="inlineStr"><is><t>{v}</t></is></c>')
+            elif v is None:
+                out.append(f'<c r="{letters[c]}{n}"{s_}/>')
+            elif t is int or (t is float and math.isfinite(v)):
+                out.append(f'<c r="{letters[c]}{n}"{s_}><v>{v:.16G}</v></c>')
+            else:
+                return None
+        return out
+
+    @cached_property
+    def _letters(self) -> list[str]:
+        return [xl_col_to_name(c) for c in range(32)]
+
+    @cached_property
+    def _xf(self) -> dict[int, str]:
+        return {}
+
+    def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> Any:
+        if string.startswith("<r>") and string.endswith("</r>"):
+            parts: list[Any] = [string[:1], string[1:2], string[2:]]
+            return self._write_rich_string(row, col, *parts, *([cell_format] if cell_format is not None else []))
+        return super()._write_string(row, col, string, cell_format)
+
+
+def _write_each(ws: Any, row: int, cells: list[tuple[int, Any, Any]], height: float | None = None) -> None:
+    """:meth:`StreamedSheet.write_cells` through XlsxWriter's own calls, cell by cell (any worksheet)."""
+    for c, v, f in cells:
+        t = v.__class__
+        if v is None:
+            ws.write_blank(row, c, None, f)
+        elif t is str:
+            ws.write_string(row, c, v, f)
+        elif t is int or t is float:
+            ws.write_number(row, c, v, f)
+        else:
+            ws.write(row, c, v, f)
+    if height is not None:
+        ws.set_row(row, height)
+
+
+def write_kf(cons: Consolidation, path: str | Path, *, stream: bool = True) -> Path:
     """Write KF.xlsx atomically; the same consolidation gives the same bytes.
 
     No value is written as a formula (texts are texts; NaN and infinity are left empty), and a text
     longer than a cell holds is cut in its sheet, kept whole in a very hidden sheet for the exports,
-    and named in Kontroll."""
+    and named in Kontroll.
+
+    The rows are streamed to disk as they are written (XlsxWriter's ``constant_memory``, with
+    :class:`StreamedSheet`), so that writing needs about one row in memory, whatever the number of
+    returns; ``stream=False`` keeps every cell in memory until the file is saved (texts as shared
+    strings), the same cells."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     m, p = cons.model, cons.period
     long = long_texts(cons)
-    with atomic_xlsx(path) as wb:
+    # the streamed rows' temporary files in a folder of their own, removed whatever happens
+    with tempfile.TemporaryDirectory(prefix="malbok-rader-") as rows, \
+            atomic_xlsx(path, **({"constant_memory": True, "tmpdir": rows} if stream else {})) as wb:
         wb.set_properties({"title": f"Måluppfyllelse {p.name}", "subject": "KF-uppföljning", "author": "malbok",
                            "company": kommun(m.municipality.name), "created": FIXED_DATE,
                            "comments": f"Sammanställd med malbok {__version__}"})
-        render_xlsxwriter(wb, kf_sheets(cons), kommun(m.municipality.name), "Uppföljning till kommunfullmäktige", p.name)
+        render_xlsxwriter(wb, kf_sheet_contents(cons), kommun(m.municipality.name), "Uppföljning till kommunfullmäktige", p.name)
         _meta(wb, cons)
         if long:
             _long_text_sheet(wb, long)
@@ -725,7 +909,7 @@ def write_kf(cons: Consolidation, path: str | Path) -> Path:
 
 def _long_text_sheet(wb: xlsxwriter.Workbook, long: list[tuple[int, str, str]]) -> None:
     """Row in Data (0 = first data row), column, and the text in pieces of at most a cell each."""
-    ws = wb.add_worksheet(LONG_TEXT_SHEET)
+    ws = wb.add_worksheet(LONG_TEXT_SHEET, StreamedSheet)
     for r, (i, col, text) in enumerate(long):
         ws.write_number(r, 0, i)
         ws.write_string(r, 1, col)
@@ -742,7 +926,7 @@ def _meta(wb: xlsxwriter.Workbook, cons: Consolidation) -> None:
     write_model_sheet(wb, cons.model)
 
 
-def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommun_name: str = "", document: str = "",
+def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: Iterable[SheetContent], kommun_name: str = "", document: str = "",
                       period: str = "") -> None:
     """Write the sheet contents into ``wb``: the formats once per call, each cell once, no per-row lookups.
 
@@ -776,8 +960,8 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             plain_nums[num_format] = wb.add_format({"num_format": num_format})
         return plain_nums[num_format]
 
-    for sc in sheets:
-        ws = wb.add_worksheet(sc.name)
+    def one(sc: SheetContent) -> None:
+        ws = wb.add_worksheet(sc.name, StreamedSheet)
         where = f"{sc.title} · {sc.subtitle}" if sc.table and sc.subtitle else sc.title
         if sc.table:
             b = sc.blocks[0]
@@ -790,11 +974,12 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                 "columns": [{"header": h} for h in b.header],
             })
             # after the header, which add_table writes: the same shared strings' order
-            _table_cells(ws, 1, b.rows, _table_style(b, fill, plain_num))
+            _table_cells(ws, 1, b.rows, _table_style(b, fill, plain_num),
+                         {c for _i, c in b.colours} | {c for _i, c in b.formats} | set(b.column_formats))
             ws.freeze_panes(1, 0)
             page_setup(ws, kommun=kommun_name, document=document, period=period, where=where, widths=widths, header_row=0,
                        key_columns=b.key_columns, print_columns=b.print_columns, last_row=nrows, break_before=b.break_before)
-            continue
+            return
         widths = []
         for b in sc.blocks:
             for c, w in enumerate(b.widths or []):
@@ -817,7 +1002,8 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             ws.write_string(1, 0, sc.subtitle, subtitle)
         r = 3
         header_row = None
-        write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
+        write_string, set_row = ws.write_string, ws.set_row
+        write_cells = ws.write_cells if isinstance(ws, StreamedSheet) else partial(_write_each, ws)
         for b in sc.blocks:
             if b.title != sc.title:  # a sheet of one table needs its title once
                 write_string(r, 0, b.title, h2)
@@ -841,6 +1027,7 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
             for i, row in enumerate(b.rows):
                 r += 1
                 texts = []
+                cells = []
                 for c, v in enumerate(row):
                     v = _cell(v)
                     t = v.__class__
@@ -852,15 +1039,15 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                     else:
                         f = num(nf) if number else wrap
                     if number:
-                        write_number(r, c, v, f)
+                        cells.append((c, v if t is int or t is float else float(v) if isinstance(v, float) else int(v), f))
                     elif v == "" and b.sparklines:  # a gap in a sparkline's values, not a text
-                        ws.write_blank(r, c, None, f)
+                        cells.append((c, None, f))
                     else:
                         text = v if t is str else str(v)
-                        write_string(r, c, text, f)
+                        cells.append((c, text, f))
                         if text and c < len(widths):
                             texts.append((text, widths[c]))
-                set_row(r, fitted_height(texts))
+                write_cells(r, cells, fitted_height(texts))
             for i, c0, c1, target in b.sparklines:
                 at = top + 1 + i
                 ws.add_sparkline(at, target, {
@@ -875,27 +1062,34 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: list[SheetContent], kommu
                    print_columns=max(len(b.header) for b in sc.blocks) if charts else first.print_columns if len(sc.blocks) == 1 else None,
                    last_row=r, break_before=first.break_before if len(sc.blocks) == 1 else None)
 
+    for sc in sheets:  # each sheet's content let go before the next is made
+        one(sc)
+        del sc
 
-def _table_cells(ws: Any, first: int, rows: list[list[Any]], style: Any = None) -> None:
+
+def _table_cells(ws: Any, first: int, rows: list[list[Any]], style: Any = None, styled: set[int] | None = None) -> None:
     """A table's body as ``add_table(data=…)`` writes it: texts as texts, numbers as numbers, empty cells left out;
-    ``style(i, c)``, when given, is the format of row ``i``'s cell ``c`` (its number format or fill), or None."""
-    write_string, write_number, write = ws.write_string, ws.write_number, ws.write
+    ``style(i, c)``, when given, is the format of row ``i``'s cell ``c`` (its number format or fill), or None;
+    it is asked only for the columns in ``styled`` when that is given."""
+    write_cells = ws.write_cells if isinstance(ws, StreamedSheet) else partial(_write_each, ws)
     for i, row in enumerate(rows):
-        r = first + i
+        cells = []
         for c, v in enumerate(row):
             t = v.__class__
-            f = style(i, c) if style is not None else None
+            f = style(i, c) if style is not None and (styled is None or c in styled) else None
             if t is str:
                 if v:
-                    write_string(r, c, v, f)
+                    cells.append((c, v, f))
                 elif f is not None:
-                    ws.write_blank(r, c, None, f)
+                    cells.append((c, None, f))
             elif t is int or (t is float and v == v):  # NaN (v != v) is left out, as _xl makes it ''
-                write_number(r, c, v, f)
+                cells.append((c, v, f))
             elif t is float:
                 continue
             elif v is not None:
-                write(r, c, _xl(v), f)
+                x = _xl(v)  # other kinds (numpy's, booleans) as XlsxWriter's write() takes them; '' is a blank
+                cells.append((c, None if x.__class__ is str and not x else x, f))
+        write_cells(first + i, cells)
 
 
 def _table_style(b: Block, fill: Any, num: Any) -> Any:

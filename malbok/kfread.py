@@ -79,9 +79,9 @@ def _whole_texts(data: pd.DataFrame, rows: list[list[Any]]) -> None:
             data.iat[i, col] = "".join(str(x) for x in row[2:] if x != "")
 
 
-def _open(path: Path, limits: Any = None) -> Any:
+def _open(path: Path, limits: Any = None, skip: frozenset[str] = frozenset()) -> Any:
     """The workbook at ``path``, measured and opened within :data:`~malbok.bounded.KF_LIMITS`; Swedish
-    :class:`InputError` when it cannot be."""
+    :class:`InputError` when it cannot be. The sheets in ``skip`` are measured only if they are read."""
     from .bounded import KF_LIMITS, Unreadable, open_bounded
 
     limits = limits or KF_LIMITS
@@ -100,7 +100,7 @@ def _open(path: Path, limits: Any = None) -> Any:
     if not data.startswith(b"PK"):
         raise InputError(f"{path.name}: filen är ingen Excel-arbetsbok (.xlsx)")
     try:
-        return open_bounded(data, limits)
+        return open_bounded(data, limits, skip)
     except Unreadable as e:
         raise InputError(f"{path.name}: {e.message}") from None
 
@@ -132,20 +132,63 @@ def embedded_model(path: str | Path) -> Model:
     return _model_of(path, wb)
 
 
-def read_kf(path: str | Path) -> KfBook:
-    """Read a KF.xlsx (or Budget.xlsx) written by malbok; Swedish :class:`InputError` otherwise."""
-    path = Path(path)
+# the sheets of KF.xlsx that no reader reads back: each is measured only if it is read after all
+_NOT_READ = frozenset({"Översikt", "Ändringar", "Handlingsprogram"})
+# and those an export does not need either (the Trend sheet's sparklines make it the slowest to measure)
+_NOT_EXPORTED = _NOT_READ | {"Enheter", "Kontroll", "Trend", "Budget"}
+
+
+def _identity(path: Path, skip: frozenset[str] = _NOT_READ) -> tuple[Any, Identity]:
+    """The workbook at ``path``, opened, and its identity, which must be a consolidation's (KF or Budget)."""
     if not path.exists() and not path.is_symlink():
         raise InputError(f"{path.name}: filen finns inte")
-    wb = _open(path)
+    wb = _open(path, skip=skip)
     names = set(wb.sheet_names)
     if META_SHEET not in names or MODEL_SHEET not in names:
         raise InputError(f"{path.name}: inte en sammanställning från malbok (bladet '{META_SHEET}' eller '{MODEL_SHEET}' saknas). "
                          "Ange filen som malbok consolidate skrev.")
     ident = Identity.from_rows([(str(r[0] or ""), _text(r[1]) if len(r) >= 2 else "") for r in sheet_rows(wb, META_SHEET) if r])
+    if ident.kind not in (KIND_KF, KIND_BUDGET):
+        raise InputError(f"{path.name}: bladet '{META_SHEET}' beskriver inte en sammanställning (malbok = '{ident.kind}')")
+    return wb, ident
+
+
+def _data(path: Path, wb: Any, kind: str) -> pd.DataFrame:
+    """The workbook's ``Data`` table, the texts its sheet had to cut put back whole."""
+    from .consolidation import DATA_COLUMNS
+
+    names = set(wb.sheet_names)
+    if "Data" not in names:
+        raise InputError(f"{path.name}: bladet 'Data' saknas")
+    try:
+        data = read_table(sheet_rows(wb, "Data"), DATA_COLUMNS[0] if kind == "kf" else "Enhet",
+                          numeric=("Utfall", "Placering", "Belopp (tkr)", "Ram (tkr)"))
+    except KeyError:
+        raise InputError(f"{path.name}: tabellen i bladet 'Data' saknar sin rubrikrad") from None
+    _whole_texts(data, sheet_rows(wb, LONG_TEXT_SHEET) if LONG_TEXT_SHEET in names else [])
+    if kind == "kf":
+        missing = [c for c in DATA_COLUMNS if c not in data.columns]
+        if missing:
+            raise InputError(f"{path.name}: bladet 'Data' saknar kolumnerna {', '.join(missing)}")
+    return data
+
+
+def read_data(path: str | Path) -> pd.DataFrame:
+    """The ``Data`` table of a KF.xlsx (or Budget.xlsx) written by malbok, as :func:`read_kf` reads it, for an
+    export: its other tables are not read (nor their sheets measured). Swedish :class:`InputError` when it is
+    not such a workbook, or a damaged one (its styrmodell is checked as :func:`read_kf` checks it)."""
+    path = Path(path)
+    wb, ident = _identity(path, _NOT_EXPORTED)
+    _model_of(path, wb)
+    return _data(path, wb, ident.kind)
+
+
+def read_kf(path: str | Path) -> KfBook:
+    """Read a KF.xlsx (or Budget.xlsx) written by malbok; Swedish :class:`InputError` otherwise."""
+    path = Path(path)
+    wb, ident = _identity(path)
+    names = set(wb.sheet_names)
     kind = ident.kind
-    if kind not in (KIND_KF, KIND_BUDGET):
-        raise InputError(f"{path.name}: bladet '{META_SHEET}' beskriver inte en sammanställning (malbok = '{kind}')")
     model = _model_of(path, wb)
     try:
         period = parse_period(model, ident.period) if ident.period else None
@@ -155,21 +198,7 @@ def read_kf(path: str | Path) -> KfBook:
     if not year_text.isdigit():
         raise InputError(f"{path.name}: bladet '{META_SHEET}' är ändrat (år '{year_text[:20]}' är inget årtal)")
     year = period.year if period else int(year_text)
-    tables: dict[str, pd.DataFrame] = {}
-    from .consolidation import DATA_COLUMNS
-
-    if "Data" not in names:
-        raise InputError(f"{path.name}: bladet 'Data' saknas")
-    try:
-        tables["Data"] = read_table(sheet_rows(wb, "Data"), DATA_COLUMNS[0] if kind == "kf" else "Enhet",
-                                    numeric=("Utfall", "Placering", "Belopp (tkr)", "Ram (tkr)"))
-    except KeyError:
-        raise InputError(f"{path.name}: tabellen i bladet 'Data' saknar sin rubrikrad") from None
-    _whole_texts(tables["Data"], sheet_rows(wb, LONG_TEXT_SHEET) if LONG_TEXT_SHEET in names else [])
-    if kind == "kf":
-        missing = [c for c in DATA_COLUMNS if c not in tables["Data"].columns]
-        if missing:
-            raise InputError(f"{path.name}: bladet 'Data' saknar kolumnerna {', '.join(missing)}")
+    tables: dict[str, pd.DataFrame] = {"Data": _data(path, wb, kind)}
     for sheet, first in (("Kontroll", "Allvar"), ("Enheter", "Enhet"), ("Budget", "Enhet")):
         if sheet in names:
             try:

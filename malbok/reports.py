@@ -1067,7 +1067,11 @@ def export(kf: str | Path | KfBook, csv: str | Path | None = None, parquet: str 
     texts beginning with ``= + - @``, tab or carriage return are neutralised.
     Parquet keeps the texts as they are (no spreadsheet runs it).
     """
-    book = kf if isinstance(kf, KfBook) else read_kf(kf)
-    data = book.data.copy()
+    if isinstance(kf, KfBook):
+        data = kf.data.copy()  # not the book's own table
+    else:
+        from .kfread import read_data
+
+        data = read_data(kf)  # the Data table alone: the styrmodell and the other tables are not needed
     write_tidy(data, csv, parquet)
     return data

@@ -21,6 +21,7 @@ from pathlib import Path
 import docx
 import numpy as np
 import pandas as pd
+import pytest
 import xlsxwriter
 
 from malbok import consolidate, export, generate, load_model, report
@@ -144,3 +145,109 @@ def test_neutralised_columns_are_what_neutralise_gives():
     ours = neutralised(frame)
     pd.testing.assert_frame_equal(ours, expected)
     assert ours.to_csv(sep=";", decimal=",", index=False) == expected.to_csv(sep=";", decimal=",", index=False)
+
+
+def _sheet_cells(path: Path) -> dict[str, list[tuple[str, object, str, str | None, bool]]]:
+    """Per sheet every cell that has a value or a style: coordinate, value (a text only as 'text': openpyxl
+    leaves an inline string's _xHHHH_ escapes as they are; calamine, compared beside, reads the texts), number
+    format, fill and bold."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        cells = []
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None or c.has_style:
+                    fill = c.fill.fgColor.rgb if c.fill and c.fill.fill_type == "solid" else None
+                    value = "text" if isinstance(c.value, str) else c.value
+                    cells.append((c.coordinate, value, c.number_format, fill, bool(c.font and c.font.b)))
+        out[ws.title] = cells
+    return out
+
+
+def _layout(path: Path) -> dict[str, tuple]:
+    """Per sheet its tables (name, range, header), merged ranges, frozen panes, row heights, print titles, state."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        tables = sorted((t.name, t.ref, tuple(c.name for c in t.tableColumns)) for t in ws.tables.values())
+        heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+        out[ws.title] = (tables, sorted(str(m) for m in ws.merged_cells.ranges), ws.freeze_panes, heights,
+                         ws.print_title_rows, ws.sheet_state, len(ws._charts))
+    return out
+
+
+# texts a nämnd can type that XlsxWriter escapes or treats on its own: XML's special characters, control
+# characters and a literal _xHHHH_, spaces at the ends, and ones that look like rich-text XML
+TRICKY = ["<r>Hej & välkommen</r>", "<r><t>inget XML</t></r>", " <r>med mellanslag</r>", "A & B < C > D",
+          "flik\tmitt i och _x0041_ bokstavligt", "  inledande och avslutande  ", "rad ett\nrad två\n", "\x01styrtecken",
+          "'=SUMMA(A1)", "\ufffe icke-tecken"]
+
+
+@pytest.fixture(scope="module")
+def tricky_round(tmp_path_factory):
+    """A consolidated Hallsberg round whose units' comments and actions hold :data:`TRICKY`."""
+    model = load_model(TEMPLATES / "hallsberg.yaml")
+    p = parse_period(model, PERIOD)
+    returns = tmp_path_factory.mktemp("knepiga") / "inlamnade"
+    for g in generate(model, PERIOD, returns):
+        if g.path:
+            fill_workbook(g.path, model, p, g.unit)
+    cons = consolidate(model, [returns], PERIOD)
+    units = cons.data.index[cons.data["Sammanställning"] == "enhet"]
+    for k, text in enumerate(TRICKY):
+        cons.data.at[units[k], "Kommentar"] = text
+        cons.data.at[units[-1 - k], "Åtgärder"] = text
+    cons.data.at[units[len(TRICKY)], "Kommentar"] = "En lång analys." + " Och mer & mer." * 3000  # longer than a cell: kept whole aside
+    return cons
+
+
+def test_streamed_kf_has_the_cells_of_the_kept_one(tricky_round, tmp_path):
+    """KF.xlsx streamed row by row (inline strings) holds what the one kept in memory (shared strings) holds:
+    every cell's value, number format, fill and boldness, the tables and their ranges, merges, frozen panes,
+    row heights; calamine, openpyxl and malbok's own reader read it. A comment that looks like rich-text XML
+    stays a text (XlsxWriter alone would copy it into the file as XML, in either form, and break the file)."""
+    from python_calamine import CalamineWorkbook
+
+    from malbok.kfbook import write_kf
+    from malbok.kfread import read_data, read_kf
+
+    cons = tricky_round
+    streamed, kept = write_kf(cons, tmp_path / "KF.xlsx"), write_kf(cons, tmp_path / "KF-minne.xlsx", stream=False)
+    names = CalamineWorkbook.from_path(str(streamed)).sheet_names
+    with zipfile.ZipFile(streamed) as z:
+        data_xml = z.read(f"xl/worksheets/sheet{1 + names.index('Data')}.xml")
+    assert b't="inlineStr"' in data_xml and b't="s"' not in data_xml  # the streamed form, not the kept one again
+    assert _sheet_cells(streamed) == _sheet_cells(kept)
+    assert _layout(streamed) == _layout(kept)
+    a, b = CalamineWorkbook.from_path(str(streamed)), CalamineWorkbook.from_path(str(kept))
+    assert a.sheet_names == b.sheet_names == names
+    for name in names:
+        assert a.get_sheet_by_name(name).to_python() == b.get_sheet_by_name(name).to_python(), name
+    ours, theirs = read_kf(streamed), read_kf(kept)
+    assert ours.tables.keys() == theirs.tables.keys()
+    for key in theirs.tables:
+        pd.testing.assert_frame_equal(ours.tables[key], theirs.tables[key])
+    pd.testing.assert_frame_equal(read_data(streamed), ours.data)  # the export's read: Data alone, the same table
+    for col in ("Kommentar", "Åtgärder"):  # as typed (trimmed), the ones that look like rich-text XML too
+        typed = [v.strip() for v in cons.data[col].tolist()]
+        assert sum(a != b for a, b in zip(ours.data[col], typed, strict=True)) == 1  # U+FFFE: as _xFFFE_ either way
+        assert {t.strip() for t in TRICKY if "\ufffe" not in t} <= set(ours.data[col])
+
+
+def test_rows_written_at_once_are_what_xlsxwriter_writes(tricky_round, tmp_path, monkeypatch):
+    """The streamed sheets' rows, written straight into the sheet's XML, are byte for byte what XlsxWriter's
+    own cell-by-cell calls write."""
+    from malbok.kfbook import StreamedSheet, write_kf
+
+    at_once = write_kf(tricky_round, tmp_path / "KF.xlsx")
+    monkeypatch.setattr(StreamedSheet, "at_once", False)
+    by_cell = write_kf(tricky_round, tmp_path / "KF-cell.xlsx")
+    with zipfile.ZipFile(at_once) as a, zipfile.ZipFile(by_cell) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
