@@ -275,17 +275,62 @@ def _fixed_zip(blob: bytes, company: str = "") -> bytes:
 
 def shade(cell: Any, colour: str) -> None:
     """Fill a table cell with a colour ('#RRGGBB')."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+    _shade(cell._tc, colour)
 
-    tcpr = cell._tc.get_or_add_tcPr()
-    for old in tcpr.findall(qn("w:shd")):
+
+def _shade(tc: Any, colour: str) -> None:
+    """:func:`shade` on the cell's element."""
+    tcpr = tc.get_or_add_tcPr()
+    for old in tcpr.findall(_W + "shd"):
         tcpr.remove(old)
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), colour.lstrip("#").upper())
-    tcpr.append(shd)
+    shd = _sub(tcpr, "shd")
+    shd.set(_W_VAL, "clear")
+    shd.set(_W + "color", "auto")
+    shd.set(_W + "fill", colour.lstrip("#").upper())
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_VAL = _W + "val"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _sub(parent: Any, tag: str) -> Any:
+    """A new last child ``w:<tag>`` of ``parent`` (lxml; the document's own element classes)."""
+    from lxml import etree
+
+    return etree.SubElement(parent, _W + tag)
+
+
+def _cell_paragraph(tc: Any) -> Any:
+    """The paragraph of a new table cell, as ``cell.text = …`` leaves it (python-docx's new cell has one empty
+    paragraph, which ``cell.text`` replaces by another empty one)."""
+    return tc.find(_W + "p")
+
+
+def _run(p: Any, text: str, bold: bool = False, italic: bool = False, size: str | None = None,
+         colour: str | None = None) -> Any:
+    """``p.add_run(text)`` with ``.bold``, ``.italic``, ``.font.color.rgb`` and ``.font.size`` (half points) as
+    python-docx writes them, element by element in the schema's order, without its search per property."""
+    r = _sub(p, "r")
+    if bold or italic or size or colour:
+        rpr = _sub(r, "rPr")
+        if bold:
+            _sub(rpr, "b")
+        if italic:
+            _sub(rpr, "i")
+        if colour:
+            _sub(rpr, "color").set(_W_VAL, colour)
+        if size:
+            _sub(rpr, "sz").set(_W_VAL, size)
+    if text:
+        if "\t" in text or "\n" in text or "\r" in text:
+            r.text = text  # tabs and line breaks as python-docx writes them (``w:tab``, ``w:br``), after the rPr
+        else:
+            t = _sub(r, "t")
+            t.text = text
+            if len(text.strip()) < len(text):
+                t.set(_XML_SPACE, "preserve")
+    return r
 
 
 _CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -382,7 +427,7 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt, RGBColor
+    from docx.shared import Mm
 
     rows = list(rows)
     keep = list(range(len(header)))
@@ -402,40 +447,42 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
         table.style = grid
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
-    hdr = table.rows[0]
-    trpr = hdr._tr.get_or_add_trPr()
+    # The cells are written on the table's elements, row by row, as python-docx's ``cell.text = …`` and
+    # ``run.font`` write them (the same XML), without its costs per cell: ``row.cells`` works out the grid
+    # of the row on each call, and each property searches the element's children for its place.
+    trs = table._tbl.tr_lst
+    size = str(round(_SMALL_PT * 2)) if len(header) >= _SMALL_FROM else None  # a wide table in a smaller type
+    hdr = trs[0]
+    trpr = hdr.get_or_add_trPr()
     th = OxmlElement("w:tblHeader")
     th.set(qn("w:val"), "true")
     trpr.append(th)
-    for c, text in enumerate(header):
-        cell = hdr.cells[c]
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
-        shade(cell, "#DCE6F1")
-    small = len(header) >= _SMALL_FROM  # a wide table in a smaller type, so its words fit
-    if small:
-        for cell in hdr.cells:
-            for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(_SMALL_PT)
-    for r, row in enumerate(rows, start=1):
-        cells = table.rows[r].cells
-        for c, text in enumerate(row):
-            cells[c].text = str(text)
-            if small:
-                for run in cells[c].paragraphs[0].runs:
-                    run.font.size = Pt(_SMALL_PT)
-            if colours and (r - 1, c) in colours:
-                fill, ink = readable(colours[(r - 1, c)])
-                shade(cells[c], fill)
-                if ink != "#000000":
-                    for run in cells[c].paragraphs[0].runs:
-                        run.font.color.rgb = RGBColor.from_string(ink.lstrip("#"))
-    per_char = _MM_PER_CHAR * (_SMALL_PT / _BODY_PT if small else 1)
-    for c, w in enumerate(word_safe_widths([header, *rows], widths_mm, header=True, per_char=per_char)):
-        table.columns[c].width = Mm(w)  # the grid, which LibreOffice follows
-        for row in table.rows:
-            row.cells[c].width = Mm(w)  # the cells, which Word follows
+    for tc, text in zip(hdr.tc_lst, header, strict=False):
+        p = _cell_paragraph(tc)
+        empty = _sub(p, "r")  # ``cell.text = ""`` leaves an empty run before the header's own
+        if size:
+            _sub(_sub(empty, "rPr"), "sz").set(_W_VAL, size)
+        _run(p, text, bold=True, size=size)
+        _shade(tc, "#DCE6F1")
+    for r, (tr, row) in enumerate(zip(trs[1:], rows, strict=False)):
+        for c, (tc, text) in enumerate(zip(tr.tc_lst, row, strict=False)):
+            fill = ink = None
+            if colours and (r, c) in colours:
+                fill, ink = readable(colours[(r, c)])
+            _run(_cell_paragraph(tc), str(text), size=size,
+                 colour=ink.lstrip("#").upper() if ink is not None and ink != "#000000" else None)
+            if fill is not None:
+                _shade(tc, fill)
+    per_char = _MM_PER_CHAR * (_SMALL_PT / _BODY_PT if size else 1)
+    widths = [Mm(w) for w in word_safe_widths([header, *rows], widths_mm, header=True, per_char=per_char)]
+    for c, w in enumerate(widths):
+        table.columns[c].width = w  # the grid, which LibreOffice follows
+    twips = [str(w.twips) for w in widths]
+    for tr in trs:  # the cells, which Word follows
+        for tc, tw in zip(tr.tc_lst, twips, strict=False):
+            tcw = tc.tcPr.find(_W + "tcW")  # every new cell has one (python-docx's table)
+            tcw.set(_W + "type", "dxa")
+            tcw.set(_W + "w", tw)
     doc.add_paragraph()
     return table
 
@@ -558,6 +605,8 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
     groups = [g for g in assessment_groups(m) if not g.rows(council).empty]
     if groups:
         _kommun_views(doc, m, council, units, groups)
+    outcomes: dict[str, list[tuple[str, float]]] | None = None  # found at the first indicator table
+    earlier: dict[str, tuple[str, str, str]] = {}
     for area in m.areas:
         rows_area = council[council["Område"] == area.name]
         if rows_area.empty:
@@ -577,7 +626,9 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
         inds = rows_area[rows_area["Typ"] == KIND_INDICATOR]
         if not inds.empty:
             doc.add_heading("Indikatorer – utfall", level=3)
-            _indicator_table(doc, m, inds, units, book.tables.get("Trend"), suggestions, checks)
+            if outcomes is None:
+                outcomes, earlier = _unit_outcomes(units), _earlier_years(m, book.tables.get("Trend"))
+            _indicator_table(doc, m, inds, outcomes, earlier, suggestions, checks)
         _analyses(doc, m, rows_area, units)
     _kolada_comparison(doc, book)
     _programmes(doc, m, data)
@@ -585,7 +636,7 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
 
 def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame, groups: list[Any]) -> None:
     """The whole kommun (by meaning across levels), per nämnd, and per goal level across areas (its own labels)."""
-    from .kfbook import MEANING_HEADINGS, kommun_sentence, per_unit, whole_kommun
+    from .kfbook import MEANING_HEADINGS, _records, kommun_sentence, per_unit, whole_kommun
 
     doc.add_heading("Måluppfyllelse i hela kommunen", level=2)
     sentence = kommun_sentence(m, council)
@@ -624,7 +675,7 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
         add_chart(doc, f"{grp.name} – antal per steg", counts,
                   f"Stapeldiagram över {grp.many}: " + "; ".join(f"{label} {n}" for label, n, _c in counts) + ".")
         listed, lcol = [], {}
-        for rec in rows.to_dict("records"):
+        for rec in _records(rows):
             label = rec["Bedömning"] or NOT_ASSESSED
             listed.append([rec["Text"], rec["Område"], _marked(grp.scale, rec["Bedömning"]) if rec["Bedömning"] else label])
             colour = grp.scale.colour_of(rec["Bedömning"]) if grp.scale is not None and rec["Bedömning"] else None
@@ -801,12 +852,23 @@ def _disagreement(scale: Any, text: str, given: str, proposal: str) -> str:
     return f"{text}: bedömningen ”{given}” är {way} utfallen visar (”{proposal}”)."
 
 
-def _outcome(m: Model, rec: Mapping[str, Any] | pd.Series, units: pd.DataFrame, ind: Indicator | None,
+def _unit_outcomes(units: pd.DataFrame) -> dict[str, list[tuple[str, float]]]:
+    """Each indicator's units and their outcomes, in the order of ``Data``: found once, not searched for per row."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    kinds = units["Typ"].tolist()
+    for rid, kind, unit, value in zip(units["ID"].tolist(), kinds, units["Enhet"].tolist(), units["Utfall"].tolist(),
+                                      strict=True):
+        if kind == KIND_INDICATOR:
+            out.setdefault(rid, []).append((unit, value))
+    return out
+
+
+def _outcome(m: Model, rec: Mapping[str, Any], own: list[tuple[str, float]], ind: Indicator | None,
              checks: _Checks | None = None) -> str:
+    """The council's outcome of an indicator row; without one, each unit's (``own``: its units' outcomes)."""
     measure = ind.measure if ind else Measure.NUMBER
     rank = "" if math.isnan(rec["Placering"]) else fmt_measure(rec["Placering"], Measure.RANK)
-    own = units[(units["ID"] == rec["ID"]) & (units["Typ"] == KIND_INDICATOR)]
-    rejected = {code for code in own["Enhet"] if checks is not None and (code, rec["ID"]) in checks.rejected}
+    rejected = {code for code, _v in own if checks is not None and (code, rec["ID"]) in checks.rejected}
     if not math.isnan(rec["Utfall"]):
         value = fmt_measure(rec["Utfall"], measure)
         shown = f"{value} ({rank})" if rank and measure != Measure.RANK else value
@@ -814,33 +876,39 @@ def _outcome(m: Model, rec: Mapping[str, Any] | pd.Series, units: pd.DataFrame, 
     if rank:
         return rank
     parts = []
-    for r in own.itertuples():
-        if math.isnan(r.Utfall):
+    for code, outcome in own:
+        if math.isnan(outcome):
             continue
-        name = unit_names(m, [str(r.Enhet)])[0]
-        note = f" ({REJECTED_NOTE})" if r.Enhet in rejected else ""
-        parts.append(f"{name}: {fmt_measure(r.Utfall, measure)}{note}")
+        name = unit_names(m, [str(code)])[0]
+        note = f" ({REJECTED_NOTE})" if code in rejected else ""
+        parts.append(f"{name}: {fmt_measure(outcome, measure)}{note}")
     return "\n".join(parts) if parts else "–"
 
 
-def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame, trend: pd.DataFrame | None = None,
-                     suggestions: bool = True, checks: _Checks | None = None) -> None:
-    """Indicators with baseline, target, outcome and the assessment by the target; with a history, the previous
-    years and the trend arrow. Columns empty on every row are left out."""
-    from .kfbook import SUGGESTION_HEADING
+def _earlier_years(m: Model, trend: pd.DataFrame | None) -> dict[str, tuple[str, str, str]]:
+    """ID -> (baseline, previous years, arrow) of the council's rows of the ``Trend`` sheet."""
+    from .kfbook import _records
 
-    earlier: dict[str, tuple[str, str, str]] = {}  # ID -> (baseline, previous years, arrow) of the council's row
+    earlier: dict[str, tuple[str, str, str]] = {}
     if trend is not None and len(trend.columns) >= 8:
         years = [c for c in trend.columns[4:-3] if c.isdigit()]
-        for council_rec in trend.to_dict("records"):
-            if council_rec["Enhet"] != COUNCIL:
-                continue
+        for council_rec in _records(trend[trend["Enhet"] == COUNCIL]):
             ind = _indicator(m, council_rec["ID"])
             measure = ind.measure if ind else Measure.NUMBER
             shown = [f"{y}: {fmt_measure(float(v), measure)}" for y in years if (v := str(council_rec[y]).strip()) and _is_number(v)]
             earlier[council_rec["ID"]] = (council_rec["Utgångsvärde"], "; ".join(shown), council_rec["Trend"])
+    return earlier
+
+
+def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, own: dict[str, list[tuple[str, float]]],
+                     earlier: dict[str, tuple[str, str, str]], suggestions: bool = True, checks: _Checks | None = None) -> None:
+    """Indicators with baseline, target, outcome and the assessment by the target; with a history (``earlier``:
+    :func:`_earlier_years`), the previous years and the trend arrow. ``own``: :func:`_unit_outcomes`. Columns
+    empty on every row are left out."""
+    from .kfbook import SUGGESTION_HEADING, _records
+
     body, colours = [], {}
-    for i, (_k, rec) in enumerate(inds.iterrows()):
+    for i, rec in enumerate(_records(inds)):
         ind = _indicator(m, rec["ID"])
         base = ""
         if ind is not None and ind.baseline is not None and ind.baseline.value is not None:
@@ -856,7 +924,7 @@ def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame
             except KeyError:
                 scale = None
         proposal = rec["Förslag"] if suggestions else ""
-        outcome = _outcome(m, rec, units, ind, checks)
+        outcome = _outcome(m, rec, own.get(rec["ID"], []), ind, checks)
         body.append([name, base or "–", rec["Målvärde"] or "–", before or "–", f"{outcome}\n{arrow}" if arrow else outcome,
                      _marked(scale, proposal) if proposal else "–"])
         if proposal and scale is not None and (colour := scale.colour_of(proposal)):
@@ -900,19 +968,18 @@ def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) 
 
 class _Body:
     """Appends paragraphs and runs to a document's body as python-docx does, byte for byte, without its costs per
-    paragraph: ``add_paragraph(style=…)`` looks the style up by name among all styles, and each append searches the
-    body for its section properties; here both are found once."""
+    paragraph: ``add_paragraph(style=…)`` looks the style up by name among all styles, each append searches the
+    body for its section properties, and each property of a run searches its children for its place; here the
+    first two are found once and the elements are made in the schema's order."""
 
     def __init__(self, doc: Any):
         from docx.enum.style import WD_STYLE_TYPE
         from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
-        from docx.text.run import Run
 
-        self.new, self.paragraph_style, self.run_class = OxmlElement, WD_STYLE_TYPE.PARAGRAPH, Run
-        self.doc, self.container = doc, doc._body
+        self.new, self.paragraph_style = OxmlElement, WD_STYLE_TYPE.PARAGRAPH
+        self.doc = doc
         self.element = doc.element.body
-        self.end = self.element.find(qn("w:sectPr"))  # paragraphs go before it, as python-docx puts them
+        self.end = self.element.find(_W + "sectPr")  # paragraphs go before it, as python-docx puts them
         self.style_ids: dict[str, str | None] = {}
 
     def paragraph(self, style: str | None = None) -> Any:
@@ -921,8 +988,8 @@ class _Body:
             if style not in self.style_ids:  # a municipality's template may lack the style: the paragraph stays plain
                 found = _style(self.doc, style)
                 self.style_ids[style] = self.doc.part.get_style_id(found, self.paragraph_style) if found is not None else None
-            if self.style_ids[style] is not None:
-                p.style = self.style_ids[style]
+            if (sid := self.style_ids[style]) is not None:
+                _sub(_sub(p, "pPr"), "pStyle").set(_W_VAL, sid)
         if self.end is not None:
             self.end.addprevious(p)
         else:
@@ -931,18 +998,7 @@ class _Body:
 
     def run(self, p: Any, text: str, bold: bool = False, italic: bool = False) -> None:
         """``paragraph.add_run(text)`` (then ``.bold`` / ``.italic = True``)."""
-        r = p.add_r()
-        if text:
-            if "\t" in text or "\n" in text or "\r" in text:
-                self.run_class(r, self.container).text = text  # tabs and line breaks as python-docx writes them
-            else:
-                r.add_t(text)
-        if bold or italic:
-            run = self.run_class(r, self.container)
-            if bold:
-                run.bold = True
-            if italic:
-                run.italic = True
+        _run(p, text, bold, italic)
 
 
 # --------------------------------------------------------------------------- the plan round's Word chapter
