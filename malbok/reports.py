@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import io
 import math
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -295,10 +296,15 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def _sub(parent: Any, tag: str) -> Any:
-    """A new last child ``w:<tag>`` of ``parent`` (lxml; the document's own element classes)."""
-    from lxml import etree
+    """A new last child ``w:<tag>`` of ``parent`` (lxml's SubElement: the document's own element classes)."""
+    if not _SUB:  # lxml imported once, when a document is written (the export needs none)
+        from lxml import etree
 
-    return etree.SubElement(parent, _W + tag)
+        _SUB.append(etree.SubElement)
+    return _SUB[0](parent, _W + tag)
+
+
+_SUB: list[Any] = []
 
 
 def _cell_paragraph(tc: Any) -> Any:
@@ -322,13 +328,18 @@ def _run(p: Any, text: str, bold: bool = False, italic: bool = False, size: str 
             _sub(rpr, "color").set(_W_VAL, colour)
         if size:
             _sub(rpr, "sz").set(_W_VAL, size)
-    if text:
-        if "\t" in text or "\n" in text or "\r" in text:
-            r.text = text  # tabs and line breaks as python-docx writes them (``w:tab``, ``w:br``), after the rPr
-        else:
+    if not text:
+        return r
+    # tabs and line breaks as python-docx writes them: ``w:tab`` and ``w:br`` between the texts
+    for piece in _BREAKS.split(text) if "\t" in text or "\n" in text or "\r" in text else (text,):
+        if piece == "\t":
+            _sub(r, "tab")
+        elif piece in ("\r", "\n"):
+            _sub(r, "br")
+        elif piece:
             t = _sub(r, "t")
-            t.text = text
-            if len(text.strip()) < len(text):
+            t.text = piece
+            if len(piece.strip()) < len(piece):
                 t.set(_XML_SPACE, "preserve")
     return r
 
@@ -588,7 +599,8 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
     last_day = calendar.monthrange(p.year, p.occasion.month)[1]
     doc.add_heading(f"Måluppfyllelse – {p.name}", level=1)
     received = {u for u in units.loc[units["Fil"] != "", "Enhet"]}
-    all_units = [u.code for u in m.units if u.code in set(units["Enhet"])]
+    reporting = set(units["Enhet"].tolist())
+    all_units = [u.code for u in m.units if u.code in reporting]
     names = unit_names(m, [u for u in all_units if u in received])
     doc.add_paragraph(
         f"Uppföljningen avser perioden till och med {swedish_date(date(p.year, p.occasion.month, last_day))}. "
@@ -944,26 +956,93 @@ def _is_number(text: str) -> bool:
 def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) -> None:
     """Each row's analyses by the units that wrote a comment or actions: the row's text in bold, one bullet per unit."""
     said = units[units["ID"].isin(rows_area["ID"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
-    own: dict[tuple[str, str], list[Any]] = {}  # (ID, Typ) -> the units' rows, in the order of Data
-    for r in said.itertuples(index=False):
-        own.setdefault((str(r.ID), str(r.Typ)), []).append(r)
+    own: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # (ID, Typ) -> the units' analyses, in the order of Data
+    for rid, kind, unit, name, comment, actions in zip(*(said[c].tolist() for c in (
+            "ID", "Typ", "Enhet", "Enhetsnamn", "Kommentar", "Åtgärder")), strict=True):
+        own.setdefault((str(rid), str(kind)), []).append((name or unit, comment or "", actions))
     if not own:
         return
-    body: _Body | None = None
+    body: _Xml | None = None
     for rid, kind, text in zip(rows_area["ID"], rows_area["Typ"], rows_area["Text"], strict=True):
         mine = own.get((rid, kind))
         if not mine:
             continue
         if body is None:
             doc.add_heading("Nämndernas analyser", level=3)
-            body = _Body(doc)
-        body.run(body.paragraph(), m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, bold=True)
-        for r in mine:
-            para = body.paragraph("List Bullet")
-            body.run(para, f"{r.Enhetsnamn or r.Enhet}: ", italic=True)
-            body.run(para, r.Kommentar or "")
-            if r.Åtgärder:
-                body.run(para, f" Åtgärder: {r.Åtgärder}")
+            body = _Xml(doc)
+        body.paragraph(None, [(m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, True, False)])
+        for who, comment, actions in mine:
+            runs = [(f"{who}: ", False, True), (comment, False, False)]
+            if actions:
+                runs.append((f" Åtgärder: {actions}", False, False))
+            body.paragraph("List Bullet", runs)
+    if body is not None:
+        body.close()
+
+
+class _Xml:
+    """Paragraphs written as WordprocessingML text and parsed once into the body, before its section properties:
+    the same elements (and bytes) as ``add_paragraph(style=…)`` and ``add_run(text)`` with ``.bold`` / ``.italic``,
+    without python-docx's costs per paragraph and run. :meth:`close` puts them in."""
+
+    def __init__(self, doc: Any):
+        self.body = _Body(doc)
+        self.parts: list[str] = []
+
+    def paragraph(self, style: str | None, runs: list[tuple[str, bool, bool]]) -> None:
+        """A paragraph of ``style`` (when the document has it) with ``runs``: (text, bold, italic)."""
+        out = self.parts
+        out.append("<w:p>")
+        sid = self.body.style_id(style) if style is not None else None
+        if sid is not None:
+            out.append(f'<w:pPr><w:pStyle w:val="{_attr(sid)}"/></w:pPr>')
+        for text, bold, italic in runs:
+            out.append("<w:r>")
+            if bold or italic:
+                out.append("<w:rPr>" + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
+            if text:
+                out.append(_run_text(text))
+            out.append("</w:r>")
+        out.append("</w:p>")
+
+    def close(self) -> None:
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import nsdecls
+
+        if not self.parts:
+            return
+        parsed = parse_xml(f"<w:body {nsdecls('w')}>{''.join(self.parts)}</w:body>")
+        self.parts = []
+        for p in list(parsed):
+            self.body.put(p)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return _escape(text).replace('"', "&quot;")
+
+
+_BREAKS = re.compile(r"([\t\r\n])")
+
+
+def _run_text(text: str) -> str:
+    """A run's text as python-docx writes it: ``w:t`` (``xml:space="preserve"`` when it begins or ends with white
+    space), a tab as ``w:tab`` and a line break (\\n or \\r) as ``w:br``."""
+    if "\t" not in text and "\n" not in text and "\r" not in text:
+        pre = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+        return f"<w:t{pre}>{_escape(text)}</w:t>"
+    out = []
+    for piece in _BREAKS.split(text):
+        if piece == "\t":
+            out.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            out.append("<w:br/>")
+        elif piece:
+            out.append(_run_text(piece))
+    return "".join(out)
 
 
 class _Body:
@@ -982,18 +1061,26 @@ class _Body:
         self.end = self.element.find(_W + "sectPr")  # paragraphs go before it, as python-docx puts them
         self.style_ids: dict[str, str | None] = {}
 
+    def style_id(self, style: str) -> str | None:
+        """The id of the paragraph style named ``style``; None when the document (a municipality's template) lacks
+        it, and the paragraph stays plain."""
+        if style not in self.style_ids:
+            found = _style(self.doc, style)
+            self.style_ids[style] = self.doc.part.get_style_id(found, self.paragraph_style) if found is not None else None
+        return self.style_ids[style]
+
+    def put(self, block: Any) -> None:
+        """A paragraph (or table) at the end of the body, before its section properties."""
+        if self.end is not None:
+            self.end.addprevious(block)
+        else:
+            self.element.append(block)
+
     def paragraph(self, style: str | None = None) -> Any:
         p = self.new("w:p")
-        if style is not None:
-            if style not in self.style_ids:  # a municipality's template may lack the style: the paragraph stays plain
-                found = _style(self.doc, style)
-                self.style_ids[style] = self.doc.part.get_style_id(found, self.paragraph_style) if found is not None else None
-            if (sid := self.style_ids[style]) is not None:
-                _sub(_sub(p, "pPr"), "pStyle").set(_W_VAL, sid)
-        if self.end is not None:
-            self.end.addprevious(p)
-        else:
-            self.element.append(p)
+        if style is not None and (sid := self.style_id(style)) is not None:
+            _sub(_sub(p, "pPr"), "pStyle").set(_W_VAL, sid)
+        self.put(p)
         return p
 
     def run(self, p: Any, text: str, bold: bool = False, italic: bool = False) -> None:
