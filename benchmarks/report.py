@@ -49,12 +49,22 @@ def _env(root: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "120"}
 
 
+CPU_RUNS: list[float] = []
+
+
 def wall(cmd: list[str], root: Path = ROOT) -> float:
     """Seconds of ``cmd`` run as its own process with malbok from ``root`` (not run from a checkout's folder, where
-    ``python -m malbok`` would import the malbok beside it)."""
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, cwd=tempfile.gettempdir(), env=_env(root))
-    return time.perf_counter() - t0
+    ``python -m malbok`` would import the malbok beside it); its CPU seconds are appended to :data:`CPU_RUNS`."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=tempfile.gettempdir(), env=_env(root))
+        _pid, status, usage = os.wait4(p.pid, 0)
+        took = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(cmd)}: {err.read().decode('utf-8', 'replace')[-2000:]}")
+    CPU_RUNS.append(usage.ru_utime + usage.ru_stime)
+    return took
 
 
 def consolidated(n: int, d: Path) -> Path:
@@ -178,12 +188,16 @@ def measure(n: int, d: Path, repeat: int, before: Path | None) -> dict[str, Any]
     # square of the paragraphs (minutes at 150 returns): from 150 returns it runs once, as a process and in-process
     floors = repeat if n < 150 else 1
     cli, cli_before, floor_proc = [], [], []
+    cpu: dict[str, list[float]] = {"cli": [], "before": [], "floor": []}
     for i in range(repeat):  # in turns, so that each sees the same load
         cli.append(wall([sys.executable, "-m", "malbok", "report", str(kf), "--docx", str(out)]))
+        cpu["cli"].append(CPU_RUNS[-1])
         if before is not None:
             cli_before.append(wall([sys.executable, "-m", "malbok", "report", str(kf), "--docx", str(d / "fore.docx")], before))
+            cpu["before"].append(CPU_RUNS[-1])
         if i < floors:
             floor_proc.append(wall([sys.executable, str(script), str(body_json), str(d / "golv.docx")]))
+            cpu["floor"].append(CPU_RUNS[-1])
     from malbok.reports import report
 
     inproc, floor_in = [], []
@@ -201,6 +215,7 @@ def measure(n: int, d: Path, repeat: int, before: Path | None) -> dict[str, Any]
             "import": imp, "biggest": biggest, "paragraphs": paragraphs, "tables": len(tables),
             "cells": sum(len(r) for t in tables for r in t[2]), "runs": sum(len(b[2]) for b in body if b[0] == "p"),
             "kb": out.stat().st_size // 1024, "each": cli, "floors": floors,
+            "cpu": {k: median(v) for k, v in cpu.items() if v},
             "same_before": before is not None and (d / "fore.docx").read_bytes() == out.read_bytes()}
 
 
@@ -222,12 +237,12 @@ def main() -> None:
             print(f"\n{n} inlämningar: kapitlet har {res['paragraphs']} stycken ({res['runs']} textavsnitt), "
                   f"{res['tables']} tabeller med {res['cells']} celler, {res['kb']} kB")
             print(f"  malbok report, hela processen:         {_s(res['cli'])} "
-                  f"(median av {len(res['each'])}: {', '.join(_s(x) for x in res['each'])})")
+                  f"(median av {len(res['each'])}: {', '.join(_s(x) for x in res['each'])}; processortid {_s(res['cpu']['cli'])})")
             if res["cli_before"] is not None:
-                print(f"  samma med {args.before}:  {_s(res['cli_before'])}   "
-                      f"({'samma byte' if res['same_before'] else 'OLIKA BYTE'} i Word-filen)")
+                print(f"  samma med {args.before}:  {_s(res['cli_before'])}   (processortid {_s(res['cpu']['before'])}; "
+                      f"{'samma byte' if res['same_before'] else 'OLIKA BYTE'} i Word-filen)")
             print(f"  python-docx samma innehåll, processen: {_s(res['floor_proc'])}   kvot {res['cli'] / res['floor_proc']:.2f}"
-                  f"   (median av {res['floors']})")
+                  f"   (median av {res['floors']}; processortid {_s(res['cpu']['floor'])}, kvot {res['cpu']['cli'] / res['cpu']['floor']:.2f})")
             print(f"  i en process: reports.report {_s(res['inproc'])}, python-docx {_s(res['floor_in'])}   "
                   f"kvot {res['inproc'] / res['floor_in']:.2f}")
             print(f"  import för malbok report: {_s(res['import'])} ("
