@@ -6,7 +6,7 @@ and then times, from one run:
 
 - ``malbok report KF.xlsx --docx …`` as a fresh process, as the controller starts it
   (wall time, median of ``--repeat`` runs);
-- ``reports.report`` inside one process (reading KF.xlsx and writing the chapter);
+- ``reports.report`` inside one process (reading KF.xlsx and writing the chapter, each timed);
 - the python-docx floor: a plain script writing the same document content — every
   paragraph of the chapter with its style and its runs (bold, italic), every table
   with its style and its cells' texts — taken from the chapter malbok wrote; the
@@ -185,7 +185,7 @@ def measure(n: int, d: Path, repeat: int, before: Path | None) -> dict[str, Any]
     script = d / "golv.py"
     script.write_text(FLOOR, encoding="utf-8")
     # python-docx's add_paragraph searches the whole body for its section properties, so the floor grows with the
-    # square of the paragraphs (minutes at 150 returns): from 150 returns it runs once, as a process and in-process
+    # square of the paragraphs (minutes at 150 returns): from 150 returns it runs once, as a process only
     floors = repeat if n < 150 else 1
     cli, cli_before, floor_proc = [], [], []
     cpu: dict[str, list[float]] = {"cli": [], "before": [], "floor": []}
@@ -198,20 +198,24 @@ def measure(n: int, d: Path, repeat: int, before: Path | None) -> dict[str, Any]
         if i < floors:
             floor_proc.append(wall([sys.executable, str(script), str(body_json), str(d / "golv.docx")]))
             cpu["floor"].append(CPU_RUNS[-1])
+    from malbok.kfread import read_kf
     from malbok.reports import report
 
-    inproc, floor_in = [], []
+    inproc, floor_in, reading = [], [], []
     for i in range(repeat):
         t0 = time.perf_counter()
-        report(kf, d / "inprocess.docx")
+        book = read_kf(kf)  # what report(kf, …) does first
+        t1 = time.perf_counter()
+        report(book, d / "inprocess.docx")
         inproc.append(time.perf_counter() - t0)
-        if i < floors:
+        reading.append(t1 - t0)
+        if i < floors and n < 150:
             floor_in.append(floor(body))
     imp, biggest = import_cost(kf, out)
     paragraphs = sum(1 for b in body if b[0] == "p")
     tables = [b for b in body if b[0] == "t"]
     return {"n": n, "cli": median(cli), "cli_before": median(cli_before) if cli_before else None,
-            "floor_proc": median(floor_proc), "inproc": median(inproc), "floor_in": median(floor_in),
+            "floor_proc": median(floor_proc), "inproc": median(inproc), "floor_in": median(floor_in) if floor_in else None, "read": median(reading),
             "import": imp, "biggest": biggest, "paragraphs": paragraphs, "tables": len(tables),
             "cells": sum(len(r) for t in tables for r in t[2]), "runs": sum(len(b[2]) for b in body if b[0] == "p"),
             "kb": out.stat().st_size // 1024, "each": cli, "floors": floors,
@@ -243,8 +247,10 @@ def main() -> None:
                       f"{'samma byte' if res['same_before'] else 'OLIKA BYTE'} i Word-filen)")
             print(f"  python-docx samma innehåll, processen: {_s(res['floor_proc'])}   kvot {res['cli'] / res['floor_proc']:.2f}"
                   f"   (median av {res['floors']}; processortid {_s(res['cpu']['floor'])}, kvot {res['cpu']['cli'] / res['cpu']['floor']:.2f})")
-            print(f"  i en process: reports.report {_s(res['inproc'])}, python-docx {_s(res['floor_in'])}   "
-                  f"kvot {res['inproc'] / res['floor_in']:.2f}")
+            beside = (f", python-docx {_s(res['floor_in'])}   kvot {res['inproc'] / res['floor_in']:.2f}"
+                      if res["floor_in"] else "")
+            print(f"  i en process: reports.report {_s(res['inproc'])} (läsa KF.xlsx {_s(res['read'])}, kapitlet "
+                  f"{_s(res['inproc'] - res['read'])}){beside}")
             print(f"  import för malbok report: {_s(res['import'])} ("
                   + ", ".join(f"{name} {x:.3f}".replace(".", ",") for name, x in res["biggest"]) + ")")
             if args.profile:
