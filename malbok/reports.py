@@ -597,7 +597,7 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
     units = data[data["Sammanställning"] == "enhet"]
     checks = _Checks(book)
     last_day = calendar.monthrange(p.year, p.occasion.month)[1]
-    doc.add_heading(f"Måluppfyllelse – {p.name}", level=1)
+    _heading(doc, f"Måluppfyllelse – {p.name}", 1)
     received = {u for u in units.loc[units["Fil"] != "", "Enhet"]}
     reporting = set(units["Enhet"].tolist())
     all_units = [u.code for u in m.units if u.code in reporting]
@@ -610,7 +610,7 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
         + (f" Kolumnen ”{SUGGESTION_HEADING}” visar vad utfallen innebär mot målvärdena i styrmodellen." if suggestions else "")
     )
     if m.vision.text or m.vision.title:
-        doc.add_heading("Vision", level=2)
+        _heading(doc, "Vision", 2)
         if m.vision.title:
             doc.add_paragraph().add_run(m.vision.title).bold = True
         _paragraphs(doc, m.vision.text)
@@ -623,7 +623,7 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
         rows_area = council[council["Område"] == area.name]
         if rows_area.empty:
             continue
-        doc.add_heading(area.name, level=2)
+        _heading(doc, area.name, 2)
         _paragraphs(doc, area.text)
         assessed = assessed_rows(rows_area)
         if not assessed.empty:
@@ -633,11 +633,11 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
             goals = grp.rows(rows_area)
             if goals.empty:
                 continue
-            doc.add_heading(grp.name if grp.level is not None else "Indikatorer – bedömning", level=3)
+            _heading(doc, grp.name if grp.level is not None else "Indikatorer – bedömning", 3)
             _assessment_table(doc, m, goals, units, grp, book.tables.get("Trend mål"), suggestions)
         inds = rows_area[rows_area["Typ"] == KIND_INDICATOR]
         if not inds.empty:
-            doc.add_heading("Indikatorer – utfall", level=3)
+            _heading(doc, "Indikatorer – utfall", 3)
             if outcomes is None:
                 outcomes, earlier = _unit_outcomes(units), _earlier_years(m, book.tables.get("Trend"))
             _indicator_table(doc, m, inds, outcomes, earlier, suggestions, checks)
@@ -650,7 +650,7 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
     """The whole kommun (by meaning across levels), per nämnd, and per goal level across areas (its own labels)."""
     from .kfbook import MEANING_HEADINGS, _records, kommun_sentence, per_unit, whole_kommun
 
-    doc.add_heading("Måluppfyllelse i hela kommunen", level=2)
+    _heading(doc, "Måluppfyllelse i hela kommunen", 2)
     sentence = kommun_sentence(m, council)
     if sentence:
         said = sentence.split(": ", 1)[-1]  # '8 av 30 mål är uppfyllda, …' without 'Hela kommunen: '
@@ -664,14 +664,14 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
         add_table(doc, ["Målnivå", "Antal", *MEANING_HEADINGS], body, [44, 18, 26, 26, 26, 20], drop_empty=False)
     by_unit = per_unit(m, units)
     if by_unit:
-        doc.add_heading("Per nämnd och bolag", level=3)
+        _heading(doc, "Per nämnd och bolag", 3)
         doc.add_paragraph("Nämndernas och bolagens egna bedömningar av de mål de följer upp.")
         body = [[name, str(sum(c)), *(str(x) for x in c)] for _code, name, c in by_unit]
         add_table(doc, ["Nämnd/bolag", "Antal", *MEANING_HEADINGS], body, [50, 16, 24, 26, 24, 20], drop_empty=False)
-    doc.add_heading("Måluppfyllelse per målnivå", level=2)
+    _heading(doc, "Måluppfyllelse per målnivå", 2)
     for grp in groups:
         rows = grp.rows(council)
-        doc.add_heading(f"{grp.name} – {grp.heading}", level=3)
+        _heading(doc, f"{grp.name} – {grp.heading}", 3)
         from .kfbook import group_phrase
 
         phrase = group_phrase(grp, rows["Bedömning"].tolist())
@@ -711,7 +711,7 @@ def _kolada_comparison(doc: Any, book: KfBook) -> None:
     if not recs:
         return
     years = sorted({int(r["År"]) for r in recs})
-    doc.add_heading("Jämförelse med landets kommuner", level=2)
+    _heading(doc, "Jämförelse med landets kommuner", 2)
     whose = name if name[-1:] in "sxz" else f"{name}s"  # 'Hallsbergs', 'Hällefors'
     doc.add_paragraph(
         "Tabellen visar de indikatorer som också är nationella nyckeltal i Kolada, den öppna databasen för kommuner och "
@@ -768,9 +768,9 @@ def _programmes(doc: Any, m: Model, data: pd.DataFrame) -> None:
     results = programme_results(m, data)
     if not results:
         return
-    doc.add_heading("Handlingsprogram", level=2)
+    _heading(doc, "Handlingsprogram", 2)
     for res in results:
-        doc.add_heading(res.name, level=3)
+        _heading(doc, res.name, 3)
         prog = next((p for p in m.programmes if p.id == res.id), None)
         if prog is not None and prog.text:
             doc.add_paragraph(prog.text)
@@ -848,9 +848,17 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         shade(merged, "#F2F2F2")
     if disagree:
         doc.add_paragraph("Där bedömningen och utfallen mot målvärdet skiljer sig åt:")
-        body_ = _Body(doc)
+        body_ = _Body.of(doc)
         for note in disagree:
             body_.run(body_.paragraph("List Bullet" if _style(doc, "List Bullet") is not None else None), note)
+
+
+def _heading(doc: Any, text: str, level: int) -> None:
+    """``doc.add_heading(text, level)`` (the same paragraph, style and run) with the style found once per document:
+    python-docx looks it up among all styles on every call."""
+    p = _Body.of(doc).paragraph(f"Heading {level}")
+    if text:  # add_paragraph(text) adds a run only for a text
+        _run(p, text)
 
 
 def _disagreement(scale: Any, text: str, given: str, proposal: str) -> str:
@@ -968,7 +976,7 @@ def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) 
         if not mine:
             continue
         if body is None:
-            doc.add_heading("Nämndernas analyser", level=3)
+            _heading(doc, "Nämndernas analyser", 3)
             body = _Xml(doc)
         body.paragraph(None, [(m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, True, False)])
         for who, comment, actions in mine:
@@ -986,7 +994,7 @@ class _Xml:
     without python-docx's costs per paragraph and run. :meth:`close` puts them in."""
 
     def __init__(self, doc: Any):
-        self.body = _Body(doc)
+        self.body = _Body.of(doc)
         self.parts: list[str] = []
 
     def paragraph(self, style: str | None, runs: list[tuple[str, bool, bool]]) -> None:
@@ -1075,6 +1083,14 @@ class _Body:
             self.end.addprevious(block)
         else:
             self.element.append(block)
+
+    @classmethod
+    def of(cls, doc: Any) -> _Body:
+        """The document's own, made once: its style ids found once for the whole chapter."""
+        body = doc.__dict__.get("_malbok_body")
+        if body is None:
+            body = doc.__dict__["_malbok_body"] = cls(doc)
+        return body
 
     def paragraph(self, style: str | None = None) -> Any:
         p = self.new("w:p")

@@ -235,13 +235,13 @@ def _body_xml(doc) -> bytes:
 @pytest.mark.parametrize("template", [False, True])
 def test_the_chapters_own_paragraphs_and_tables_are_python_docx_s_to_the_byte(tmp_path, template):
     """The chapter writes paragraphs, runs and tables on the elements, and the analyses as text parsed once: the same
-    XML python-docx's add_paragraph(style=…), add_run (bold, italic), add_table, cell.text and run.font write, for
+    XML python-docx's add_heading, add_paragraph(style=…), add_run (bold, italic), add_table, cell.text and run.font write, for
     awkward texts too (white space at either end, tabs, line breaks, characters XML escapes); in a template without
     'List Bullet' the paragraph stays plain, as it does with python-docx (the style is looked for by name)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Mm, Pt, RGBColor
 
-    from malbok.reports import _Xml, add_table
+    from malbok.reports import _heading, _Xml, add_table
 
     def new():
         d = docx.Document()
@@ -250,6 +250,9 @@ def test_the_chapters_own_paragraphs_and_tables_are_python_docx_s_to_the_byte(tm
         return d
 
     ours, theirs = new(), new()
+    for level, text in ((1, "Måluppfyllelse – Delårsrapport 2016"), (2, "Vård & omsorg <i>"), (3, " a\tb\nc "), (3, "")):
+        _heading(ours, text, level)
+        theirs.add_heading(text, level=level)
     writer = _Xml(ours)
     has_bullet = "List Bullet" in [s.name for s in theirs.styles]
     for text in AWKWARD:
