@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import io
 import math
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -275,17 +276,72 @@ def _fixed_zip(blob: bytes, company: str = "") -> bytes:
 
 def shade(cell: Any, colour: str) -> None:
     """Fill a table cell with a colour ('#RRGGBB')."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+    _shade(cell._tc, colour)
 
-    tcpr = cell._tc.get_or_add_tcPr()
-    for old in tcpr.findall(qn("w:shd")):
+
+def _shade(tc: Any, colour: str) -> None:
+    """:func:`shade` on the cell's element."""
+    tcpr = tc.get_or_add_tcPr()
+    for old in tcpr.findall(_W + "shd"):
         tcpr.remove(old)
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), colour.lstrip("#").upper())
-    tcpr.append(shd)
+    shd = _sub(tcpr, "shd")
+    shd.set(_W_VAL, "clear")
+    shd.set(_W + "color", "auto")
+    shd.set(_W + "fill", colour.lstrip("#").upper())
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_VAL = _W + "val"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _sub(parent: Any, tag: str) -> Any:
+    """A new last child ``w:<tag>`` of ``parent`` (lxml's SubElement: the document's own element classes)."""
+    if not _SUB:  # lxml imported once, when a document is written (the export needs none)
+        from lxml import etree
+
+        _SUB.append(etree.SubElement)
+    return _SUB[0](parent, _W + tag)
+
+
+_SUB: list[Any] = []
+
+
+def _cell_paragraph(tc: Any) -> Any:
+    """The paragraph of a new table cell, as ``cell.text = …`` leaves it (python-docx's new cell has one empty
+    paragraph, which ``cell.text`` replaces by another empty one)."""
+    return tc.find(_W + "p")
+
+
+def _run(p: Any, text: str, bold: bool = False, italic: bool = False, size: str | None = None,
+         colour: str | None = None) -> Any:
+    """``p.add_run(text)`` with ``.bold``, ``.italic``, ``.font.color.rgb`` and ``.font.size`` (half points) as
+    python-docx writes them, element by element in the schema's order, without its search per property."""
+    r = _sub(p, "r")
+    if bold or italic or size or colour:
+        rpr = _sub(r, "rPr")
+        if bold:
+            _sub(rpr, "b")
+        if italic:
+            _sub(rpr, "i")
+        if colour:
+            _sub(rpr, "color").set(_W_VAL, colour)
+        if size:
+            _sub(rpr, "sz").set(_W_VAL, size)
+    if not text:
+        return r
+    # tabs and line breaks as python-docx writes them: ``w:tab`` and ``w:br`` between the texts
+    for piece in _BREAKS.split(text) if "\t" in text or "\n" in text or "\r" in text else (text,):
+        if piece == "\t":
+            _sub(r, "tab")
+        elif piece in ("\r", "\n"):
+            _sub(r, "br")
+        elif piece:
+            t = _sub(r, "t")
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(_XML_SPACE, "preserve")
+    return r
 
 
 _CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -382,7 +438,7 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt, RGBColor
+    from docx.shared import Mm
 
     rows = list(rows)
     keep = list(range(len(header)))
@@ -402,40 +458,42 @@ def add_table(doc: Any, header: list[str], rows: Iterable[list[str]], widths_mm:
         table.style = grid
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
-    hdr = table.rows[0]
-    trpr = hdr._tr.get_or_add_trPr()
+    # The cells are written on the table's elements, row by row, as python-docx's ``cell.text = …`` and
+    # ``run.font`` write them (the same XML), without its costs per cell: ``row.cells`` works out the grid
+    # of the row on each call, and each property searches the element's children for its place.
+    trs = table._tbl.tr_lst
+    size = str(round(_SMALL_PT * 2)) if len(header) >= _SMALL_FROM else None  # a wide table in a smaller type
+    hdr = trs[0]
+    trpr = hdr.get_or_add_trPr()
     th = OxmlElement("w:tblHeader")
     th.set(qn("w:val"), "true")
     trpr.append(th)
-    for c, text in enumerate(header):
-        cell = hdr.cells[c]
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
-        shade(cell, "#DCE6F1")
-    small = len(header) >= _SMALL_FROM  # a wide table in a smaller type, so its words fit
-    if small:
-        for cell in hdr.cells:
-            for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(_SMALL_PT)
-    for r, row in enumerate(rows, start=1):
-        cells = table.rows[r].cells
-        for c, text in enumerate(row):
-            cells[c].text = str(text)
-            if small:
-                for run in cells[c].paragraphs[0].runs:
-                    run.font.size = Pt(_SMALL_PT)
-            if colours and (r - 1, c) in colours:
-                fill, ink = readable(colours[(r - 1, c)])
-                shade(cells[c], fill)
-                if ink != "#000000":
-                    for run in cells[c].paragraphs[0].runs:
-                        run.font.color.rgb = RGBColor.from_string(ink.lstrip("#"))
-    per_char = _MM_PER_CHAR * (_SMALL_PT / _BODY_PT if small else 1)
-    for c, w in enumerate(word_safe_widths([header, *rows], widths_mm, header=True, per_char=per_char)):
-        table.columns[c].width = Mm(w)  # the grid, which LibreOffice follows
-        for row in table.rows:
-            row.cells[c].width = Mm(w)  # the cells, which Word follows
+    for tc, text in zip(hdr.tc_lst, header, strict=False):
+        p = _cell_paragraph(tc)
+        empty = _sub(p, "r")  # ``cell.text = ""`` leaves an empty run before the header's own
+        if size:
+            _sub(_sub(empty, "rPr"), "sz").set(_W_VAL, size)
+        _run(p, text, bold=True, size=size)
+        _shade(tc, "#DCE6F1")
+    for r, (tr, row) in enumerate(zip(trs[1:], rows, strict=False)):
+        for c, (tc, text) in enumerate(zip(tr.tc_lst, row, strict=False)):
+            fill = ink = None
+            if colours and (r, c) in colours:
+                fill, ink = readable(colours[(r, c)])
+            _run(_cell_paragraph(tc), str(text), size=size,
+                 colour=ink.lstrip("#").upper() if ink is not None and ink != "#000000" else None)
+            if fill is not None:
+                _shade(tc, fill)
+    per_char = _MM_PER_CHAR * (_SMALL_PT / _BODY_PT if size else 1)
+    widths = [Mm(w) for w in word_safe_widths([header, *rows], widths_mm, header=True, per_char=per_char)]
+    for c, w in enumerate(widths):
+        table.columns[c].width = w  # the grid, which LibreOffice follows
+    twips = [str(w.twips) for w in widths]
+    for tr in trs:  # the cells, which Word follows
+        for tc, tw in zip(tr.tc_lst, twips, strict=False):
+            tcw = tc.tcPr.find(_W + "tcW")  # every new cell has one (python-docx's table)
+            tcw.set(_W + "type", "dxa")
+            tcw.set(_W + "w", tw)
     doc.add_paragraph()
     return table
 
@@ -539,9 +597,10 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
     units = data[data["Sammanställning"] == "enhet"]
     checks = _Checks(book)
     last_day = calendar.monthrange(p.year, p.occasion.month)[1]
-    doc.add_heading(f"Måluppfyllelse – {p.name}", level=1)
+    _heading(doc, f"Måluppfyllelse – {p.name}", 1)
     received = {u for u in units.loc[units["Fil"] != "", "Enhet"]}
-    all_units = [u.code for u in m.units if u.code in set(units["Enhet"])]
+    reporting = set(units["Enhet"].tolist())
+    all_units = [u.code for u in m.units if u.code in reporting]
     names = unit_names(m, [u for u in all_units if u in received])
     doc.add_paragraph(
         f"Uppföljningen avser perioden till och med {swedish_date(date(p.year, p.occasion.month, last_day))}. "
@@ -551,18 +610,20 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
         + (f" Kolumnen ”{SUGGESTION_HEADING}” visar vad utfallen innebär mot målvärdena i styrmodellen." if suggestions else "")
     )
     if m.vision.text or m.vision.title:
-        doc.add_heading("Vision", level=2)
+        _heading(doc, "Vision", 2)
         if m.vision.title:
             doc.add_paragraph().add_run(m.vision.title).bold = True
         _paragraphs(doc, m.vision.text)
     groups = [g for g in assessment_groups(m) if not g.rows(council).empty]
     if groups:
         _kommun_views(doc, m, council, units, groups)
+    outcomes: dict[str, list[tuple[str, float]]] | None = None  # found at the first indicator table
+    earlier: dict[str, tuple[str, str, str]] = {}
     for area in m.areas:
         rows_area = council[council["Område"] == area.name]
         if rows_area.empty:
             continue
-        doc.add_heading(area.name, level=2)
+        _heading(doc, area.name, 2)
         _paragraphs(doc, area.text)
         assessed = assessed_rows(rows_area)
         if not assessed.empty:
@@ -572,12 +633,14 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
             goals = grp.rows(rows_area)
             if goals.empty:
                 continue
-            doc.add_heading(grp.name if grp.level is not None else "Indikatorer – bedömning", level=3)
+            _heading(doc, grp.name if grp.level is not None else "Indikatorer – bedömning", 3)
             _assessment_table(doc, m, goals, units, grp, book.tables.get("Trend mål"), suggestions)
         inds = rows_area[rows_area["Typ"] == KIND_INDICATOR]
         if not inds.empty:
-            doc.add_heading("Indikatorer – utfall", level=3)
-            _indicator_table(doc, m, inds, units, book.tables.get("Trend"), suggestions, checks)
+            _heading(doc, "Indikatorer – utfall", 3)
+            if outcomes is None:
+                outcomes, earlier = _unit_outcomes(units), _earlier_years(m, book.tables.get("Trend"))
+            _indicator_table(doc, m, inds, outcomes, earlier, suggestions, checks)
         _analyses(doc, m, rows_area, units)
     _kolada_comparison(doc, book)
     _programmes(doc, m, data)
@@ -585,9 +648,9 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
 
 def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame, groups: list[Any]) -> None:
     """The whole kommun (by meaning across levels), per nämnd, and per goal level across areas (its own labels)."""
-    from .kfbook import MEANING_HEADINGS, kommun_sentence, per_unit, whole_kommun
+    from .kfbook import MEANING_HEADINGS, _records, kommun_sentence, per_unit, whole_kommun
 
-    doc.add_heading("Måluppfyllelse i hela kommunen", level=2)
+    _heading(doc, "Måluppfyllelse i hela kommunen", 2)
     sentence = kommun_sentence(m, council)
     if sentence:
         said = sentence.split(": ", 1)[-1]  # '8 av 30 mål är uppfyllda, …' without 'Hela kommunen: '
@@ -601,14 +664,14 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
         add_table(doc, ["Målnivå", "Antal", *MEANING_HEADINGS], body, [44, 18, 26, 26, 26, 20], drop_empty=False)
     by_unit = per_unit(m, units)
     if by_unit:
-        doc.add_heading("Per nämnd och bolag", level=3)
+        _heading(doc, "Per nämnd och bolag", 3)
         doc.add_paragraph("Nämndernas och bolagens egna bedömningar av de mål de följer upp.")
         body = [[name, str(sum(c)), *(str(x) for x in c)] for _code, name, c in by_unit]
         add_table(doc, ["Nämnd/bolag", "Antal", *MEANING_HEADINGS], body, [50, 16, 24, 26, 24, 20], drop_empty=False)
-    doc.add_heading("Måluppfyllelse per målnivå", level=2)
+    _heading(doc, "Måluppfyllelse per målnivå", 2)
     for grp in groups:
         rows = grp.rows(council)
-        doc.add_heading(f"{grp.name} – {grp.heading}", level=3)
+        _heading(doc, f"{grp.name} – {grp.heading}", 3)
         from .kfbook import group_phrase
 
         phrase = group_phrase(grp, rows["Bedömning"].tolist())
@@ -624,7 +687,7 @@ def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame
         add_chart(doc, f"{grp.name} – antal per steg", counts,
                   f"Stapeldiagram över {grp.many}: " + "; ".join(f"{label} {n}" for label, n, _c in counts) + ".")
         listed, lcol = [], {}
-        for rec in rows.to_dict("records"):
+        for rec in _records(rows):
             label = rec["Bedömning"] or NOT_ASSESSED
             listed.append([rec["Text"], rec["Område"], _marked(grp.scale, rec["Bedömning"]) if rec["Bedömning"] else label])
             colour = grp.scale.colour_of(rec["Bedömning"]) if grp.scale is not None and rec["Bedömning"] else None
@@ -647,7 +710,7 @@ def _kolada_comparison(doc: Any, book: KfBook) -> None:
     if not recs:
         return
     years = sorted({int(r["År"]) for r in recs})
-    doc.add_heading("Jämförelse med landets kommuner", level=2)
+    _heading(doc, "Jämförelse med landets kommuner", 2)
     whose = name if name[-1:] in "sxz" else f"{name}s"  # 'Hallsbergs', 'Hällefors'
     doc.add_paragraph(
         "Tabellen visar de indikatorer som också är nationella nyckeltal i Kolada, den öppna databasen för kommuner och "
@@ -704,9 +767,9 @@ def _programmes(doc: Any, m: Model, data: pd.DataFrame) -> None:
     results = programme_results(m, data)
     if not results:
         return
-    doc.add_heading("Handlingsprogram", level=2)
+    _heading(doc, "Handlingsprogram", 2)
     for res in results:
-        doc.add_heading(res.name, level=3)
+        _heading(doc, res.name, 3)
         prog = next((p for p in m.programmes if p.id == res.id), None)
         if prog is not None and prog.text:
             doc.add_paragraph(prog.text)
@@ -784,9 +847,17 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         shade(merged, "#F2F2F2")
     if disagree:
         doc.add_paragraph("Där bedömningen och utfallen mot målvärdet skiljer sig åt:")
-        body_ = _Body(doc)
+        body_ = _Body.of(doc)
         for note in disagree:
             body_.run(body_.paragraph("List Bullet" if _style(doc, "List Bullet") is not None else None), note)
+
+
+def _heading(doc: Any, text: str, level: int) -> None:
+    """``doc.add_heading(text, level)`` (the same paragraph, style and run) with the style found once per document:
+    python-docx looks it up among all styles on every call."""
+    p = _Body.of(doc).paragraph(f"Heading {level}")
+    if text:  # add_paragraph(text) adds a run only for a text
+        _run(p, text)
 
 
 def _disagreement(scale: Any, text: str, given: str, proposal: str) -> str:
@@ -800,12 +871,23 @@ def _disagreement(scale: Any, text: str, given: str, proposal: str) -> str:
     return f"{text}: bedömningen ”{given}” är {way} utfallen visar (”{proposal}”)."
 
 
-def _outcome(m: Model, rec: Mapping[str, Any] | pd.Series, units: pd.DataFrame, ind: Indicator | None,
+def _unit_outcomes(units: pd.DataFrame) -> dict[str, list[tuple[str, float]]]:
+    """Each indicator's units and their outcomes, in the order of ``Data``: found once, not searched for per row."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    kinds = units["Typ"].tolist()
+    for rid, kind, unit, value in zip(units["ID"].tolist(), kinds, units["Enhet"].tolist(), units["Utfall"].tolist(),
+                                      strict=True):
+        if kind == KIND_INDICATOR:
+            out.setdefault(rid, []).append((unit, value))
+    return out
+
+
+def _outcome(m: Model, rec: Mapping[str, Any], own: list[tuple[str, float]], ind: Indicator | None,
              checks: _Checks | None = None) -> str:
+    """The council's outcome of an indicator row; without one, each unit's (``own``: its units' outcomes)."""
     measure = ind.measure if ind else Measure.NUMBER
     rank = "" if math.isnan(rec["Placering"]) else fmt_measure(rec["Placering"], Measure.RANK)
-    own = units[(units["ID"] == rec["ID"]) & (units["Typ"] == KIND_INDICATOR)]
-    rejected = {code for code in own["Enhet"] if checks is not None and (code, rec["ID"]) in checks.rejected}
+    rejected = {code for code, _v in own if checks is not None and (code, rec["ID"]) in checks.rejected}
     if not math.isnan(rec["Utfall"]):
         value = fmt_measure(rec["Utfall"], measure)
         shown = f"{value} ({rank})" if rank and measure != Measure.RANK else value
@@ -813,33 +895,39 @@ def _outcome(m: Model, rec: Mapping[str, Any] | pd.Series, units: pd.DataFrame, 
     if rank:
         return rank
     parts = []
-    for r in own.itertuples():
-        if math.isnan(r.Utfall):
+    for code, outcome in own:
+        if math.isnan(outcome):
             continue
-        name = unit_names(m, [str(r.Enhet)])[0]
-        note = f" ({REJECTED_NOTE})" if r.Enhet in rejected else ""
-        parts.append(f"{name}: {fmt_measure(r.Utfall, measure)}{note}")
+        name = unit_names(m, [str(code)])[0]
+        note = f" ({REJECTED_NOTE})" if code in rejected else ""
+        parts.append(f"{name}: {fmt_measure(outcome, measure)}{note}")
     return "\n".join(parts) if parts else "–"
 
 
-def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame, trend: pd.DataFrame | None = None,
-                     suggestions: bool = True, checks: _Checks | None = None) -> None:
-    """Indicators with baseline, target, outcome and the assessment by the target; with a history, the previous
-    years and the trend arrow. Columns empty on every row are left out."""
-    from .kfbook import SUGGESTION_HEADING
+def _earlier_years(m: Model, trend: pd.DataFrame | None) -> dict[str, tuple[str, str, str]]:
+    """ID -> (baseline, previous years, arrow) of the council's rows of the ``Trend`` sheet."""
+    from .kfbook import _records
 
-    earlier: dict[str, tuple[str, str, str]] = {}  # ID -> (baseline, previous years, arrow) of the council's row
+    earlier: dict[str, tuple[str, str, str]] = {}
     if trend is not None and len(trend.columns) >= 8:
         years = [c for c in trend.columns[4:-3] if c.isdigit()]
-        for council_rec in trend.to_dict("records"):
-            if council_rec["Enhet"] != COUNCIL:
-                continue
+        for council_rec in _records(trend[trend["Enhet"] == COUNCIL]):
             ind = _indicator(m, council_rec["ID"])
             measure = ind.measure if ind else Measure.NUMBER
             shown = [f"{y}: {fmt_measure(float(v), measure)}" for y in years if (v := str(council_rec[y]).strip()) and _is_number(v)]
             earlier[council_rec["ID"]] = (council_rec["Utgångsvärde"], "; ".join(shown), council_rec["Trend"])
+    return earlier
+
+
+def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, own: dict[str, list[tuple[str, float]]],
+                     earlier: dict[str, tuple[str, str, str]], suggestions: bool = True, checks: _Checks | None = None) -> None:
+    """Indicators with baseline, target, outcome and the assessment by the target; with a history (``earlier``:
+    :func:`_earlier_years`), the previous years and the trend arrow. ``own``: :func:`_unit_outcomes`. Columns
+    empty on every row are left out."""
+    from .kfbook import SUGGESTION_HEADING, _records
+
     body, colours = [], {}
-    for i, (_k, rec) in enumerate(inds.iterrows()):
+    for i, rec in enumerate(_records(inds)):
         ind = _indicator(m, rec["ID"])
         base = ""
         if ind is not None and ind.baseline is not None and ind.baseline.value is not None:
@@ -855,7 +943,7 @@ def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, units: pd.DataFrame
             except KeyError:
                 scale = None
         proposal = rec["Förslag"] if suggestions else ""
-        outcome = _outcome(m, rec, units, ind, checks)
+        outcome = _outcome(m, rec, own.get(rec["ID"], []), ind, checks)
         body.append([name, base or "–", rec["Målvärde"] or "–", before or "–", f"{outcome}\n{arrow}" if arrow else outcome,
                      _marked(scale, proposal) if proposal else "–"])
         if proposal and scale is not None and (colour := scale.colour_of(proposal)):
@@ -875,73 +963,144 @@ def _is_number(text: str) -> bool:
 def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) -> None:
     """Each row's analyses by the units that wrote a comment or actions: the row's text in bold, one bullet per unit."""
     said = units[units["ID"].isin(rows_area["ID"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
-    own: dict[tuple[str, str], list[Any]] = {}  # (ID, Typ) -> the units' rows, in the order of Data
-    for r in said.itertuples(index=False):
-        own.setdefault((str(r.ID), str(r.Typ)), []).append(r)
+    own: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # (ID, Typ) -> the units' analyses, in the order of Data
+    for rid, kind, unit, name, comment, actions in zip(*(said[c].tolist() for c in (
+            "ID", "Typ", "Enhet", "Enhetsnamn", "Kommentar", "Åtgärder")), strict=True):
+        own.setdefault((str(rid), str(kind)), []).append((name or unit, comment or "", actions))
     if not own:
         return
-    body: _Body | None = None
+    body: _Xml | None = None
     for rid, kind, text in zip(rows_area["ID"], rows_area["Typ"], rows_area["Text"], strict=True):
         mine = own.get((rid, kind))
         if not mine:
             continue
         if body is None:
-            doc.add_heading("Nämndernas analyser", level=3)
-            body = _Body(doc)
-        body.run(body.paragraph(), m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, bold=True)
-        for r in mine:
-            para = body.paragraph("List Bullet")
-            body.run(para, f"{r.Enhetsnamn or r.Enhet}: ", italic=True)
-            body.run(para, r.Kommentar or "")
-            if r.Åtgärder:
-                body.run(para, f" Åtgärder: {r.Åtgärder}")
+            _heading(doc, "Nämndernas analyser", 3)
+            body = _Xml(doc)
+        body.paragraph(None, [(m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, True, False)])
+        for who, comment, actions in mine:
+            runs = [(f"{who}: ", False, True), (comment, False, False)]
+            if actions:
+                runs.append((f" Åtgärder: {actions}", False, False))
+            body.paragraph("List Bullet", runs)
+    if body is not None:
+        body.close()
+
+
+class _Xml:
+    """Paragraphs written as WordprocessingML text and parsed once into the body, before its section properties:
+    the same elements (and bytes) as ``add_paragraph(style=…)`` and ``add_run(text)`` with ``.bold`` / ``.italic``,
+    without python-docx's costs per paragraph and run. :meth:`close` puts them in."""
+
+    def __init__(self, doc: Any):
+        self.body = _Body.of(doc)
+        self.parts: list[str] = []
+
+    def paragraph(self, style: str | None, runs: list[tuple[str, bool, bool]]) -> None:
+        """A paragraph of ``style`` (when the document has it) with ``runs``: (text, bold, italic)."""
+        out = self.parts
+        out.append("<w:p>")
+        sid = self.body.style_id(style) if style is not None else None
+        if sid is not None:
+            out.append(f'<w:pPr><w:pStyle w:val="{_attr(sid)}"/></w:pPr>')
+        for text, bold, italic in runs:
+            out.append("<w:r>")
+            if bold or italic:
+                out.append("<w:rPr>" + ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + "</w:rPr>")
+            if text:
+                out.append(_run_text(text))
+            out.append("</w:r>")
+        out.append("</w:p>")
+
+    def close(self) -> None:
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import nsdecls
+
+        if not self.parts:
+            return
+        parsed = parse_xml(f"<w:body {nsdecls('w')}>{''.join(self.parts)}</w:body>")
+        self.parts = []
+        for p in list(parsed):
+            self.body.put(p)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return _escape(text).replace('"', "&quot;")
+
+
+_BREAKS = re.compile(r"([\t\r\n])")
+
+
+def _run_text(text: str) -> str:
+    """A run's text as python-docx writes it: ``w:t`` (``xml:space="preserve"`` when it begins or ends with white
+    space), a tab as ``w:tab`` and a line break (\\n or \\r) as ``w:br``."""
+    if "\t" not in text and "\n" not in text and "\r" not in text:
+        pre = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+        return f"<w:t{pre}>{_escape(text)}</w:t>"
+    out = []
+    for piece in _BREAKS.split(text):
+        if piece == "\t":
+            out.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            out.append("<w:br/>")
+        elif piece:
+            out.append(_run_text(piece))
+    return "".join(out)
 
 
 class _Body:
     """Appends paragraphs and runs to a document's body as python-docx does, byte for byte, without its costs per
-    paragraph: ``add_paragraph(style=…)`` looks the style up by name among all styles, and each append searches the
-    body for its section properties; here both are found once."""
+    paragraph: ``add_paragraph(style=…)`` looks the style up by name among all styles, each append searches the
+    body for its section properties, and each property of a run searches its children for its place; here the
+    first two are found once and the elements are made in the schema's order."""
 
     def __init__(self, doc: Any):
         from docx.enum.style import WD_STYLE_TYPE
         from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
-        from docx.text.run import Run
 
-        self.new, self.paragraph_style, self.run_class = OxmlElement, WD_STYLE_TYPE.PARAGRAPH, Run
-        self.doc, self.container = doc, doc._body
+        self.new, self.paragraph_style = OxmlElement, WD_STYLE_TYPE.PARAGRAPH
+        self.doc = doc
         self.element = doc.element.body
-        self.end = self.element.find(qn("w:sectPr"))  # paragraphs go before it, as python-docx puts them
+        self.end = self.element.find(_W + "sectPr")  # paragraphs go before it, as python-docx puts them
         self.style_ids: dict[str, str | None] = {}
+
+    def style_id(self, style: str) -> str | None:
+        """The id of the paragraph style named ``style``; None when the document (a municipality's template) lacks
+        it, and the paragraph stays plain."""
+        if style not in self.style_ids:
+            found = _style(self.doc, style)
+            self.style_ids[style] = self.doc.part.get_style_id(found, self.paragraph_style) if found is not None else None
+        return self.style_ids[style]
+
+    def put(self, block: Any) -> None:
+        """A paragraph (or table) at the end of the body, before its section properties."""
+        if self.end is not None:
+            self.end.addprevious(block)
+        else:
+            self.element.append(block)
+
+    @classmethod
+    def of(cls, doc: Any) -> _Body:
+        """The document's own, made once: its style ids found once for the whole chapter."""
+        body = doc.__dict__.get("_malbok_body")
+        if body is None:
+            body = doc.__dict__["_malbok_body"] = cls(doc)
+        return body
 
     def paragraph(self, style: str | None = None) -> Any:
         p = self.new("w:p")
-        if style is not None:
-            if style not in self.style_ids:  # a municipality's template may lack the style: the paragraph stays plain
-                found = _style(self.doc, style)
-                self.style_ids[style] = self.doc.part.get_style_id(found, self.paragraph_style) if found is not None else None
-            if self.style_ids[style] is not None:
-                p.style = self.style_ids[style]
-        if self.end is not None:
-            self.end.addprevious(p)
-        else:
-            self.element.append(p)
+        if style is not None and (sid := self.style_id(style)) is not None:
+            _sub(_sub(p, "pPr"), "pStyle").set(_W_VAL, sid)
+        self.put(p)
         return p
 
     def run(self, p: Any, text: str, bold: bool = False, italic: bool = False) -> None:
         """``paragraph.add_run(text)`` (then ``.bold`` / ``.italic = True``)."""
-        r = p.add_r()
-        if text:
-            if "\t" in text or "\n" in text or "\r" in text:
-                self.run_class(r, self.container).text = text  # tabs and line breaks as python-docx writes them
-            else:
-                r.add_t(text)
-        if bold or italic:
-            run = self.run_class(r, self.container)
-            if bold:
-                run.bold = True
-            if italic:
-                run.italic = True
+        _run(p, text, bold, italic)
 
 
 # --------------------------------------------------------------------------- the plan round's Word chapter

@@ -236,3 +236,72 @@ def test_cli_excel_init_refuses_bad_names(tmp_path):
                               "--returns", str(tmp_path), "--out", str(tmp_path / "K.xlsx")])
     assert res.exit_code == 1 and ".xlsm" in res.output
     assert os.listdir(tmp_path) == []
+
+
+def _sheet_grid(book, name: str) -> dict[tuple[int, int], object]:
+    """The cells xlwings' remote engine was told to write on sheet ``name`` (added by the run): (row, column) -> value,
+    rows and columns from 1 as in Excel, empty values left out."""
+    added = [a["args"][1] for a in actions(book, "addSheet")]
+    assert name in added, added
+    grid: dict[tuple[int, int], object] = {}
+    for a in actions(book, "setValues"):
+        if a["sheet_position"] != _position(book, name):
+            continue
+        for i, row in enumerate(a["values"]):
+            for j, v in enumerate(row):
+                if v not in ("", None):
+                    grid[(a["start_row"] + 1 + i, a["start_column"] + 1 + j)] = v
+    return grid
+
+
+def _position(book, name: str) -> int:
+    return [s.name for s in book.sheets].index(name)
+
+
+def test_konsolidera_with_kolada_figures_writes_the_kolada_sheet(tmp_path, monkeypatch):
+    """Kolada's figures in the history store: the button puts the Kolada sheet into the open workbook, with what
+    KF.xlsx's Kolada sheet has (the kommun's value, its year, the median, the place among the municipalities and
+    the source Kolada's terms ask for)."""
+    from malbok.api import history_store
+    from malbok.kfbook import KOLADA_COLUMNS
+    from malbok.kolada import ATTRIBUTION, Client, parse_years
+    from malbok.kolada import fetch as kolada_fetch
+    from malbok.load import load_model
+
+    from .kolada_server import KoladaServer, sample
+
+    model_file = tmp_path / "hallsberg.yaml"
+    shutil.copy(TEMPLATES / "hallsberg.yaml", model_file)
+    m = load_model(model_file)
+    with KoladaServer(sample()) as srv:
+        kolada_fetch(m, parse_years("2015-2016"), history_store(model_file),
+                     client=Client(srv.base, tries=2, backoff=0.01, max_wait=0.05, timeout=2.0))
+    returns = tmp_path / "inlamnade"
+    p = parse_period(m, PERIOD)
+    for g in generate(m, PERIOD, returns, history=False):
+        if g.path:
+            fill_workbook(g.path, m, p, g.unit)
+    res = runner.invoke(app, ["excel", "init", "--model", str(model_file), "--period", PERIOD,
+                              "--returns", str(returns), "--out", str(tmp_path / "Konsolidering.xlsm")])
+    assert res.exit_code == 0, res.output
+    monkeypatch.chdir(tmp_path)
+    book = xw.Book(json=payload(tmp_path / "Konsolidering.xlsm"))
+    status = konsolidera(book)
+    assert status.startswith("Konsoliderat") and "0 fel" in status, status
+    added = [a["args"][1] for a in actions(book, "addSheet")]
+    assert "Kolada" in added and added[-3:] == ["Enheter", "Kontroll", "Data"]
+    grid = _sheet_grid(book, "Kolada")
+    kf = CalamineWorkbook.from_path(str(tmp_path / "KF.xlsx")).get_sheet_by_name("Kolada").to_python(skip_empty_area=False)
+    in_kf = {(r + 1, c + 1): v for r, row in enumerate(kf) for c, v in enumerate(row) if v not in ("", None)}
+    header_row = next(r for (r, c), v in grid.items() if c == 1 and v == KOLADA_COLUMNS[0])
+    assert [grid.get((header_row, c + 1)) for c in range(len(KOLADA_COLUMNS))] == list(KOLADA_COLUMNS)
+    rows = {grid[(r, 1)]: {h: grid.get((r, c + 1)) for c, h in enumerate(KOLADA_COLUMNS)}
+            for r in range(header_row + 1, max(r for r, _c in grid) + 1) if (r, 1) in grid}
+    hk6 = rows["HK6"]
+    assert (hk6["Nyckeltal"], hk6["År"], hk6["Värde"], hk6["Placering"], hk6["Antal kommuner"]) == ("N15428", 2016, 86, 3, 11)
+    assert ATTRIBUTION in " ".join(str(v) for v in grid.values())
+    # every figure of KF.xlsx's Kolada sheet is in the book's, in the same place in its table
+    kf_header = next(r for (r, c), v in in_kf.items() if c == 1 and v == KOLADA_COLUMNS[0])
+    table_kf = {(r - kf_header, c): v for (r, c), v in in_kf.items() if r >= kf_header}
+    table_book = {(r - header_row, c): v for (r, c), v in grid.items() if r >= header_row}
+    assert table_book == table_kf

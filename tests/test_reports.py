@@ -220,3 +220,98 @@ def test_summary_sentence_counts_every_meaning_across_scales(hallefors):
     assert kommun_sentence(hallefors, mid, "Tillväxt") == "Tillväxt: 0 av 3 mål är uppfyllda, 3 delvis uppfyllda."
     one = rows([("IM1.1", "Uppfyllt"), ("IM1.2", "Ej uppfyllt"), ("IM1.3", "Ej uppfyllt")])
     assert kommun_sentence(hallefors, one, "Tillväxt") == "Tillväxt: 1 av 3 mål är uppfyllt, 2 ej uppfyllda."
+
+
+AWKWARD = ["", "Vanlig text", " inleds med mellanslag", "slutar med mellanslag ", " ", "a\tb", "rad ett\nrad två\r\ntre",
+           "\nbörjar med radbrytning", "& < > \" ' – åäö", "Nämnd: ", "\t"]
+
+
+def _body_xml(doc) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(doc.element.body)
+
+
+@pytest.mark.parametrize("template", [False, True])
+def test_the_chapters_own_paragraphs_and_tables_are_python_docx_s_to_the_byte(tmp_path, template):
+    """The chapter writes paragraphs, runs and tables on the elements, and the analyses as text parsed once: the same
+    XML python-docx's add_heading, add_paragraph(style=…), add_run (bold, italic), add_table, cell.text and run.font write, for
+    awkward texts too (white space at either end, tabs, line breaks, characters XML escapes); in a template without
+    'List Bullet' the paragraph stays plain, as it does with python-docx (the style is looked for by name)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm, Pt, RGBColor
+
+    from malbok.reports import _heading, _Xml, add_table
+
+    def new():
+        d = docx.Document()
+        if template:  # a municipality's template without the bullet style
+            d.styles["List Bullet"].element.getparent().remove(d.styles["List Bullet"].element)
+        return d
+
+    ours, theirs = new(), new()
+    for level, text in ((1, "Måluppfyllelse – Delårsrapport 2016"), (2, "Vård & omsorg <i>"), (3, " a\tb\nc "), (3, "")):
+        _heading(ours, text, level)
+        theirs.add_heading(text, level=level)
+    writer = _Xml(ours)
+    has_bullet = "List Bullet" in [s.name for s in theirs.styles]
+    for text in AWKWARD:
+        writer.paragraph(None, [(text, True, False)])
+        writer.paragraph("List Bullet", [(f"{text}: ", False, True), (text, False, False), (text, True, True)])
+        p = theirs.add_paragraph()
+        p.add_run(text).bold = True
+        p = theirs.add_paragraph(style="List Bullet" if has_bullet else None)
+        p.add_run(f"{text}: ").italic = True
+        p.add_run(text)
+        r = p.add_run(text)
+        r.bold = r.italic = True
+    writer.close()
+    header = ["Indikator", "Utgångsvärde", "Målvärde", "Tidigare år", "Utfall", "Bedömning"]  # six: set in 9 pt
+    rows = [[t or "x", t, "80 %", "–", t, "● Uppfyllt"] for t in AWKWARD]
+    colours = {(0, 5): "#00B050", (1, 5): "#FF0000", (2, 0): "#1F3864"}
+    add_table(ours, header, rows, [46, 24, 24, 24, 20, 22], colours, drop_empty=False)
+    # the same table through python-docx's own API, as add_table wrote it before it wrote the elements itself
+    from malbok.colours import readable
+    from malbok.reports import _BODY_PT, _MM_PER_CHAR, _SMALL_PT, shade, word_safe_widths
+
+    table = theirs.add_table(rows=1 + len(rows), cols=len(header))
+    table.style = theirs.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False
+    hdr = table.rows[0]
+    from docx.oxml import OxmlElement
+
+    th = OxmlElement("w:tblHeader")
+    th.set(qn("w:val"), "true")
+    hdr._tr.get_or_add_trPr().append(th)
+    for c, text in enumerate(header):
+        cell = hdr.cells[c]
+        cell.text = ""
+        cell.paragraphs[0].add_run(text).bold = True
+        shade(cell, "#DCE6F1")
+        for run in cell.paragraphs[0].runs:
+            run.font.size = Pt(_SMALL_PT)
+    for r, row in enumerate(rows, start=1):
+        cells = table.rows[r].cells
+        for c, text in enumerate(row):
+            cells[c].text = text
+            for run in cells[c].paragraphs[0].runs:
+                run.font.size = Pt(_SMALL_PT)
+            if (r - 1, c) in colours:
+                fill, ink = readable(colours[(r - 1, c)])
+                shade(cells[c], fill)
+                if ink != "#000000":
+                    for run in cells[c].paragraphs[0].runs:
+                        run.font.color.rgb = RGBColor.from_string(ink.lstrip("#"))
+    widths = word_safe_widths([header, *rows], [46, 24, 24, 24, 20, 22], header=True, per_char=_MM_PER_CHAR * _SMALL_PT / _BODY_PT)
+    for c, w in enumerate(widths):
+        table.columns[c].width = Mm(w)
+        for row in table.rows:
+            row.cells[c].width = Mm(w)
+    theirs.add_paragraph()
+    assert b"<w:tab/>" in _body_xml(ours) and b"<w:br/>" in _body_xml(ours) and b"&amp; &lt; &gt;" in _body_xml(ours)
+    assert any(ink != "#000000" for ink in (readable(c)[1] for c in colours.values()))  # a light text colour is written
+    assert _body_xml(ours) == _body_xml(theirs)
+    ours.save(tmp_path / "ours.docx")
+    theirs.save(tmp_path / "theirs.docx")
+    assert (tmp_path / "ours.docx").read_bytes() == (tmp_path / "theirs.docx").read_bytes()
