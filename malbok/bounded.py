@@ -585,7 +585,13 @@ def _fast_ok(xml: bytes, limits: Limits) -> bool:
         plain = _FAST_PATTERNS.get(pattern) or _FAST_PATTERNS.setdefault(pattern, re.compile(pattern))
     else:
         plain = _PLAIN
-    return b"<sheetData" in xml and b't="e"' not in xml and plain.search(xml) is None
+    start = xml.find(b"<sheetData")
+    if start < 0:
+        return False
+    end = xml.find(b"</sheetData>", start)
+    end = len(xml) if end < 0 else end
+    # only the cells are searched: a sparkline's formula after them (<xm:f> in extLst) is no cell's
+    return xml.find(b't="e"', start, end) < 0 and plain.search(xml, start, end) is None
 
 
 # at a '<': a prefixed cell, row, value or formula; a cell or row whose first attribute is not a short

@@ -263,8 +263,7 @@ def test_konsolidera_with_kolada_figures_writes_the_kolada_sheet(tmp_path, monke
     KF.xlsx's Kolada sheet has (the kommun's value, its year, the median, the place among the municipalities and
     the source Kolada's terms ask for)."""
     from malbok.api import history_store
-    from malbok.kfbook import KOLADA_COLUMNS
-    from malbok.kolada import ATTRIBUTION, Client, parse_years
+    from malbok.kolada import ATTRIBUTION, KOLADA_COLUMNS, Client, parse_years
     from malbok.kolada import fetch as kolada_fetch
     from malbok.load import load_model
 
