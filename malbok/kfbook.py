@@ -1048,10 +1048,12 @@ def render_xlsxwriter(wb: xlsxwriter.Workbook, sheets: Iterable[SheetContent], k
                         if text and c < len(widths):
                             texts.append((text, widths[c]))
                 write_cells(r, cells, fitted_height(texts))
-            for i, c0, c1, target in b.sparklines:
-                at = top + 1 + i
-                ws.add_sparkline(at, target, {
-                    "range": f"'{ws.get_name()}'!{xl_rowcol_to_cell(at, c0)}:{xl_rowcol_to_cell(at, c1)}",
+            if b.sparklines:  # one sparkline group for the block, as Excel keeps them (XlsxWriter makes every
+                # call's style table anew: one call per row took half of a 150-unit consolidation)
+                at = [(top + 1 + i, c0, c1, target) for i, c0, c1, target in b.sparklines]
+                ws.add_sparkline(at[0][0], at[0][3], {
+                    "location": [xl_rowcol_to_cell(row, target) for row, _c0, _c1, target in at],
+                    "range": [f"'{ws.get_name()}'!{xl_rowcol_to_cell(row, c0)}:{xl_rowcol_to_cell(row, c1)}" for row, c0, c1, _t in at],
                     "markers": True, "high_point": True, "low_point": True})
             if b.chart:
                 r = _chart(wb, ws, b, top, r)
