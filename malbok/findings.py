@@ -52,6 +52,7 @@ class Code(StrEnum):
     UNKNOWN_ID = "okant-id"
     DUPLICATE_ID = "dubblett-id"
     ROW_WITHOUT_ID = "rad-utan-id"
+    ADDED_SHEET = "eget-blad"
     # cells
     OUTCOME_MISSING = "utfall-saknas"
     ASSESSMENT_MISSING = "bedomning-saknas"
@@ -143,6 +144,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.UNKNOWN_ID: CodeInfo("Okänt ID", WARNING),
     Code.DUPLICATE_ID: CodeInfo("Samma ID två gånger", ERROR),
     Code.ROW_WITHOUT_ID: CodeInfo("Värden på en rad utan ID", WARNING),
+    Code.ADDED_SHEET: CodeInfo("Ett eget blad läses inte", WARNING),
     Code.OUTCOME_MISSING: CodeInfo("Utfall saknas", ERROR),
     Code.ASSESSMENT_MISSING: CodeInfo("Bedömning saknas", ERROR),
     Code.NOT_A_NUMBER: CodeInfo("Inte ett tal", ERROR),

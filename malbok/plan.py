@@ -298,7 +298,15 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
     The sheets are read as the follow-up's are (:func:`malbok.returns.read_table`: header by text, every
     sheet guarded, every typed cell checked by its column's rule); what the rows mean, new rows' IDs and
     the goal each row hangs on, is :func:`plan_of_rows`."""
-    from .returns import guarded_rows, open_book, read_identity, read_table, sheet_named, sheet_rows
+    from .returns import (
+        added_sheets,
+        guarded_rows,
+        open_book,
+        read_identity,
+        read_table,
+        sheet_named,
+        sheet_rows,
+    )
 
     path = Path(path)
     ret = PlanReturn(path)
@@ -321,6 +329,7 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
         if sheet_named(names, sheet) is None:
             ret.add(sheet, "", "", "blad-saknas", f"bladet '{sheet}' saknas (borttaget eller omdöpt); det som skrevs där kan inte läsas")
     tables = []
+    read_here = [BUDGET_SHEET, *written]
     for sheet in names:
         if sheet in (META_SHEET, INSTRUCTIONS_SHEET, BUDGET_SHEET) or sheet.startswith("_"):
             continue
@@ -329,9 +338,11 @@ def read_plan_return(path: str | Path, model: Model) -> PlanReturn:
             continue
         if sheet not in written and _find_header(rows, PLAN_AREA) is None:
             continue  # a sheet the unit added for itself (notes, a calculation)
+        read_here.append(sheet)
         table = read_table(ret, sheet, rows, PLAN_AREA, wb.notes.get(sheet, ()))
         if table is not None:
             tables.append(table)
+    added_sheets(ret, names, read_here, lambda name: sheet_rows(wb, name))
     plan = plan_of_rows(ret, model, year, tables)
     budget = sheet_named(names, BUDGET_SHEET)
     if budget is None:

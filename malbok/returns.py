@@ -14,7 +14,7 @@ import re
 import stat
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,7 +32,7 @@ from .bounded import (
     read_part,
     reader_cause,
 )
-from .findings import WARNING, Finding, counted, default_severity
+from .findings import WARNING, Code, Finding, counted, default_severity
 from .layout import (
     FOLLOW_UP_AREA,
     HEADERS,
@@ -403,7 +403,31 @@ def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], li
             ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
             continue
         _read_sheet(ret, sheet, rows, expected, book.notes.get(actual, ()) if book is not None else ())
+    added_sheets(ret, sheet_names, sheets, get_rows)
     return ret
+
+
+# sheets that are no unit's input although a workbook may carry them: the check a nämnd ran in Excel (malbok.excel)
+_NOT_INPUT = frozenset({META_SHEET.lower(), INSTRUCTIONS_SHEET.lower(), "malbok kontroll"})
+
+
+def added_sheets(ret: ReturnedFile, sheet_names: list[str], known: Iterable[str], get_rows: Callable[[str], list[list[Any]]]) -> None:
+    """A sheet the unit added (not one malbok wrote, nor a hidden one of malbok's) with something in it: a
+    warning naming it and its first filled cell, since nothing typed there is read. Empty ones say nothing."""
+    wanted = {nfc(k).lower() for k in known} | _NOT_INPUT
+    for name in sheet_names:
+        if name.startswith("_") or nfc(name).lower() in wanted:
+            continue
+        try:
+            rows = get_rows(name)
+        except Exception:  # noqa: BLE001 - a damaged sheet is named where the file is opened
+            continue
+        first = next(((r, c) for r, row in enumerate(rows) for c, v in enumerate(row)
+                      if v is not None and not (type(v) is str and not v.strip())), None)
+        if first is not None:
+            ret.add(name, xl_rowcol_to_cell(*first), "", Code.ADDED_SHEET,
+                    f"bladet '{visible(name)}' finns inte i arbetsboken som skickades ut och läses inte (först ifyllda cell "
+                    f"{xl_rowcol_to_cell(*first)}); skriv det som ska med i de gula cellerna på områdesbladen")
 
 
 def _cause(e: BaseException) -> str:

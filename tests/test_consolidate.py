@@ -517,3 +517,19 @@ def test_cli_ctrl_c(tmp_path, hallefors, monkeypatch):
                               "--out", str(tmp_path / "KF.xlsx"), "--processer", "1", "--historik", str(tmp_path / "h.sqlite")])
     assert res.exit_code == 130 and "Avbrutet" in res.output, res.output
     assert len(list(calls.iterdir())) == 1 and not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob(".malbok-*"))
+
+
+def test_a_sheet_the_unit_added_is_named_not_silently_left_out(tmp_path, hallsberg):
+    """What a nämnd types on a sheet of its own is not read: a warning names the sheet and its first filled cell
+    (nothing said before). An empty added sheet, and the check sheet Kontrollera writes, say nothing."""
+    made = [g for g in generate(hallsberg, "2016-delar", tmp_path / "in", units=["KS"]) if g.path is not None]
+    wb = openpyxl.load_workbook(made[0].path)
+    wb.create_sheet("Våra siffror")["C3"] = "Utfall HK2: 81 %"
+    wb.create_sheet("Tomt")
+    wb.create_sheet("Malbok kontroll")["A1"] = "Kontroll av arbetsboken"
+    wb.save(made[0].path)
+    cons = consolidate(hallsberg, [tmp_path / "in"], "2016-delar", history=False)
+    added = [f for f in cons.findings if f.code == "eget-blad"]
+    assert [(f.sheet, f.cell, f.severity) for f in added] == [("Våra siffror", "C3", "varning")]
+    assert "Våra siffror" in added[0].message and "läses inte" in added[0].message and added[0].file == made[0].path.name
+    assert "KS" in cons.consolidated_units  # the rest of the file is read as before

@@ -388,3 +388,19 @@ def test_columns_found_by_header_when_the_unit_inserts_one(tmp_path, soderhamn):
     assert lines.loc["Äldreomsorg", "Cell"] == f"Budget!D{rows['Äldreomsorg']}"
     goal = pc.data.set_index("Text").loc["Fler ska få stöd i tid"]
     assert goal["Typ"] == "Nämndmål" and goal["Målvärde"] == "90 %" and goal["Cell"] == f"{area}!E{r}"
+
+
+def test_a_sheet_the_unit_added_to_its_plan_is_named(plan_round, soderhamn, tmp_path):
+    """Notes on a sheet of the unit's own (no plan header row) are not read: a warning names the sheet and cell."""
+    import shutil
+
+    _d, books, *_ = plan_round
+    book = tmp_path / books["KS"].name
+    shutil.copy(books["KS"], book)
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet("Anteckningar")["B2"] = "Mål: fler i arbete"
+    wb.save(book)
+    ret = read_plan_return(book, soderhamn)
+    added = [f for f in ret.findings if f.code == "eget-blad"]
+    assert [(f.sheet, f.cell, f.severity) for f in added] == [("Anteckningar", "B2", "varning")]
+    assert ret.plan is not None and len(ret.plan.goals) == 2  # the plan itself is read as before
