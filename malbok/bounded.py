@@ -496,8 +496,9 @@ def open_bounded(data: bytes, limits: Limits = RETURN_LIMITS, skip: frozenset[st
             except SheetUnreadable as e:
                 book.broken[name] = str(e)
                 continue
-        parts.append((path, measured, info.CRC if measured is body else None))
-        book.sheet_xml[name] = measured
+        cells = _cells_only(measured)
+        parts.append((path, cells, info.CRC if cells is body else None))
+        book.sheet_xml[name] = cells
     if not_cells:
         kept, at = [], 0
         for start, end in not_cells:
@@ -698,6 +699,21 @@ def _measure_sheet(book: BoundedBook, sheet: str, xml: bytes, limits: Limits) ->
         return xml
     out.append(xml[pos:])
     return b"".join(out)
+
+
+def _cells_only(xml: bytes) -> bytes:
+    """A plain sheet's XML with only its cells (``<worksheet …><sheetData>…</sheetData></worksheet>``): calamine
+    parses every element of a sheet, and the column widths, data validations, conditional formats and page
+    set-up after the cells (a fifth of a unit workbook's sheet) give no value. Anything else is kept whole."""
+    start = xml.find(b"<sheetData")
+    end = xml.find(b"</sheetData>", start)
+    root = xml.find(b"<worksheet")
+    if start < 0 or end < 0 or root < 0 or root > start:
+        return xml
+    head = xml.find(b">", root) + 1
+    if head <= 0 or head > start:
+        return xml
+    return b"".join((xml[:head], xml[start:end + 12], b"</worksheet>"))
 
 
 def _cell_text(body: bytes, t: bytes, value: re.Match[bytes] | None) -> str:

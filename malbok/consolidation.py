@@ -342,7 +342,7 @@ class _UnitPlan:
     record that the model gives are made when the table is: :meth:`heads`.
     """
 
-    __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals", "proposes", "_heads")
+    __slots__ = ("unit", "rows", "keys", "areas", "expected", "goals", "proposes", "needs", "_heads")
 
     def __init__(self, ctx: _Ctx, unit: Unit):
         plan = plan_workbook(ctx.model, ctx.period, unit.code)
@@ -353,6 +353,9 @@ class _UnitPlan:
         self.areas: list[str] = []
         self.goals: list[tuple[int, list[int]]] = []
         self.proposes: list[dict[Any, str]] = []
+        # per row: what its suggestion needs besides the typed values (None for a row without an indicator):
+        # the previous outcome, the previous rank, a baseline from history; whether the scale has step rules
+        self.needs: list[tuple[bool, bool, bool, bool] | None] = []
         self._heads: list[tuple[tuple[Any, ...], tuple[str]]] | None = None
         rows, goals = self.rows, self.goals
         for sp in plan.sheets:
@@ -371,10 +374,14 @@ class _UnitPlan:
                 self.areas.append(sp.title)
                 if ind is not None:
                     scale = r.scale if r.scale is not None else ctx.goal_scale(ind.goal) if ind.goal else None
+                    self.needs.append((uses_previous(ind), _has_rank_target(ind), needs_baseline(ind),
+                                       scale is not None and scale.has_rules))
                 elif "assessment" in r.inputs:
                     scale = r.scale
+                    self.needs.append(None)
                 else:
                     self.proposes.append(NO_PROPOSAL)
+                    self.needs.append(None)
                     continue
                 self.proposes.append(ctx.labels(scale).by_meaning if scale is not None else {})
 
@@ -416,7 +423,9 @@ class _FileCheck:
         out: list[tuple[Any, ...]] = []
         later: list[int] = []  # goal and programme rows: their suggestion comes from their indicators
         filled = 0
-        for row, key, proposes in zip(up.rows, up.keys, up.proposes, strict=True):
+        history = ctx.history is not None
+        add = ret.add
+        for row, key, proposes, needs in zip(up.rows, up.keys, up.proposes, up.needs, strict=True):
             rr = get(key)
             ind = row.indicator
             if ind is None:
@@ -442,23 +451,38 @@ class _FileCheck:
             else:
                 value = self._number(rr, "outcome", measure, row.id)
                 judged = None if self.refused else value  # a value outside the column's rule is kept, not judged
-            rank = self._number(rr, "rank", _RANK, row.id) if "rank" in row.inputs else None
-            judged_rank = None if self.refused else rank
-            if value is not None or rr.filled("outcome"):
+            if "rank" in row.inputs:
+                rank = self._number(rr, "rank", _RANK, row.id)
+                judged_rank = None if self.refused else rank
+            else:
+                rank = judged_rank = None
+            comment = raw.get("comment")
+            comment = comment.strip() if type(comment) is str else _text(comment)
+            if value is None and not rr.filled("outcome") and not comment:
+                add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
+                    f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
+            elif value is not None or rr.filled("outcome"):
                 filled += 1
-            elif not rr.filled("comment"):
-                ret.add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
-                        f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
-            sug = suggest_indicator(ind, judged, year, point, ctx.previous(ind, code), judged_rank, ctx.previous_rank(ind, code),
-                                    ctx.baseline(ind, code))
+            assert needs is not None
+            uses_prev, rank_target, base_needed, ruled = needs
+            sug = suggest_indicator(ind, judged, year, point, ctx.previous(ind, code) if uses_prev else None, judged_rank,
+                                    ctx.previous_rank(ind, code) if history and rank_target else None,
+                                    ctx.baseline(ind, code) if history and base_needed else None)
             if ind.kolada:
                 sug = ctx.with_kolada(ind, sug, judged_rank)
                 self._against_kolada(rr, ind, judged_rank)
-            sug = _ruled(proposes, sug)
+            if ruled:
+                sug = _ruled(proposes, sug)
             meaning = sug.meaning
-            out.append((value, rank, self._assessment(rr, row, sug) if row.scale is not None else "",
-                        sug.label or proposes.get(meaning) or "", sug.reason, self._text(rr, "comment", row.id),
-                        self._text(rr, "actions", row.id), name, rr.cell("outcome"), "enhet", meaning))
+            label = self._assessment(rr, row, sug) if row.scale is not None else ""
+            if len(comment) > TEXT_LIMIT:
+                self._too_long(rr, "comment", row.id, comment)
+            actions = raw.get("actions")
+            actions = actions.strip() if type(actions) is str else _text(actions)
+            if len(actions) > TEXT_LIMIT:
+                self._too_long(rr, "actions", row.id, actions)
+            out.append((value, rank, label, sug.label or proposes.get(meaning) or "", sug.reason, comment,
+                        actions, name, rr.cell("outcome"), "enhet", meaning))
         goal_suggestion: dict[int, Suggestion] = {}
         for i, inds in up.goals:
             meaning = combine_goal([out[j][-1] for j in inds])
@@ -481,10 +505,13 @@ class _FileCheck:
         raw = rr.raw.get(key)
         text = raw.strip() if type(raw) is str else _text(raw)
         if len(text) > TEXT_LIMIT:
-            self.ret.add(rr.sheet, rr.cell(key), rid, "for-lang-text",
-                         f"{HEADERS[key]} {TEXT_RULE.problem} ({len(text)} tecken); texten läses hel och finns hel i "
-                         "CSV- och Parquet-exporten (malbok export)")
+            self._too_long(rr, key, rid, text)
         return text
+
+    def _too_long(self, rr: ReturnRow, key: str, rid: str, text: str) -> None:
+        self.ret.add(rr.sheet, rr.cell(key), rid, "for-lang-text",
+                     f"{HEADERS[key]} {TEXT_RULE.problem} ({len(text)} tecken); texten läses hel och finns hel i "
+                     "CSV- och Parquet-exporten (malbok export)")
 
     def _number(self, rr: ReturnRow, key: str, measure: Measure, rid: str) -> float | None:
         """The number in the row's cell ``key``; sets ``refused`` when it breaks the column's rule (with a finding)."""

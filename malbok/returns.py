@@ -113,6 +113,7 @@ class Return(ReturnedFile):
     rows: dict[tuple[str, str], ReturnRow] = field(default_factory=dict)  # (kind, id) -> row
     on_disk: bool = True  # False when read from values in an open Excel workbook
     _percent: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _found: dict[str, int] = field(default_factory=dict, repr=False, compare=False)  # sheet -> where its last cell was
     # the styles part and the sheets' XML as read (malbok.bounded), for the cells' number formats; dropped
     # (release_formats) once the file is checked
     _formats: tuple[bytes | frozenset[int], dict[str, bytes]] | None = field(default=None, repr=False, compare=False)
@@ -129,21 +130,28 @@ class Return(ReturnedFile):
         writer marks in the metadata that its %-outcome cells are percent cells (Identity.percent_cells)."""
         if not self.on_disk:
             return self.identity.percent_cells == PERCENT_CELLS_SHARE
+        formats = self._formats
+        if formats is not None and sheet in formats[1]:
+            styles, sheets = formats
+            if not isinstance(styles, frozenset):  # the styles part, read once per file
+                styles = percent_styles(styles)
+                self._formats = (styles, sheets)
+            if not styles:
+                return False
+            xml = sheets[sheet]
+            at = self._found.get(sheet, 0)  # rows are mostly asked for in order: search on from the last one
+            style, at = cell_style(xml, a1, at)
+            self._found[sheet] = at
+            return style in styles
         cells = self._percent.get(sheet)
         if cells is None:
-            if self._formats is not None and sheet in self._formats[1]:
-                styles, sheets = self._formats
-                if not isinstance(styles, frozenset):  # the styles part, read once per file
-                    styles = percent_styles(styles)
-                    self._formats = (styles, sheets)
-                cells = self._percent[sheet] = styled_cells(sheets[sheet], styles)
-            else:
-                cells = self._percent[sheet] = percent_cells(self.path, sheet)
+            cells = self._percent[sheet] = percent_cells(self.path, sheet)
         return a1 in cells
 
     def release_formats(self) -> None:
         """Drop the XML kept for number formats (the file has been checked)."""
         self._formats = None
+        self._found = {}
 
 
 def _file_problem(add: Callable[..., None], data: bytes) -> bool:
@@ -473,7 +481,10 @@ def _find_header(rows: list[list[Any]], layout: SheetLayout = FOLLOW_UP_AREA) ->
     wanted = layout.by_header
     markers = layout.markers
     prefixed = layout.prefixed
+    needed = len(set(markers))
     for r, row in enumerate(rows[:layout.scan_rows]):
+        if len(row) - row.count("") - row.count(None) < needed:  # a title or an empty row: too few cells to hold them
+            continue
         texts = [nfc(str(v).strip()) if v is not None else "" for v in row]
         for m in markers:
             if m not in texts:
@@ -749,6 +760,25 @@ def styled_cells(sheet_xml: bytes, styles: frozenset[int]) -> frozenset[str]:
         found = _STYLED[styles] = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\ss="(?:' + alternatives + rb')"')
     return frozenset(m.group(1).decode() for m in found.finditer(sheet_xml))
 
+
+
+_STYLE_ATTR = re.compile(rb'\ss="([0-9]+)"')
+
+
+def cell_style(sheet_xml: bytes, a1: str, start: int = 0) -> tuple[int | None, int]:
+    """The style index (``s``) of cell ``a1`` in a sheet's XML (None when the cell is not there or has none), and
+    where the cell was found: searching from ``start`` first (the cells before it are not searched again when
+    a sheet's cells are asked for in order), then from the beginning. The cell as :func:`styled_cells` finds it
+    (``<c r="A1" … s="…">``)."""
+    needle = b'<c r="' + a1.encode("ascii", "replace") + b'"'
+    at = sheet_xml.find(needle, start)
+    if at < 0:
+        at = sheet_xml.find(needle, 0, start + len(needle))
+        if at < 0:
+            return None, start
+    end = sheet_xml.find(b">", at)
+    m = _STYLE_ATTR.search(sheet_xml, at + len(needle) - 1, len(sheet_xml) if end < 0 else end)
+    return (int(m.group(1)) if m else None), at
 
 _STYLED: dict[frozenset[int], re.Pattern[bytes]] = {}
 

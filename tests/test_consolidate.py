@@ -533,3 +533,49 @@ def test_a_sheet_the_unit_added_is_named_not_silently_left_out(tmp_path, hallsbe
     assert [(f.sheet, f.cell, f.severity) for f in added] == [("Våra siffror", "C3", "varning")]
     assert "Våra siffror" in added[0].message and "läses inte" in added[0].message and added[0].file == made[0].path.name
     assert "KS" in cons.consolidated_units  # the rest of the file is read as before
+
+
+def test_a_cells_style_is_found_as_the_whole_sheet_search_finds_it(tmp_path):
+    """Return.is_percent looks one cell up (cell_style) instead of listing every percent cell of the sheet
+    (styled_cells): the two agree for every cell, asked for in order, backwards and at random, in a sheet
+    written by XlsxWriter and the same sheet saved again by openpyxl (other attribute spellings)."""
+    import random
+
+    import xlsxwriter
+
+    from malbok.returns import cell_style, percent_styles, styled_cells
+
+    path = tmp_path / "f.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Blad")
+    pct, num, txt = wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "0.0"}), wb.add_format({"bold": True})
+    rnd = random.Random(7)
+    for r in range(60):
+        for c in range(14):
+            kind = rnd.randrange(5)
+            if kind == 0:
+                ws.write_number(r, c, rnd.random(), pct)
+            elif kind == 1:
+                ws.write_number(r, c, rnd.random() * 100, num)
+            elif kind == 2:
+                ws.write_string(r, c, "text", txt)
+            elif kind == 3:
+                ws.write_blank(r, c, None, pct)
+    wb.close()
+    again = tmp_path / "g.xlsx"
+    openpyxl.load_workbook(path).save(again)
+    for f in (path, again):
+        with zipfile.ZipFile(f) as z:
+            xml, styles = z.read("xl/worksheets/sheet1.xml"), percent_styles(z.read("xl/styles.xml"))
+        assert styles
+        expected = styled_cells(xml, styles)
+        assert expected
+        cells = [f"{chr(65 + c)}{r + 1}" for r in range(62) for c in range(15)]  # also cells that are not there
+        for order in (cells, cells[::-1], rnd.sample(cells, len(cells))):
+            at = 0
+            found = set()
+            for a1 in order:
+                style, at = cell_style(xml, a1, at)
+                if style in styles:
+                    found.add(a1)
+            assert found == expected
