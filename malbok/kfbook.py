@@ -24,23 +24,27 @@ from xlsxwriter.worksheet import Worksheet
 
 from ._version import __version__
 from .colours import ink
-from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
-from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, FindingsSummary, counted
+from .consolidation import COUNCIL, Consolidation
+from .findings import STATUS_COLOURS, WARNING, Finding, FindingsSummary, counted
 from .layout import (
     ASSESSED_KINDS,
+    KF_DATA,
+    KF_UNITS,
     KIND_GOAL,
     KIND_INDICATOR,
     KIND_KF,
     KIND_PROGRAMME,
+    KONTROLL,
     META_SHEET,
     Identity,
+    SheetLayout,
     write_identity,
 )
 from .messages import visible
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
-from .xlstyle import INTEGER, ONE_DECIMAL, SHARE, fitted_height, number_format, page_setup
+from .xlstyle import INTEGER, ONE_DECIMAL, fitted_height, number_format, page_setup
 
 KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar", "Kolada")
 TREND_SHEET, CHANGES_SHEET, KOLADA_SHEET = "Trend", "Ändringar", "Kolada"
@@ -208,24 +212,12 @@ def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
     yield from history_sheets(cons)
     yield from kolada_sheets(cons)
 
-    u = cons.units
-    ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10],
-               column_formats={4: INTEGER, 5: INTEGER, 6: SHARE, 7: INTEGER, 8: INTEGER})
-    for i, r in enumerate(u.itertuples(index=False)):
-        colour = STATUS_COLOURS.get(str(r.Status))
-        if colour:
-            ub.colours[(i, 3)] = colour
-    yield (SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub],
-                               table=True))
-    f = cons.findings_frame()
-    yield (SheetContent("Kontroll", "Kontroll av inlämnade filer",
-                               cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [
-                                   [_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)],
-                                                                                               widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
-    d = data[list(DATA_COLUMNS)]
-    db = Block("Data", list(DATA_COLUMNS), _cells(d), widths=[11, 9, 24, 22, 9, 10, 14, 10, 50, 9, 10, 9, 22, 16, 16, 30, 40, 30, 26, 7, 12],
-               column_formats={DATA_COLUMNS.index("Placering"): INTEGER})
-    outcome = DATA_COLUMNS.index("Utfall")
+    yield units_sheet(cons.units, KF_UNITS, "Inlämnade arbetsböcker",
+                      f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas")
+    yield findings_sheet(cons, "Kontroll av inlämnade filer")
+    d = data[list(KF_DATA.headers)]
+    db = Block("Data", list(KF_DATA.headers), _cells(d), widths=KF_DATA.widths, column_formats=KF_DATA.column_formats)
+    outcome = KF_DATA.index["outcome"]
     db.formats = {(i, outcome): number_format(unit) for i, unit in enumerate(d["Måttenhet"].tolist()) if unit}
     yield (SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
 
@@ -1149,22 +1141,20 @@ def _ascii(name: str) -> str:
 
 # -- generic report sheets and books: KF.xlsx and Budget.xlsx alike (added for the plan round, issue 17) ----
 
-KONTROLL_WIDTHS = [9, 30, 8, 22, 7, 9, 20, 30, 90]
-
-
 def findings_sheet(summary: FindingsSummary, title: str) -> SheetContent:
     """The Kontroll sheet of a consolidation (either round): one row per finding, texts made visible."""
     f = summary.findings_frame()
     rows = [[_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)]
     return SheetContent("Kontroll", title, summary.findings_summary(),
-                        [Block("Kontroll", list(FINDING_COLUMNS), rows, widths=list(KONTROLL_WIDTHS))], table=True)
+                        [Block("Kontroll", list(KONTROLL.headers), rows, widths=KONTROLL.widths)], table=True)
 
 
-def units_sheet(units: pd.DataFrame, title: str, subtitle: str, widths: list[float],
-                column_formats: dict[int, str]) -> SheetContent:
-    """The Enheter sheet of a consolidation (either round): one row per unit, its Status in the status's colour."""
-    b = Block("Enheter", list(units.columns), _cells(units), widths=widths, column_formats=column_formats)
-    status = list(units.columns).index("Status")
+def units_sheet(units: pd.DataFrame, layout: SheetLayout, title: str, subtitle: str) -> SheetContent:
+    """The Enheter sheet of a consolidation (either round, its ``layout``): one row per unit, its Status in the
+    status's colour."""
+    assert tuple(units.columns) == layout.headers, f"{layout.name}: {list(units.columns)}"
+    b = Block("Enheter", list(layout.headers), _cells(units), widths=layout.widths, column_formats=layout.column_formats)
+    status = layout.index["status"]
     for i, st in enumerate(units["Status"].tolist()):
         colour = STATUS_COLOURS.get(str(st))
         if colour:

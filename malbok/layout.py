@@ -1,8 +1,13 @@
-"""One layout, two directions: the columns of a unit workbook's area sheet.
+"""One layout, two directions: every sheet kind malbok writes and reads, declared once.
 
-The writer (:mod:`malbok.workbook`) and the reader (:mod:`malbok.returns`) both
-use :data:`COLUMNS`; header texts are how the reader finds its columns, so a
-nämnd that moves, widens or adds columns does not break consolidation.
+The unit workbooks' sheets (the follow-up's area sheet, the plan's area and Budget
+sheets), the consolidations' own tables (KF.xlsx and Budget.xlsx: ``Data``,
+``Enheter``, ``Kontroll``), the Excel model workbook's tables and the controller's
+settings are each a :class:`SheetLayout` of :class:`Column` s (:data:`SHEET_KINDS`).
+The writers take headers, widths, number formats and validation from it and the
+readers find columns by its header texts and check cells by its rules, so a nämnd
+that moves, widens or adds columns does not break consolidation, and what Excel
+refuses the reader flags.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .model import MEASURE_SYMBOL, Measure
 from .values import cell_text, parse_number
-from .xlstyle import TKR
+from .xlstyle import INTEGER, SHARE, TKR
 
 LAYOUT_VERSION = "1"
 META_SHEET = "_malbok"
@@ -315,7 +320,8 @@ class Column:
 
     ``input_for`` are the row kinds where the cell is an input (the writer unlocks it, the reader reads it);
     ``rule`` is the input rule (the writer's Excel validation, the reader's check), ``num_format`` the
-    input cells' number format ('' for General)."""
+    cells' number format ('' for General: of the input cells, or of every cell of an output table), and
+    ``numeric`` says that an output table's column holds numbers (read back as numbers)."""
 
     key: str
     header: str
@@ -325,6 +331,7 @@ class Column:
     help_text: str = ""
     rule: Rule | None = None
     num_format: str = ""
+    numeric: bool = False
 
     def validation(self, rule: Rule | None = None) -> dict[str, Any]:
         """XlsxWriter's ``data_validation`` options for the column's input cells: its rule's (``rule``, when the
@@ -388,6 +395,26 @@ class SheetLayout:
     def index(self) -> dict[str, int]:
         """Each column's position where the writer puts it."""
         return {c.key: i for i, c in enumerate(self.columns)}
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The header texts, in the written order."""
+        return tuple(c.header for c in self.columns)
+
+    @property
+    def widths(self) -> list[float]:
+        """The columns' widths, in the written order."""
+        return [c.width for c in self.columns]
+
+    @property
+    def column_formats(self) -> dict[int, str]:
+        """Position -> number format, for the columns that have one."""
+        return {i: c.num_format for i, c in enumerate(self.columns) if c.num_format}
+
+    @property
+    def numeric(self) -> tuple[str, ...]:
+        """The headers of the columns that hold numbers."""
+        return tuple(c.header for c in self.columns if c.numeric)
 
 
 COL_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
@@ -461,7 +488,70 @@ BUDGET_TABLE = SheetLayout("budget", (
 ), markers=("Verksamhet", "Belopp (tkr)"), required=("activity", "amount"), scan_rows=20)
 FRAME_LABEL = "Ram (tkr)"  # the Budget sheet's frame, above the header row (an input when the model gives none)
 SUM_LABEL = "Summa"  # the row under the budget lines
-SHEET_KINDS = (FOLLOW_UP_AREA, PLAN_AREA, BUDGET_TABLE)
+
+
+# -- the consolidations' own tables: KF.xlsx (follow-up) and Budget.xlsx (plan round). Outputs: no input rule;
+# kfbook writes them (header, width, number format) and kfread finds them by their first header and reads the
+# numeric columns as numbers.
+
+
+def _out(key: str, header: str, width: float, num_format: str = "", numeric: bool = False) -> Column:
+    return Column(key, header, width, num_format=num_format, numeric=numeric or bool(num_format))
+
+
+def _output(name: str, columns: tuple[Column, ...], required: bool = True) -> SheetLayout:
+    """An output table's layout: its header row is the one that starts with its first header."""
+    return SheetLayout(name, columns, (columns[0].header,), tuple(c.key for c in columns) if required else ())
+
+
+# KF.xlsx Data: one row per unit (or the council) and goal or indicator; the keys are consolidation.DataRecord's
+# fields, and Utfall's number format is its row's unit of measure
+KF_DATA = _output("kf-data", (
+    _out("period", "Period", 11), _out("unit", "Enhet", 9), _out("unit_name", "Enhetsnamn", 24), _out("area", "Område", 22),
+    _out("id", "ID", 9), _out("kind", "Typ", 10), _out("level", "Nivå", 14), _out("parent", "Överordnat", 10),
+    _out("text", "Text", 50), _out("measure", "Måttenhet", 9), _out("outcome", "Utfall", 10, numeric=True),
+    _out("rank", "Placering", 9, INTEGER), _out("target", "Målvärde", 22), _out("assessment", "Bedömning", 16),
+    _out("proposal", "Förslag", 16), _out("reason", "Förslagsskäl", 30), _out("comment", "Kommentar", 40),
+    _out("actions", "Åtgärder", 30), _out("file", "Fil", 26), _out("cell", "Cell", 7), _out("compiled_by", "Sammanställning", 12),
+))
+# the units' status: KF.xlsx Enheter (returned workbooks) and Budget.xlsx Enheter (plans)
+KF_UNITS = _output("kf-enheter", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("file", "Fil", 34), _out("status", "Status", 16),
+    _out("rows", "Rader", 8, INTEGER), _out("filled", "Ifyllda", 8, INTEGER), _out("share", "Andel ifylld", 12, SHARE),
+    _out("errors", "Fel", 7, INTEGER), _out("warnings", "Varningar", 10, INTEGER),
+), required=False)
+# the findings (Kontroll, either round): the keys are malbok.findings.Finding's fields (Rubrik is its code's title)
+KONTROLL = _output("kontroll", (
+    _out("severity", "Allvar", 9), _out("file", "Fil", 30), _out("unit", "Enhet", 8), _out("sheet", "Blad", 22),
+    _out("cell", "Cell", 7), _out("row_id", "ID", 9), _out("code", "Kod", 20), _out("title", "Rubrik", 30),
+    _out("message", "Meddelande", 90),
+), required=False)
+# Budget.xlsx Data: one row per unit goal, activity, indicator and budget line
+BUDGET_DATA = _output("budget-data", (
+    _out("unit", "Enhet", 8), _out("unit_name", "Enhetsnamn", 26), _out("area", "Område", 24),
+    _out("council_goal", "Fullmäktiges mål", 12), _out("kind", "Typ", 12), _out("id", "ID", 10), _out("link", "Kopplat till", 12),
+    _out("text", "Text", 60), _out("owner", "Ansvarig", 18), _out("start", "Start", 11), _out("end", "Slut", 11),
+    _out("measure", "Måttenhet", 10), _out("target", "Målvärde", 16), _out("amount", "Belopp (tkr)", 12, TKR),
+    _out("comment", "Kommentar", 40), _out("file", "Fil", 30), _out("cell", "Cell", 22),
+))
+BUDGET_UNITS = _output("budget-enheter", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("file", "Fil", 30), _out("status", "Status", 14),
+    _out("frame", FRAME_LABEL, 12, TKR), _out("total", "Budget (tkr)", 12, TKR), _out("deviation", "Avvikelse (tkr)", 14, TKR),
+    _out("goals", "Nämndmål", 10, INTEGER), _out("activities", "Aktiviteter", 10, INTEGER), _out("errors", "Fel", 7, INTEGER),
+    _out("warnings", "Varningar", 10, INTEGER),
+), required=False)
+# Budget.xlsx Budget: the units' budget lines, their sums, frames and deviations
+BUDGET_LINES = _output("budget-rader", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("activity", "Verksamhet", 36), _out("comment", "Kommentar", 40),
+    _out("amount", "Belopp (tkr)", 14, TKR),
+), required=False)
+# Budget.xlsx Översikt: per council goal the units' goals, activities and indicators
+BUDGET_GOALS = _output("budget-mål", (
+    _out("unit", "Enhet", 8), _out("kind", "Typ", 12), _out("id", "ID", 10), _out("text", "Text", 64), _out("owner", "Ansvarig", 18),
+    _out("start", "Start", 11), _out("end", "Slut", 11), _out("target", "Målvärde", 18), _out("comment", "Kommentar", 40),
+), required=False)
+OUTPUT_KINDS = (KF_DATA, KF_UNITS, KONTROLL, BUDGET_DATA, BUDGET_UNITS, BUDGET_LINES, BUDGET_GOALS)
+SHEET_KINDS = (FOLLOW_UP_AREA, PLAN_AREA, BUDGET_TABLE, *OUTPUT_KINDS)
 
 # Metadata sheet: key/value pairs from row 1. The row registry (every data row as
 # written) is on its own very hidden sheet, read when no model is at hand.
