@@ -28,7 +28,9 @@ from .consolidation import COUNCIL, Consolidation
 from .findings import STATUS_COLOURS, WARNING, Finding, FindingsSummary, counted
 from .layout import (
     ASSESSED_KINDS,
+    KF_AREA,
     KF_DATA,
+    KF_PROGRAMME,
     KF_UNITS,
     KIND_GOAL,
     KIND_INDICATOR,
@@ -180,10 +182,12 @@ def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
         frame = data[data["Område"] == area.name]
         if frame.empty:
             continue
-        header = ["ID", "Typ", "Mål / indikator", "Enhet", "Måttenhet", "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag",
-                  "Skäl för förslaget", "Kommentar", "Åtgärder", "Fil", "Cell"]
-        b = Block(area.name, header, [], widths=[8, 10, 36, 13, 9, 9, 9, 20, 16, 16, 28, 38, 28, 26, 7],
-                  column_formats={6: INTEGER}, print_columns=13, key_columns=3, break_before=10, hide_empty=(4, 5, 6))
+        at = KF_AREA.index
+        # printed: up to Åtgärder (Fil and Cell are for the controller), ID, Typ and the text repeated on each page
+        # across, the second page across from the suggestion's reason on, and Måttenhet, Utfall and Placering only when some row has one
+        b = Block(area.name, list(KF_AREA.headers), [], widths=KF_AREA.widths, column_formats=KF_AREA.column_formats,
+                  print_columns=at["file"], key_columns=at["unit"], break_before=at["reason"],
+                  hide_empty=(at["measure"], at["outcome"], at["rank"]))
         # the area's grunduppdrag: its text (the area's) once under the title, its rows named by the level
         basic = any(g.area == area.id and m.basic_mission(g.id) is not None for g in m.goals) and area.text.strip()
         if basic:
@@ -197,10 +201,10 @@ def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
                            rec["Målvärde"], rec["Bedömning"], rec["Förslag"], rec["Förslagsskäl"], rec["Kommentar"], rec["Åtgärder"],
                            rec["Fil"], rec["Cell"]])
             if rec["Måttenhet"]:
-                b.formats[(len(b.rows) - 1, 5)] = number_format(rec["Måttenhet"])
+                b.formats[(len(b.rows) - 1, at["outcome"])] = number_format(rec["Måttenhet"])
             scale = scale_for_row(m, rec)
             if scale is not None:
-                for col, key in ((8, "Bedömning"), (9, "Förslag")):
+                for col, key in ((at["assessment"], "Bedömning"), (at["proposal"], "Förslag")):
                     colour = scale.colour_of(rec[key]) if rec[key] else None
                     if colour:
                         b.colours[(len(b.rows) - 1, col)] = colour
@@ -470,14 +474,13 @@ def programme_results(model: Model, data: pd.DataFrame) -> list[ProgrammeResult]
 def _programme_sheet(results: list[ProgrammeResult], period_name: str, name: str) -> SheetContent:
     blocks = []
     for res in results:
-        b = Block(f"{res.id}: {res.name}", ["Enhet", "Namn", "Bedömning", "Kommentar", "Åtgärder"], [],
-                  widths=[8, 32, 24, 60, 44])
+        b = Block(f"{res.id}: {res.name}", list(KF_PROGRAMME.headers), [], widths=KF_PROGRAMME.widths)
         for r in res.rows:
             b.rows.append([r["Enhet"], r["Enhetsnamn"], r["Bedömning"] or ("Ej bedömd" if r["Fil"] else "Ingen uppföljning inlämnad"),
                            r["Kommentar"], r["Åtgärder"]])
             colour = res.scale.colour_of(r["Bedömning"]) if res.scale is not None and r["Bedömning"] else "#D9D9D9"
             if colour:
-                b.colours[(len(b.rows) - 1, 2)] = colour
+                b.colours[(len(b.rows) - 1, KF_PROGRAMME.index["assessment"])] = colour
         blocks.append(b)
     return SheetContent(name, "Handlingsprogram", f"{period_name} · varje deltagande nämnds och bolags uppföljning", blocks)
 

@@ -567,7 +567,20 @@ BUDGET_GOALS = _output("budget-mål", (
     _out("unit", "Enhet", 8), _out("kind", "Typ", 12), _out("id", "ID", 10), _out("text", "Text", 64), _out("owner", "Ansvarig", 18),
     _out("start", "Start", 11), _out("end", "Slut", 11), _out("target", "Målvärde", 18), _out("comment", "Kommentar", 40),
 ), required=False)
-OUTPUT_KINDS = (KF_DATA, KF_UNITS, KONTROLL, BUDGET_DATA, BUDGET_UNITS, BUDGET_LINES, BUDGET_GOALS)
+# KF.xlsx's sheet per area: its goals and indicators per unit and the council's (Utfall's format is its row's measure)
+KF_AREA = _output("kf-område", (
+    _out("id", "ID", 8), _out("kind", "Typ", 10), _out("text", "Mål / indikator", 36), _out("unit", "Enhet", 13),
+    _out("measure", "Måttenhet", 9), _out("outcome", "Utfall", 9, numeric=True), _out("rank", "Placering", 9, INTEGER),
+    _out("target", "Målvärde", 20), _out("assessment", "Bedömning", 16), _out("proposal", "Förslag", 16),
+    _out("reason", "Skäl för förslaget", 28), _out("comment", "Kommentar", 38), _out("actions", "Åtgärder", 28),
+    _out("file", "Fil", 26), _out("cell", "Cell", 7),
+), required=False)
+# KF.xlsx Handlingsprogram: per programme each participating unit's follow-up
+KF_PROGRAMME = _output("kf-handlingsprogram", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("assessment", "Bedömning", 24), _out("comment", "Kommentar", 60),
+    _out("actions", "Åtgärder", 44),
+), required=False)
+OUTPUT_KINDS = (KF_DATA, KF_UNITS, KONTROLL, KF_AREA, KF_PROGRAMME, BUDGET_DATA, BUDGET_UNITS, BUDGET_LINES, BUDGET_GOALS)
 
 
 # -- the Excel model workbook (malbok.modelbook): a sheet per table of the styrmodell, a row per item, every cell typed by

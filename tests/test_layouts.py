@@ -11,10 +11,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from malbok import api, consolidate, generate
+from malbok import api, consolidate, generate, load_model
 from malbok.filler import fill_workbook
+from malbok.findings import Finding
 from malbok.kfread import read_kf
-from malbok.layout import BUDGET_DATA, BUDGET_LINES, BUDGET_UNITS, KF_DATA, KF_UNITS, KONTROLL, SheetLayout
+from malbok.layout import (
+    BUDGET_DATA,
+    BUDGET_LINES,
+    BUDGET_UNITS,
+    KF_AREA,
+    KF_DATA,
+    KF_PROGRAMME,
+    KF_UNITS,
+    KONTROLL,
+    SheetLayout,
+)
 from malbok.periods import parse_period
 
 from .conftest import TEMPLATES
@@ -35,7 +46,13 @@ def books(tmp_path_factory: Any, hallsberg: Any) -> dict[str, Path]:
     budget_type_in(plans["KS"], {"Ledning och administration": 60000, "Kultur och fritid": "ca 30000"})
     plans["SNAB"].unlink()
     api.consolidate(TEMPLATES / "soderhamn.yaml", [d / "plan"], None, out=d / "Budget.xlsx", round="plan", year=2014)
-    return {"kf": d / "KF.xlsx", "budget": d / "Budget.xlsx"}
+    soderhamn = load_model(TEMPLATES / "soderhamn.yaml")  # a model with a handlingsprogram
+    period = api.demo_period(soderhamn)
+    for g in generate(soderhamn, period, d / "sod"):
+        if g.path:
+            fill_workbook(g.path, soderhamn, parse_period(soderhamn, period), g.unit)
+    consolidate(soderhamn, [d / "sod"], period, out=d / "KF-soderhamn.xlsx")
+    return {"kf": d / "KF.xlsx", "budget": d / "Budget.xlsx", "soderhamn": d / "KF-soderhamn.xlsx"}
 
 
 def _header(ws: Any, layout: SheetLayout) -> int:
@@ -43,7 +60,8 @@ def _header(ws: Any, layout: SheetLayout) -> int:
     return next(r for r in range(1, 40) if ws.cell(r, 1).value == first and ws.cell(r, 2).value == layout.columns[1].header)
 
 
-CASES = [("kf", "Data", KF_DATA), ("kf", "Enheter", KF_UNITS), ("kf", "Kontroll", KONTROLL), ("budget", "Data", BUDGET_DATA),
+CASES = [("kf", "Data", KF_DATA), ("kf", "Enheter", KF_UNITS), ("kf", "Kontroll", KONTROLL), ("kf", "Hållbar kommun", KF_AREA),
+         ("soderhamn", "Handlingsprogram", KF_PROGRAMME), ("budget", "Data", BUDGET_DATA),
          ("budget", "Enheter", BUDGET_UNITS), ("budget", "Kontroll", KONTROLL), ("budget", "Budget", BUDGET_LINES)]
 
 
@@ -63,7 +81,10 @@ def test_the_written_table_is_its_declaration(books: dict[str, Path], book: str,
             assert shown == {col.num_format}, f"{sheet} {col.header}: {shown}, declared {col.num_format}"
 
 
-@pytest.mark.parametrize(("book", "sheet", "layout"), CASES, ids=[f"{b}-{s}" for b, s, _l in CASES])
+READ = [c for c in CASES if c[2] not in (KF_AREA, KF_PROGRAMME)]  # the tables kfread reads back
+
+
+@pytest.mark.parametrize(("book", "sheet", "layout"), READ, ids=[f"{b}-{s}" for b, s, _l in READ])
 def test_the_reader_reads_the_declared_table(books: dict[str, Path], book: str, sheet: str, layout: SheetLayout) -> None:
     table = read_kf(books[book]).tables[sheet]
     assert tuple(table.columns) == layout.headers
@@ -86,3 +107,11 @@ def test_a_data_sheet_without_a_declared_column_is_refused(books: dict[str, Path
     wb.save(tmp_path / "Budget.xlsx")
     with pytest.raises(InputError, match="saknar kolumnerna Målvärde"):
         read_kf(tmp_path / "Budget.xlsx")
+
+
+def test_a_finding_is_a_kontroll_row_by_the_declaration() -> None:
+    """A finding's row has Kontroll's declared headers, each the finding's field of the column's key."""
+    f = Finding("a.xlsx", "Blad", "J5", "HK2", "ej-tal", "”x” är inget tal", "fel", "BIN")
+    row = f.as_row()
+    assert tuple(row) == KONTROLL.headers
+    assert row == {c.header: getattr(f, c.key) for c in KONTROLL.columns}
