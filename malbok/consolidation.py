@@ -31,6 +31,8 @@ from .layout import (
     ACTIVITY_LEVEL,
     ASSESSED_KINDS,
     HEADERS,
+    KF_DATA,
+    KF_UNITS,
     KIND_ACTIVITY,
     KIND_CONTEXT,
     KIND_GOAL,
@@ -97,16 +99,10 @@ class DataRecord(NamedTuple):
     meaning: Any = None  # the suggestion's Meaning (not a column)
 
 
-DATA_HEADERS: dict[str, str] = {
-    "period": "Period", "unit": "Enhet", "unit_name": "Enhetsnamn", "area": "Område", "id": "ID", "kind": "Typ",
-    "level": "Nivå", "parent": "Överordnat", "text": "Text", "measure": "Måttenhet", "outcome": "Utfall",
-    "rank": "Placering", "target": "Målvärde", "assessment": "Bedömning", "proposal": "Förslag",
-    "reason": "Förslagsskäl", "comment": "Kommentar", "actions": "Åtgärder", "file": "Fil", "cell": "Cell",
-    "compiled_by": "Sammanställning",
-}
-DATA_COLUMNS = tuple(DATA_HEADERS.values())
+DATA_HEADERS: dict[str, str] = {c.key: c.header for c in KF_DATA.columns}  # declared in malbok.layout.KF_DATA
+DATA_COLUMNS = KF_DATA.headers
 assert tuple(DATA_HEADERS) == DataRecord._fields[:len(DATA_HEADERS)]
-UNIT_COLUMNS = ("Enhet", "Namn", "Fil", "Status", "Rader", "Ifyllda", "Andel ifylld", "Fel", "Varningar")
+UNIT_COLUMNS = KF_UNITS.headers
 
 
 @dataclass

@@ -7,26 +7,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .layout import PERIOD_RULE, SETTINGS_LAYOUT, Rule
+from .model import Model
 from .util import InputError
 
 START_SHEET = "Start"
-SETTINGS_SHEET = "Inställningar"
+SETTINGS_SHEET = SETTINGS_LAYOUT.name
 CONF_SHEET = "xlwings.conf"
 
-# key, label in column A, help in column C
-SETTINGS = (
-    ("model", "Styrmodell", "Styrmodellen (.yaml eller .xlsx). Absolut sökväg eller relativ till denna arbetsbok."),
-    ("period", "Period", "Perioden som konsolideras, t.ex. 2016-delar (se malbok periods)."),
-    ("returns", "Mapp med inlämnade arbetsböcker", "Mappen dit nämndernas ifyllda arbetsböcker sparas."),
-    ("prefer", "Välj vid dubbletter", "Filnamn att välja när en nämnd lämnat två olika filer; flera skiljs med semikolon."),
-    ("kf", "KF-arbetsbok", "Skriv också KF-arbetsboken som fil, t.ex. KF.xlsx (tom = ingen fil)."),
-    ("docx", "Word-rapport", "Skriv Word-kapitlet, t.ex. Maluppfyllelse.docx (tom = ingen rapport; kräver KF-arbetsbok)."),
-    ("csv", "CSV-export", "Skriv den långa tabellen som CSV, t.ex. data.csv (tom = ingen; kräver KF-arbetsbok)."),
-    ("status", "Senaste körning", "Skrivs av malbok."),
-    ("written", "Blad skrivna av malbok", "Skrivs av malbok; dessa blad ersätts vid nästa körning. Ändra inte."),
-)
-LABELS = {key: label for key, label, _h in SETTINGS}
+# the settings, declared once in malbok.layout.SETTINGS_LAYOUT: key, label in column A, rule of the value in B, help in C
+SETTINGS = tuple((f.key, f.header, f.help_text) for f in SETTINGS_LAYOUT.fields)
+LABELS = {f.key: f.header for f in SETTINGS_LAYOUT.fields}
 STATUS_LABEL = "Status"
+_PERIOD_LIST_COLUMN = 4  # column E of the settings sheet (hidden): the periods, when they are too many for Excel's inline list
+
+
+def period_rule(model: Model) -> Rule:
+    """The Period setting's rule for ``model``: one of its periods in the years of its mandate (Excel warns at
+    another, since the model may have grown since the workbook was made; the button then says so)."""
+    from .periods import periods_of_year
+
+    ids = [p.id for y in range(model.mandate.start, model.mandate.end + 1) for p in periods_of_year(model, y)]
+    return PERIOD_RULE.among(ids)
+
+
+def setting_rules(model: Model) -> dict[str, Rule]:
+    """Each setting's rule, made for ``model`` where it depends on it: what the writer validates and the reader checks."""
+    return {f.key: period_rule(model) if f.key == "period" else f.rule for f in SETTINGS_LAYOUT.fields if f.rule is not None}
 
 
 BUTTON_MACRO = "SampleCall"  # the macro of xlwings' quickstart VBA project: RunPython "import <bok>; <bok>.main()"
@@ -97,7 +104,8 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
         bold = wb.add_format({"bold": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1})
-        cellf = wb.add_format({"border": 1, "bg_color": "#FFF2CC", "text_wrap": True, "valign": "top"})
+        value_format = SETTINGS_LAYOUT.field("model").num_format  # the settings are texts: a path '2016' stays one
+        cellf = wb.add_format({"border": 1, "bg_color": "#FFF2CC", "text_wrap": True, "valign": "top", "num_format": value_format})
         grey = wb.add_format({"font_color": "#595959", "text_wrap": True, "valign": "top", "italic": True})
 
         start = wb.add_worksheet(START_SHEET)
@@ -124,22 +132,35 @@ def init_workbook(model: str | Path, period: str, returns: str | Path, out: str 
 
         st = wb.add_worksheet(SETTINGS_SHEET)
         st.set_vba_name("Sheet2")
-        st.set_column(0, 0, 34)
-        st.set_column(1, 1, 60)
-        st.set_column(2, 2, 80)
-        st.write_row(0, 0, ["Inställning", "Värde", "Förklaring"], head)
+        widths = SETTINGS_LAYOUT.widths
+        for c, w in enumerate(widths):
+            st.set_column(c, c, w)
+        st.write_row(0, 0, list(SETTINGS_LAYOUT.headers), head)
         values = {"model": rel(model), "period": p.id, "returns": rel(returns), "prefer": "", "kf": "KF.xlsx",
                   "docx": "Maluppfyllelse.docx", "csv": "data.csv", "status": "", "written": ""}
-        for r, (key, label, help_) in enumerate(SETTINGS, start=1):
+        rules = setting_rules(m)
+        for r, fld in enumerate(SETTINGS_LAYOUT.fields, start=1):
+            key, label, help_ = fld.key, fld.header, fld.help_text
             st.write_string(r, 0, label, bold)
-            st.write_string(r, 1, values[key], cellf if key not in ("status", "written") else wrap)
+            st.write_string(r, 1, values[key], cellf if key in rules else wrap)
             st.write_string(r, 2, help_, grey)
-            st.set_row(r, fitted_height([(label, 34), (values[key], 60), (help_, 80)], font_pt=11, bold=True))
+            st.set_row(r, fitted_height([(label, widths[0]), (values[key], widths[1]), (help_, widths[2])], font_pt=11, bold=True))
+            rule = rules.get(key)
+            if rule is None:
+                continue
+            opts = fld.validation(rule)
+            if rule.kind == "list" and not rule.inline():  # the periods in a hidden column, the list its range
+                st.write_column(1, _PERIOD_LIST_COLUMN, list(rule.values))
+                col = chr(ord("A") + _PERIOD_LIST_COLUMN)
+                opts["source"] = f"=${col}$2:${col}${1 + len(rule.values)}"
+            st.data_validation(r, 1, r, 1, opts)
+        if any(rule.kind == "list" and not rule.inline() for rule in rules.values()):
+            st.set_column(_PERIOD_LIST_COLUMN, _PERIOD_LIST_COLUMN, None, None, {"hidden": True})
         document = f"Konsolidering {p.name}"
         page_setup(start, kommun=kommun(m.municipality.name), document=document, period=p.name, where=START_SHEET,
                    widths=[16, 90], font_pt=11)
         page_setup(st, kommun=kommun(m.municipality.name), document=document, period=p.name, where=SETTINGS_SHEET,
-                   widths=[34, 60, 80], header_row=0, key_columns=1, font_pt=11)
+                   widths=widths, header_row=0, key_columns=1, font_pt=11)
 
         start.write_string(12, 1, "Om Excel startar fel Python: ange sökvägen på bladet xlwings.conf, som är dolt "
                                   "(högerklicka på en bladflik och välj Ta fram).", grey)

@@ -21,8 +21,9 @@ from typing import Any
 
 import xlwings as xw
 
-from .controllerbook import LABELS, SETTINGS_SHEET, START_SHEET, STATUS_LABEL
+from .controllerbook import LABELS, SETTINGS_SHEET, START_SHEET, STATUS_LABEL, period_rule
 from .findings import counted
+from .layout import SETTINGS_LAYOUT
 from .load import ModelError
 from .model import MEANING_RANK
 from .util import InputError
@@ -40,6 +41,7 @@ class Settings:
     docx: Path | None
     csv: Path | None
     written: list[str]
+    period_cell: str = ""  # where the period stands (Inställningar!B3)
 
 
 def _caller(book: Any) -> Any:
@@ -74,6 +76,7 @@ def read_settings(book: Any) -> Settings:
         raise InputError(f"bladet '{SETTINGS_SHEET}' saknas; skapa arbetsboken med malbok excel init")
     grid = _grid(book.sheets[SETTINGS_SHEET])
     base = _base_dir(book)
+    cells = {key: f"{SETTINGS_SHEET}!B{(_find_row(grid, LABELS[key]) or 0) + 1}" for key in LABELS}
 
     def value(key: str) -> str:
         r = _find_row(grid, LABELS[key])
@@ -94,8 +97,13 @@ def read_settings(book: Any) -> Settings:
         return p if p.is_absolute() else base / p
 
     def cell(key: str) -> str:  # where the setting's value stands, for the message
-        return f"{SETTINGS_SHEET}!B{(_find_row(grid, LABELS[key]) or 0) + 1}"
+        return cells[key]
 
+    for fld in SETTINGS_LAYOUT.fields:  # each typed value by its rule, as the workbook's validation checks it
+        if fld.rule is not None and fld.key != "period":  # the period's rule is the model's (check_period)
+            got = fld.rule.read(value(fld.key))
+            if got.problem:
+                raise InputError(f"{cell(fld.key)}: {fld.header} {got.problem}")
     model, returns = path("model"), path("returns")
     period = value("period")
     if model is None:
@@ -111,7 +119,15 @@ def read_settings(book: Any) -> Settings:
     prefer = [returns / p.strip() if not Path(p.strip()).is_absolute() else Path(p.strip())
               for p in value("prefer").split(";") if p.strip()]
     written = [s.strip() for s in value("written").split(";") if s.strip()]
-    return Settings(model, period, returns, prefer, path("kf"), path("docx"), path("csv"), written)
+    return Settings(model, period, returns, prefer, path("kf"), path("docx"), path("csv"), written, cells["period"])
+
+
+def check_period(s: Settings, model: Any) -> str:
+    """The Period setting checked by its rule for the model (:func:`malbok.controllerbook.period_rule`, the list the
+    workbook validates): '' when it is one of the model's periods, else the warning, naming the cell, that Excel gives
+    too (the period is then consolidated if the model can read it)."""
+    got = period_rule(model).read(s.period)
+    return f"{s.period_cell}: perioden ”{s.period}” {got.problem}" if got.problem else ""
 
 
 def _set_setting(book: Any, key: str, text: str) -> None:
@@ -162,6 +178,7 @@ def konsolidera(book: Any = None) -> str:
     try:
         s = read_settings(book)
         model = api.validate(s.model)
+        warning = check_period(s, model)
         if s.kf is None and (s.docx is not None or s.csv is not None):
             raise InputError(f"{SETTINGS_SHEET}: Word-rapport och CSV-export kräver att '{LABELS['kf']}' är ifylld")
         cons = api.consolidate(model, [s.returns], s.period, out=s.kf, prefer=list(s.prefer), docx=s.docx, csv=s.csv,
@@ -178,6 +195,8 @@ def konsolidera(book: Any = None) -> str:
                   + (f"; skrev {', '.join(written_files)}" if written_files else "") + ".")
         if not cons.consolidated_units:
             status = f"Inget kunde konsolideras ({cons.files_summary()}, {len(cons.errors)} fel); se bladet Kontroll."
+        if warning:
+            status = f"Varning: {warning}. {status}"
     except (InputError, ModelError, OSError) as e:
         status = f"Fel: {_message(e)}"
     _set_status(book, status)

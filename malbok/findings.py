@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from .layout import KONTROLL
+
 ERROR = "fel"
 WARNING = "varning"
 INFO = "info"
@@ -228,7 +230,7 @@ def counted(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
-FINDING_COLUMNS = ("Allvar", "Fil", "Enhet", "Blad", "Cell", "ID", "Kod", "Rubrik", "Meddelande")
+FINDING_COLUMNS = KONTROLL.headers  # declared in malbok.layout.KONTROLL
 
 
 class FindingsSummary:

@@ -24,23 +24,29 @@ from xlsxwriter.worksheet import Worksheet
 
 from ._version import __version__
 from .colours import ink
-from .consolidation import COUNCIL, DATA_COLUMNS, UNIT_COLUMNS, Consolidation
-from .findings import FINDING_COLUMNS, STATUS_COLOURS, WARNING, Finding, FindingsSummary, counted
+from .consolidation import COUNCIL, Consolidation
+from .findings import STATUS_COLOURS, WARNING, Finding, FindingsSummary, counted
 from .layout import (
     ASSESSED_KINDS,
+    KF_AREA,
+    KF_DATA,
+    KF_PROGRAMME,
+    KF_UNITS,
     KIND_GOAL,
     KIND_INDICATOR,
     KIND_KF,
     KIND_PROGRAMME,
+    KONTROLL,
     META_SHEET,
     Identity,
+    SheetLayout,
     write_identity,
 )
 from .messages import visible
 from .model import Meaning, Model, Scale
 from .util import atomic_xlsx
 from .workbook import FIXED_DATE, kommun, write_model_sheet
-from .xlstyle import INTEGER, ONE_DECIMAL, SHARE, fitted_height, number_format, page_setup
+from .xlstyle import INTEGER, ONE_DECIMAL, fitted_height, number_format, page_setup
 
 KF_SHEETS = ("Översikt", "Enheter", "Kontroll", "Data", "Trend", "Ändringar", "Kolada")
 TREND_SHEET, CHANGES_SHEET, KOLADA_SHEET = "Trend", "Ändringar", "Kolada"
@@ -176,10 +182,12 @@ def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
         frame = data[data["Område"] == area.name]
         if frame.empty:
             continue
-        header = ["ID", "Typ", "Mål / indikator", "Enhet", "Måttenhet", "Utfall", "Placering", "Målvärde", "Bedömning", "Förslag",
-                  "Skäl för förslaget", "Kommentar", "Åtgärder", "Fil", "Cell"]
-        b = Block(area.name, header, [], widths=[8, 10, 36, 13, 9, 9, 9, 20, 16, 16, 28, 38, 28, 26, 7],
-                  column_formats={6: INTEGER}, print_columns=13, key_columns=3, break_before=10, hide_empty=(4, 5, 6))
+        at = KF_AREA.index
+        # printed: up to Åtgärder (Fil and Cell are for the controller), ID, Typ and the text repeated on each page
+        # across, the second page across from the suggestion's reason on, and Måttenhet, Utfall and Placering only when some row has one
+        b = Block(area.name, list(KF_AREA.headers), [], widths=KF_AREA.widths, column_formats=KF_AREA.column_formats,
+                  print_columns=at["file"], key_columns=at["unit"], break_before=at["reason"],
+                  hide_empty=(at["measure"], at["outcome"], at["rank"]))
         # the area's grunduppdrag: its text (the area's) once under the title, its rows named by the level
         basic = any(g.area == area.id and m.basic_mission(g.id) is not None for g in m.goals) and area.text.strip()
         if basic:
@@ -193,10 +201,10 @@ def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
                            rec["Målvärde"], rec["Bedömning"], rec["Förslag"], rec["Förslagsskäl"], rec["Kommentar"], rec["Åtgärder"],
                            rec["Fil"], rec["Cell"]])
             if rec["Måttenhet"]:
-                b.formats[(len(b.rows) - 1, 5)] = number_format(rec["Måttenhet"])
+                b.formats[(len(b.rows) - 1, at["outcome"])] = number_format(rec["Måttenhet"])
             scale = scale_for_row(m, rec)
             if scale is not None:
-                for col, key in ((8, "Bedömning"), (9, "Förslag")):
+                for col, key in ((at["assessment"], "Bedömning"), (at["proposal"], "Förslag")):
                     colour = scale.colour_of(rec[key]) if rec[key] else None
                     if colour:
                         b.colours[(len(b.rows) - 1, col)] = colour
@@ -208,24 +216,12 @@ def kf_sheet_contents(cons: Consolidation) -> Iterator[SheetContent]:
     yield from history_sheets(cons)
     yield from kolada_sheets(cons)
 
-    u = cons.units
-    ub = Block("Enheter", list(UNIT_COLUMNS), _cells(u), widths=[8, 32, 34, 16, 8, 8, 12, 7, 10],
-               column_formats={4: INTEGER, 5: INTEGER, 6: SHARE, 7: INTEGER, 8: INTEGER})
-    for i, r in enumerate(u.itertuples(index=False)):
-        colour = STATUS_COLOURS.get(str(r.Status))
-        if colour:
-            ub.colours[(i, 3)] = colour
-    yield (SheetContent("Enheter", "Inlämnade arbetsböcker", f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas", [ub],
-                               table=True))
-    f = cons.findings_frame()
-    yield (SheetContent("Kontroll", "Kontroll av inlämnade filer",
-                               cons.findings_summary(), [Block("Kontroll", list(FINDING_COLUMNS), [
-                                   [_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)],
-                                                                                               widths=[9, 30, 8, 22, 7, 9, 20, 30, 90])], table=True))
-    d = data[list(DATA_COLUMNS)]
-    db = Block("Data", list(DATA_COLUMNS), _cells(d), widths=[11, 9, 24, 22, 9, 10, 14, 10, 50, 9, 10, 9, 22, 16, 16, 30, 40, 30, 26, 7, 12],
-               column_formats={DATA_COLUMNS.index("Placering"): INTEGER})
-    outcome = DATA_COLUMNS.index("Utfall")
+    yield units_sheet(cons.units, KF_UNITS, "Inlämnade arbetsböcker",
+                      f"{cons.files_summary()} · {counted(len(cons.missing_units), 'enhet', 'enheter')} saknas")
+    yield findings_sheet(cons, "Kontroll av inlämnade filer")
+    d = data[list(KF_DATA.headers)]
+    db = Block("Data", list(KF_DATA.headers), _cells(d), widths=KF_DATA.widths, column_formats=KF_DATA.column_formats)
+    outcome = KF_DATA.index["outcome"]
     db.formats = {(i, outcome): number_format(unit) for i, unit in enumerate(d["Måttenhet"].tolist()) if unit}
     yield (SheetContent("Data", "Data", f"{p.name} · en rad per enhet och mål eller indikator, och kommunens", [db], table=True))
 
@@ -478,14 +474,13 @@ def programme_results(model: Model, data: pd.DataFrame) -> list[ProgrammeResult]
 def _programme_sheet(results: list[ProgrammeResult], period_name: str, name: str) -> SheetContent:
     blocks = []
     for res in results:
-        b = Block(f"{res.id}: {res.name}", ["Enhet", "Namn", "Bedömning", "Kommentar", "Åtgärder"], [],
-                  widths=[8, 32, 24, 60, 44])
+        b = Block(f"{res.id}: {res.name}", list(KF_PROGRAMME.headers), [], widths=KF_PROGRAMME.widths)
         for r in res.rows:
             b.rows.append([r["Enhet"], r["Enhetsnamn"], r["Bedömning"] or ("Ej bedömd" if r["Fil"] else "Ingen uppföljning inlämnad"),
                            r["Kommentar"], r["Åtgärder"]])
             colour = res.scale.colour_of(r["Bedömning"]) if res.scale is not None and r["Bedömning"] else "#D9D9D9"
             if colour:
-                b.colours[(len(b.rows) - 1, 2)] = colour
+                b.colours[(len(b.rows) - 1, KF_PROGRAMME.index["assessment"])] = colour
         blocks.append(b)
     return SheetContent(name, "Handlingsprogram", f"{period_name} · varje deltagande nämnds och bolags uppföljning", blocks)
 
@@ -1149,22 +1144,20 @@ def _ascii(name: str) -> str:
 
 # -- generic report sheets and books: KF.xlsx and Budget.xlsx alike (added for the plan round, issue 17) ----
 
-KONTROLL_WIDTHS = [9, 30, 8, 22, 7, 9, 20, 30, 90]
-
-
 def findings_sheet(summary: FindingsSummary, title: str) -> SheetContent:
     """The Kontroll sheet of a consolidation (either round): one row per finding, texts made visible."""
     f = summary.findings_frame()
     rows = [[_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)]
     return SheetContent("Kontroll", title, summary.findings_summary(),
-                        [Block("Kontroll", list(FINDING_COLUMNS), rows, widths=list(KONTROLL_WIDTHS))], table=True)
+                        [Block("Kontroll", list(KONTROLL.headers), rows, widths=KONTROLL.widths)], table=True)
 
 
-def units_sheet(units: pd.DataFrame, title: str, subtitle: str, widths: list[float],
-                column_formats: dict[int, str]) -> SheetContent:
-    """The Enheter sheet of a consolidation (either round): one row per unit, its Status in the status's colour."""
-    b = Block("Enheter", list(units.columns), _cells(units), widths=widths, column_formats=column_formats)
-    status = list(units.columns).index("Status")
+def units_sheet(units: pd.DataFrame, layout: SheetLayout, title: str, subtitle: str) -> SheetContent:
+    """The Enheter sheet of a consolidation (either round, its ``layout``): one row per unit, its Status in the
+    status's colour."""
+    assert tuple(units.columns) == layout.headers, f"{layout.name}: {list(units.columns)}"
+    b = Block("Enheter", list(layout.headers), _cells(units), widths=layout.widths, column_formats=layout.column_formats)
+    status = layout.index["status"]
     for i, st in enumerate(units["Status"].tolist()):
         colour = STATUS_COLOURS.get(str(st))
         if colour:

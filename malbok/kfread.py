@@ -13,7 +13,20 @@ from typing import Any, cast
 
 import pandas as pd
 
-from .layout import KIND_BUDGET, KIND_KF, META_SHEET, MODEL_SHEET, Identity
+from .layout import (
+    BUDGET_DATA,
+    BUDGET_LINES,
+    BUDGET_UNITS,
+    KF_DATA,
+    KF_UNITS,
+    KIND_BUDGET,
+    KIND_KF,
+    KONTROLL,
+    META_SHEET,
+    MODEL_SHEET,
+    Identity,
+    SheetLayout,
+)
 from .model import Model
 from .periods import Period, parse_period
 from .returns import sheet_rows
@@ -154,23 +167,26 @@ def _identity(path: Path, skip: frozenset[str] = _NOT_READ) -> tuple[Any, Identi
 
 
 def _data(path: Path, wb: Any, kind: str) -> pd.DataFrame:
-    """The workbook's ``Data`` table, the texts its sheet had to cut put back whole."""
-    from .consolidation import DATA_COLUMNS
-
+    """The workbook's ``Data`` table (:data:`~malbok.layout.KF_DATA` or :data:`~malbok.layout.BUDGET_DATA`), the
+    texts its sheet had to cut put back whole."""
+    layout = KF_DATA if kind == KIND_KF else BUDGET_DATA
     names = set(wb.sheet_names)
     if "Data" not in names:
         raise InputError(f"{path.name}: bladet 'Data' saknas")
     try:
-        data = read_table(sheet_rows(wb, "Data"), DATA_COLUMNS[0] if kind == "kf" else "Enhet",
-                          numeric=("Utfall", "Placering", "Belopp (tkr)", "Ram (tkr)"))
+        data = read_layout(sheet_rows(wb, "Data"), layout)
     except KeyError:
         raise InputError(f"{path.name}: tabellen i bladet 'Data' saknar sin rubrikrad") from None
     _whole_texts(data, sheet_rows(wb, LONG_TEXT_SHEET) if LONG_TEXT_SHEET in names else [])
-    if kind == "kf":
-        missing = [c for c in DATA_COLUMNS if c not in data.columns]
-        if missing:
-            raise InputError(f"{path.name}: bladet 'Data' saknar kolumnerna {', '.join(missing)}")
+    missing = [h for h in (layout.column(k).header for k in layout.required) if h not in data.columns]
+    if missing:
+        raise InputError(f"{path.name}: bladet 'Data' saknar kolumnerna {', '.join(missing)}")
     return data
+
+
+def read_layout(rows: list[list[Any]], layout: SheetLayout) -> pd.DataFrame:
+    """An output table declared in :mod:`malbok.layout`: found by its first header, its numeric columns as numbers."""
+    return read_table(rows, layout.columns[0].header, numeric=layout.numeric)
 
 
 def read_data(path: str | Path) -> pd.DataFrame:
@@ -199,10 +215,11 @@ def read_kf(path: str | Path) -> KfBook:
         raise InputError(f"{path.name}: bladet '{META_SHEET}' är ändrat (år '{year_text[:20]}' är inget årtal)")
     year = period.year if period else int(year_text)
     tables: dict[str, pd.DataFrame] = {"Data": _data(path, wb, kind)}
-    for sheet, first in (("Kontroll", "Allvar"), ("Enheter", "Enhet"), ("Budget", "Enhet")):
+    units = KF_UNITS if kind == KIND_KF else BUDGET_UNITS
+    for sheet, layout in (("Kontroll", KONTROLL), ("Enheter", units), ("Budget", BUDGET_LINES)):
         if sheet in names:
             try:
-                tables[sheet] = read_table(sheet_rows(wb, sheet), first, numeric=("Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Belopp (tkr)"))
+                tables[sheet] = read_layout(sheet_rows(wb, sheet), layout)
             except KeyError:
                 pass
     if "Kolada" in names:  # with Kolada's figures in the history store (malbok.kfbook.kolada_sheets)

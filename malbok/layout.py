@@ -1,21 +1,38 @@
-"""One layout, two directions: the columns of a unit workbook's area sheet.
+"""One layout, two directions: every sheet kind malbok writes and reads, declared once.
 
-The writer (:mod:`malbok.workbook`) and the reader (:mod:`malbok.returns`) both
-use :data:`COLUMNS`; header texts are how the reader finds its columns, so a
-nämnd that moves, widens or adds columns does not break consolidation.
+The unit workbooks' sheets (the follow-up's area sheet, the plan's area and Budget
+sheets), the consolidations' own tables (KF.xlsx and Budget.xlsx: ``Data``,
+``Enheter``, ``Kontroll``), the Excel model workbook's tables and the controller's
+settings are each a :class:`SheetLayout` of :class:`Column` s (:data:`SHEET_KINDS`).
+The writers take headers, widths, number formats and validation from it and the
+readers find columns by its header texts and check cells by its rules, so a nämnd
+that moves, widens or adds columns does not break consolidation, and what Excel
+refuses the reader flags.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from .model import MEASURE_SYMBOL, Measure
+from .model import (
+    MEASURE_SYMBOL,
+    Aggregation,
+    Combine,
+    Comparison,
+    Direction,
+    Meaning,
+    Measure,
+    OccasionKind,
+    RuleBasis,
+    UnitKind,
+)
 from .values import cell_text, parse_number
-from .xlstyle import TKR
+from .xlstyle import INTEGER, SHARE, TKR
 
 LAYOUT_VERSION = "1"
 META_SHEET = "_malbok"
@@ -198,8 +215,8 @@ class Rule:
         parsed = parse_number(raw)
         if parsed.error:
             return Checked(None, self.code or "ej-tal", self.problem, severity)
-        if parsed.value is None:  # a word for 'missing' ('saknas', '–'): nothing typed to read
-            return Checked(None)
+        if parsed.value is None:  # a number two ways ('1.234'), not read and said; or a word for 'missing' ('saknas', '–')
+            return Checked(None, "tvetydigt-tal", parsed.ambiguous, "varning") if parsed.ambiguous else Checked(None)
         wrong = self.check(parsed.value)
         if wrong:
             return Checked(parsed.value, "utanfor-intervall", wrong, severity)
@@ -315,7 +332,8 @@ class Column:
 
     ``input_for`` are the row kinds where the cell is an input (the writer unlocks it, the reader reads it);
     ``rule`` is the input rule (the writer's Excel validation, the reader's check), ``num_format`` the
-    input cells' number format ('' for General)."""
+    cells' number format ('' for General: of the input cells, or of every cell of an output table), and
+    ``numeric`` says that an output table's column holds numbers (read back as numbers)."""
 
     key: str
     header: str
@@ -325,6 +343,8 @@ class Column:
     help_text: str = ""
     rule: Rule | None = None
     num_format: str = ""
+    numeric: bool = False
+    form: str = ""  # a text cell holding several values, as the model workbook writes them (see malbok.modelbook)
 
     def validation(self, rule: Rule | None = None) -> dict[str, Any]:
         """XlsxWriter's ``data_validation`` options for the column's input cells: its rule's (``rule``, when the
@@ -376,10 +396,14 @@ class SheetLayout:
     required: tuple[str, ...]
     scan_rows: int = HEADER_SCAN_ROWS
     prefixed: tuple[tuple[str, str], ...] = ()
+    fields: tuple[Column, ...] = ()  # a key/value sheet's rows: each field's label (header) in column A, its value in B
     by_header: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_header.update({c.header: c.key for c in self.columns})
+
+    def field(self, key: str) -> Column:
+        return next(c for c in self.fields if c.key == key)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -388,6 +412,26 @@ class SheetLayout:
     def index(self) -> dict[str, int]:
         """Each column's position where the writer puts it."""
         return {c.key: i for i, c in enumerate(self.columns)}
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The header texts, in the written order."""
+        return tuple(c.header for c in self.columns)
+
+    @property
+    def widths(self) -> list[float]:
+        """The columns' widths, in the written order."""
+        return [c.width for c in self.columns]
+
+    @property
+    def column_formats(self) -> dict[int, str]:
+        """Position -> number format, for the columns that have one."""
+        return {i: c.num_format for i, c in enumerate(self.columns) if c.num_format}
+
+    @property
+    def numeric(self) -> tuple[str, ...]:
+        """The headers of the columns that hold numbers."""
+        return tuple(c.header for c in self.columns if c.numeric)
 
 
 COL_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
@@ -461,7 +505,209 @@ BUDGET_TABLE = SheetLayout("budget", (
 ), markers=("Verksamhet", "Belopp (tkr)"), required=("activity", "amount"), scan_rows=20)
 FRAME_LABEL = "Ram (tkr)"  # the Budget sheet's frame, above the header row (an input when the model gives none)
 SUM_LABEL = "Summa"  # the row under the budget lines
-SHEET_KINDS = (FOLLOW_UP_AREA, PLAN_AREA, BUDGET_TABLE)
+
+
+# -- the consolidations' own tables: KF.xlsx (follow-up) and Budget.xlsx (plan round). Outputs: no input rule;
+# kfbook writes them (header, width, number format) and kfread finds them by their first header and reads the
+# numeric columns as numbers.
+
+
+def _out(key: str, header: str, width: float, num_format: str = "", numeric: bool = False) -> Column:
+    return Column(key, header, width, num_format=num_format, numeric=numeric or bool(num_format))
+
+
+def _output(name: str, columns: tuple[Column, ...], required: bool = True) -> SheetLayout:
+    """An output table's layout: its header row is the one that starts with its first header."""
+    return SheetLayout(name, columns, (columns[0].header,), tuple(c.key for c in columns) if required else ())
+
+
+# KF.xlsx Data: one row per unit (or the council) and goal or indicator; the keys are consolidation.DataRecord's
+# fields, and Utfall's number format is its row's unit of measure
+KF_DATA = _output("kf-data", (
+    _out("period", "Period", 11), _out("unit", "Enhet", 9), _out("unit_name", "Enhetsnamn", 24), _out("area", "Område", 22),
+    _out("id", "ID", 9), _out("kind", "Typ", 10), _out("level", "Nivå", 14), _out("parent", "Överordnat", 10),
+    _out("text", "Text", 50), _out("measure", "Måttenhet", 9), _out("outcome", "Utfall", 10, numeric=True),
+    _out("rank", "Placering", 9, INTEGER), _out("target", "Målvärde", 22), _out("assessment", "Bedömning", 16),
+    _out("proposal", "Förslag", 16), _out("reason", "Förslagsskäl", 30), _out("comment", "Kommentar", 40),
+    _out("actions", "Åtgärder", 30), _out("file", "Fil", 26), _out("cell", "Cell", 7), _out("compiled_by", "Sammanställning", 12),
+))
+# the units' status: KF.xlsx Enheter (returned workbooks) and Budget.xlsx Enheter (plans)
+KF_UNITS = _output("kf-enheter", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("file", "Fil", 34), _out("status", "Status", 16),
+    _out("rows", "Rader", 8, INTEGER), _out("filled", "Ifyllda", 8, INTEGER), _out("share", "Andel ifylld", 12, SHARE),
+    _out("errors", "Fel", 7, INTEGER), _out("warnings", "Varningar", 10, INTEGER),
+), required=False)
+# the findings (Kontroll, either round): the keys are malbok.findings.Finding's fields (Rubrik is its code's title)
+KONTROLL = _output("kontroll", (
+    _out("severity", "Allvar", 9), _out("file", "Fil", 30), _out("unit", "Enhet", 8), _out("sheet", "Blad", 22),
+    _out("cell", "Cell", 7), _out("row_id", "ID", 9), _out("code", "Kod", 20), _out("title", "Rubrik", 30),
+    _out("message", "Meddelande", 90),
+), required=False)
+# Budget.xlsx Data: one row per unit goal, activity, indicator and budget line
+BUDGET_DATA = _output("budget-data", (
+    _out("unit", "Enhet", 8), _out("unit_name", "Enhetsnamn", 26), _out("area", "Område", 24),
+    _out("council_goal", "Fullmäktiges mål", 12), _out("kind", "Typ", 12), _out("id", "ID", 10), _out("link", "Kopplat till", 12),
+    _out("text", "Text", 60), _out("owner", "Ansvarig", 18), _out("start", "Start", 11), _out("end", "Slut", 11),
+    _out("measure", "Måttenhet", 10), _out("target", "Målvärde", 16), _out("amount", "Belopp (tkr)", 12, TKR),
+    _out("comment", "Kommentar", 40), _out("file", "Fil", 30), _out("cell", "Cell", 22),
+))
+BUDGET_UNITS = _output("budget-enheter", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("file", "Fil", 30), _out("status", "Status", 14),
+    _out("frame", FRAME_LABEL, 12, TKR), _out("total", "Budget (tkr)", 12, TKR), _out("deviation", "Avvikelse (tkr)", 14, TKR),
+    _out("goals", "Nämndmål", 10, INTEGER), _out("activities", "Aktiviteter", 10, INTEGER), _out("errors", "Fel", 7, INTEGER),
+    _out("warnings", "Varningar", 10, INTEGER),
+), required=False)
+# Budget.xlsx Budget: the units' budget lines, their sums, frames and deviations
+BUDGET_LINES = _output("budget-rader", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("activity", "Verksamhet", 36), _out("comment", "Kommentar", 40),
+    _out("amount", "Belopp (tkr)", 14, TKR),
+), required=False)
+# Budget.xlsx Översikt: per council goal the units' goals, activities and indicators
+BUDGET_GOALS = _output("budget-mål", (
+    _out("unit", "Enhet", 8), _out("kind", "Typ", 12), _out("id", "ID", 10), _out("text", "Text", 64), _out("owner", "Ansvarig", 18),
+    _out("start", "Start", 11), _out("end", "Slut", 11), _out("target", "Målvärde", 18), _out("comment", "Kommentar", 40),
+), required=False)
+# KF.xlsx's sheet per area: its goals and indicators per unit and the council's (Utfall's format is its row's measure)
+KF_AREA = _output("kf-område", (
+    _out("id", "ID", 8), _out("kind", "Typ", 10), _out("text", "Mål / indikator", 36), _out("unit", "Enhet", 13),
+    _out("measure", "Måttenhet", 9), _out("outcome", "Utfall", 9, numeric=True), _out("rank", "Placering", 9, INTEGER),
+    _out("target", "Målvärde", 20), _out("assessment", "Bedömning", 16), _out("proposal", "Förslag", 16),
+    _out("reason", "Skäl för förslaget", 28), _out("comment", "Kommentar", 38), _out("actions", "Åtgärder", 28),
+    _out("file", "Fil", 26), _out("cell", "Cell", 7),
+), required=False)
+# KF.xlsx Handlingsprogram: per programme each participating unit's follow-up
+KF_PROGRAMME = _output("kf-handlingsprogram", (
+    _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("assessment", "Bedömning", 24), _out("comment", "Kommentar", 60),
+    _out("actions", "Åtgärder", 44),
+), required=False)
+OUTPUT_KINDS = (KF_DATA, KF_UNITS, KONTROLL, KF_AREA, KF_PROGRAMME, BUDGET_DATA, BUDGET_UNITS, BUDGET_LINES, BUDGET_GOALS)
+
+
+# -- the Excel model workbook (malbok.modelbook): a sheet per table of the styrmodell, a row per item, every cell typed by
+# the controller. A column's key is its dotted YAML key; its rule is the writer's validation (over the whole column)
+# and the reader's check; ``form`` is how a text cell holds several values.
+
+MODEL_ROW = "rad"  # every row of a model-book table is an input row
+_MODEL_INPUT = frozenset((MODEL_ROW,))
+YEAR_RULE = Rule("integer", 1900, 2200, "År", "Ett årtal, t.ex. 2016.", "Inget årtal",
+                 "Skriv ett årtal med fyra siffror mellan 1900 och 2200, t.ex. 2016.",
+                 "ska vara ett årtal mellan 1900 och 2200, t.ex. 2016")
+MONTH_RULE = Rule("integer", 1, 12, "Månad", "Månaden då perioden slutar, ett heltal 1–12.", "Ingen månad",
+                  "Skriv månaden som ett heltal 1–12.", "ska vara en månad, ett heltal 1–12")
+POSITIVE_WHOLE_RULE = Rule("integer", minimum=1, title="Antal", prompt="Ett heltal, 1 eller mer.", error_title="Inget heltal",
+                           error="Skriv ett heltal, 1 eller mer.", problem="ska vara ett heltal, 1 eller mer")
+DECIMAL_RULE = Rule("decimal", -1e12, 1e12, "Tal", f"Ett tal, t.ex. 1234 eller {DECIMAL_HINT}.", "Inget tal",
+                    f"Skriv ett tal. {DECIMAL_ERROR}", "ska vara ett tal mellan −1 000 000 000 000 och 1 000 000 000 000")
+PERCENT_RULE = Rule("decimal", 0, 100, "Procent", f"Procent mellan 0 och 100, t.ex. 25 eller {DECIMAL_HINT}.", "Ingen procentsats",
+                    f"Skriv procent som ett tal mellan 0 och 100. {DECIMAL_ERROR}", "ska vara procent, ett tal mellan 0 och 100")
+SHARE_RULE = Rule("decimal", 0, 1000, "Procent av målvärdet", f"Minsta andel i procent, t.ex. 80 eller {DECIMAL_HINT}.",
+                  "Ingen procentsats", f"Skriv andelen i procent som ett tal mellan 0 och 1000. {DECIMAL_ERROR}",
+                  "ska vara en andel i procent, ett tal mellan 0 och 1000")
+YES, NO = "ja", "nej"
+YES_NO_RULE = Rule("list", values=(YES, NO), title="Ja eller nej", prompt="ja eller nej", error_title="Ja eller nej",
+                   error="Välj ja eller nej i listan.", problem="ska vara ja eller nej")
+
+
+def choice_rule(title: str, values: Iterable[str]) -> Rule:
+    """A list rule of a model-book column: one of the words the styrmodell knows (``values``)."""
+    words = tuple(values)
+    return Rule("list", values=words, title=title, prompt=f"Välj i listan: {', '.join(words)}."[:255], error_title=f"Okänd {title.lower()}"[:32],
+                error=f"Välj ett av orden i listan: {', '.join(words)}."[:255], problem=f"är inget av orden {', '.join(words)}")
+
+
+def _mcol(header: str, key: str = "", width: float = 14, rule: Rule | None = None, form: str = "") -> Column:
+    """A model-book column: its header is the YAML key's own word, unless the dotted ``key`` says otherwise."""
+    return Column(key or header, header, width, _MODEL_INPUT, rule=rule or TEXT_RULE, form=form)
+
+
+def _mtable(sheet: str, *columns: Column) -> SheetLayout:
+    return SheetLayout(sheet, columns, (columns[0].header,), (), scan_rows=1)
+
+
+_COMBINE_RULE = choice_rule("Sammanvägning", (c.value for c in Combine))
+MODEL_BOOK_MODEL = SheetLayout("Modell", (Column("label", "nyckel", 20), Column("value", "värde", 100)), ("nyckel", "värde"), (),
+                               scan_rows=1, fields=(
+    _mcol("id"), _mcol("kommun", "kommun.namn"), _mcol("kommunkod", "kommun.kommunkod"),
+    _mcol("mandatperiod från", "mandatperiod.från", rule=YEAR_RULE), _mcol("mandatperiod till", "mandatperiod.till", rule=YEAR_RULE),
+    _mcol("vision rubrik", "vision.rubrik"), _mcol("vision text", "vision.text"), _mcol("kontakt"), _mcol("indikatorskala"),
+    _mcol("plannivå"), _mcol("aktivitetsskala"), _mcol("historik"),
+))
+MODEL_BOOK_SCALES = _mtable(
+    "Skalor", _mcol("skala"), _mcol("skalnamn", width=24), _mcol("etikett", width=24),
+    _mcol("betydelse", width=12, rule=choice_rule("Betydelse", (m.value for m in Meaning))), _mcol("färg", width=10),
+    _mcol("symbol", width=8), _mcol("regel andel_av", "regel.andel_av", 14, choice_rule("Grund", (b.value for b in RuleBasis))),
+    _mcol("regel minst_procent", "regel.minst_procent", 14, SHARE_RULE), _mcol("beskrivning", width=40),
+)
+MODEL_BOOK_TABLES = (
+    _mtable("Värdeord", _mcol("namn", width=18), _mcol("text", width=90)),
+    _mtable("Områden", _mcol("id"), _mcol("namn", width=36), _mcol("text", width=90)),
+    _mtable("Målnivåer", _mcol("id"), _mcol("namn", width=20), _mcol("singular", width=18), _mcol("plural", width=18),
+            _mcol("bedömningsrubrik", width=20), _mcol("skala"), _mcol("tidshorisont"), _mcol("beskrivning", width=50),
+            _mcol("uppföljning", form="list"), _mcol("sammanvägning", rule=_COMBINE_RULE),
+            _mcol("grunduppdrag", width=13, rule=YES_NO_RULE)),
+    _mtable("Mål", _mcol("id", width=10), _mcol("nivå"), _mcol("område"), _mcol("överordnat"), _mcol("text", width=70),
+            _mcol("enheter", form="list"), _mcol("uppföljning", form="list"), _mcol("uppföljs_av", form="list"),
+            _mcol("från_år", width=9, rule=YEAR_RULE), _mcol("till_år", width=9, rule=YEAR_RULE),
+            _mcol("beslutad_uppföljning", width=26), _mcol("sammanvägning", rule=_COMBINE_RULE),
+            _mcol("tidigare_bedömningar", width=24, form="labels")),
+    _mtable("Indikatorer", _mcol("id", width=10), _mcol("område"), _mcol("mål"), _mcol("namn", width=40), _mcol("text", width=70),
+            _mcol("måttenhet", width=11, rule=choice_rule("Måttenhet", (m.value for m in Measure))),
+            _mcol("utgångsvärde", "utgångsvärde.värde", 12, DECIMAL_RULE), _mcol("utgångsår", "utgångsvärde.år", 10, YEAR_RULE),
+            _mcol("kolada", width=10), _mcol("högre_är_bättre", width=10, rule=YES_NO_RULE), _mcol("enheter", form="list"),
+            _mcol("uppföljning", form="list"),
+            _mcol("sammanräkning", rule=choice_rule("Sammanräkning", (a.value for a in Aggregation))),
+            _mcol("vikter", form="map"), _mcol("tidigare_utfall", width=20, form="years"),
+            _mcol("tidigare_bedömningar", width=24, form="labels")),
+    _mtable("Enheter", _mcol("kod", width=8), _mcol("namn", width=34),
+            _mcol("typ", width=11, rule=choice_rule("Enhetstyp", (k.value for k in UnitKind))), _mcol("kontakt", width=30),
+            _mcol("verksamheter", width=50, form="semilist"), _mcol("budgetramar", width=24, form="frames")),
+    _mtable("Perioder", _mcol("id", width=9), _mcol("namn", width=32), _mcol("månad", width=8, rule=MONTH_RULE),
+            _mcol("typ", width=10, rule=choice_rule("Periodtyp", (k.value for k in OccasionKind))), _mcol("sista_dag", width=10),
+            _mcol("beskrivning", width=50), _mcol("ämnen", form="list")),
+    _mtable("Handlingsprogram", _mcol("id"), _mcol("namn", width=30), _mcol("text", width=60), _mcol("mål", form="list"),
+            _mcol("enheter", form="list"), _mcol("uppföljning", form="list")),
+)
+TARGET_KINDS = ("värde", "rang", "riktning", "årlig_förändring", "nivå", "redovisas")  # model.Target's kinds ('typ')
+MODEL_BOOK_TARGETS = _mtable(
+    "Målvärden", _mcol("indikator", width=10), _mcol("typ", width=16, rule=choice_rule("Målvärdestyp", TARGET_KINDS)),
+    _mcol("värde", width=9, rule=DECIMAL_RULE), _mcol("år", width=8, rule=YEAR_RULE),
+    _mcol("jämförelse", width=11, rule=choice_rule("Jämförelse", (c.value for c in Comparison))),
+    _mcol("riktning", width=10, rule=choice_rule("Riktning", (d.value for d in Direction))),
+    _mcol("procent", width=9, rule=DECIMAL_RULE), _mcol("bland_bästa_procent", width=10, rule=PERCENT_RULE),
+    _mcol("placering", width=10, rule=RANK_RULE), _mcol("antal_kommuner", width=10, rule=POSITIVE_WHOLE_RULE),
+    _mcol("text", width=50),
+)
+MODEL_BOOK = (MODEL_BOOK_MODEL, MODEL_BOOK_SCALES, *MODEL_BOOK_TABLES, MODEL_BOOK_TARGETS)
+
+
+# -- the controller's settings (malbok.controllerbook writes them, malbok.excel reads them): a key/value sheet
+
+PATH_LIMIT = 259  # characters of a path Windows opens (MAX_PATH, 260 with its ending NUL)
+PATH_RULE = Rule("length", maximum=PATH_LIMIT, error_title="För lång sökväg", error=f"En sökväg får vara högst {PATH_LIMIT} tecken.",
+                 problem=f"är längre än de {PATH_LIMIT} tecken som en sökväg i Windows får vara")
+PERIOD_RULE = Rule("list", title="Period", error_title="Okänd period", warning=True,
+                   error="Perioden finns inte i styrmodellen (ÅÅÅÅ-tillfälle, t.ex. 2016-delar); se malbok periods.",
+                   code="okand-period", problem="är ingen av styrmodellens perioder")
+
+
+def _setting(key: str, label: str, help_text: str, rule: Rule | None = PATH_RULE) -> Column:
+    return Column(key, label, 60, frozenset((MODEL_ROW,)) if rule is not None else frozenset(), label, help_text, rule, TEXT_FORMAT)
+
+
+SETTINGS_LAYOUT = SheetLayout("Inställningar", (Column("label", "Inställning", 34), Column("value", "Värde", 60),
+                                                Column("help", "Förklaring", 80)), ("Inställning", "Värde"), (), scan_rows=1, fields=(
+    _setting("model", "Styrmodell", "Styrmodellen (.yaml eller .xlsx). Absolut sökväg eller relativ till denna arbetsbok."),
+    _setting("period", "Period", "Perioden som konsolideras, t.ex. 2016-delar (se malbok periods).", PERIOD_RULE),
+    _setting("returns", "Mapp med inlämnade arbetsböcker", "Mappen dit nämndernas ifyllda arbetsböcker sparas."),
+    _setting("prefer", "Välj vid dubbletter", "Filnamn att välja när en nämnd lämnat två olika filer; flera skiljs med semikolon.",
+             TEXT_RULE),
+    _setting("kf", "KF-arbetsbok", "Skriv också KF-arbetsboken som fil, t.ex. KF.xlsx (tom = ingen fil)."),
+    _setting("docx", "Word-rapport", "Skriv Word-kapitlet, t.ex. Maluppfyllelse.docx (tom = ingen rapport; kräver KF-arbetsbok)."),
+    _setting("csv", "CSV-export", "Skriv den långa tabellen som CSV, t.ex. data.csv (tom = ingen; kräver KF-arbetsbok)."),
+    _setting("status", "Senaste körning", "Skrivs av malbok.", None),
+    _setting("written", "Blad skrivna av malbok", "Skrivs av malbok; dessa blad ersätts vid nästa körning. Ändra inte.", None),
+))
+SHEET_KINDS = (FOLLOW_UP_AREA, PLAN_AREA, BUDGET_TABLE, *OUTPUT_KINDS, *MODEL_BOOK, SETTINGS_LAYOUT)
 
 # Metadata sheet: key/value pairs from row 1. The row registry (every data row as
 # written) is on its own very hidden sheet, read when no model is at hand.

@@ -1,8 +1,9 @@
 """The styrmodell as an Excel workbook: one sheet per table, converted both ways.
 
-Each sheet is declared once (:data:`TABLES`): its header texts and how each
-column maps to the YAML data. The writer and the reader both use the
-declaration, so YAML -> xlsx -> YAML gives an equal model.
+Each sheet is declared once, in :mod:`malbok.layout` (:data:`~malbok.layout.MODEL_BOOK`): its header texts,
+widths, the YAML key of each column and its input rule. The writer turns the rules into Excel validation
+and the reader checks every cell by the same rule, so YAML -> xlsx -> YAML gives an equal model and what
+Excel refuses in the workbook the reader names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,17 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .errors import Locator, ModelError, best_place
+from .layout import (
+    MODEL_BOOK_MODEL,
+    MODEL_BOOK_SCALES,
+    MODEL_BOOK_TABLES,
+    MODEL_BOOK_TARGETS,
+    NO,
+    YES,
+    YES_NO_RULE,
+    Column,
+    SheetLayout,
+)
 from .model import Model
 from .util import atomic_xlsx
 from .values import parse_number
@@ -25,88 +37,39 @@ _FIXED_DATE = datetime(2000, 1, 1)
 
 
 @dataclass(frozen=True)
-class Col:
-    header: str
-    key: str
-    kind: str = "str"  # str, int, float, bool, list, map, years
-    width: int = 14
-
-
-@dataclass(frozen=True)
 class Table:
-    sheet: str
+    """A model-book sheet (its columns declared in :mod:`malbok.layout`) and the YAML list it holds."""
+
+    layout: SheetLayout
     coll: str  # key of the list in the YAML data
-    cols: tuple[Col, ...]
+
+    @property
+    def sheet(self) -> str:
+        return self.layout.name
+
+    @property
+    def cols(self) -> tuple[Column, ...]:
+        return self.layout.columns
 
 
-TABLES: tuple[Table, ...] = (
-    Table("Värdeord", "värdeord", (Col("namn", "namn", width=18), Col("text", "text", width=90))),
-    Table("Områden", "områden", (Col("id", "id"), Col("namn", "namn", width=36), Col("text", "text", width=90))),
-    Table("Målnivåer", "målnivåer", (
-        Col("id", "id"), Col("namn", "namn", width=20), Col("singular", "singular", width=18), Col("plural", "plural", width=18),
-        Col("bedömningsrubrik", "bedömningsrubrik", width=20), Col("skala", "skala"), Col("tidshorisont", "tidshorisont"),
-        Col("beskrivning", "beskrivning", width=50), Col("uppföljning", "uppföljning", "list"),
-        Col("sammanvägning", "sammanvägning"), Col("grunduppdrag", "grunduppdrag", "bool", 13),
-    )),
-    Table("Mål", "mål", (
-        Col("id", "id", width=10), Col("nivå", "nivå"), Col("område", "område"), Col("överordnat", "överordnat"),
-        Col("text", "text", width=70), Col("enheter", "enheter", "list"), Col("uppföljning", "uppföljning", "list"),
-        Col("uppföljs_av", "uppföljs_av", "list"), Col("från_år", "från_år", "int", 9), Col("till_år", "till_år", "int", 9),
-        Col("beslutad_uppföljning", "beslutad_uppföljning", width=26), Col("sammanvägning", "sammanvägning"),
-        Col("tidigare_bedömningar", "tidigare_bedömningar", "labels", 24),
-    )),
-    Table("Indikatorer", "indikatorer", (
-        Col("id", "id", width=10), Col("område", "område"), Col("mål", "mål"), Col("namn", "namn", width=40),
-        Col("text", "text", width=70), Col("måttenhet", "måttenhet", width=11),
-        Col("utgångsvärde", "utgångsvärde.värde", "float", 12), Col("utgångsår", "utgångsvärde.år", "int", 10),
-        Col("kolada", "kolada", width=10), Col("högre_är_bättre", "högre_är_bättre", "bool", 10),
-        Col("enheter", "enheter", "list"), Col("uppföljning", "uppföljning", "list"),
-        Col("sammanräkning", "sammanräkning"), Col("vikter", "vikter", "map"),
-        Col("tidigare_utfall", "tidigare_utfall", "years", 20),
-        Col("tidigare_bedömningar", "tidigare_bedömningar", "labels", 24),
-    )),
-    Table("Enheter", "enheter", (
-        Col("kod", "kod", width=8), Col("namn", "namn", width=34), Col("typ", "typ", width=11),
-        Col("kontakt", "kontakt", width=30), Col("verksamheter", "verksamheter", "semilist", 50),
-        Col("budgetramar", "budgetramar", "frames", 24),
-    )),
-    Table("Perioder", "perioder", (
-        Col("id", "id", width=9), Col("namn", "namn", width=32), Col("månad", "månad", "int", 8), Col("typ", "typ", width=10),
-        Col("sista_dag", "sista_dag", width=10), Col("beskrivning", "beskrivning", width=50), Col("ämnen", "ämnen", "list"),
-    )),
-    Table("Handlingsprogram", "handlingsprogram", (
-        Col("id", "id"), Col("namn", "namn", width=30), Col("text", "text", width=60), Col("mål", "mål", "list"),
-        Col("enheter", "enheter", "list"), Col("uppföljning", "uppföljning", "list"),
-    )),
-)
-
-SCALE_COLS = (
-    Col("skala", "skala"), Col("skalnamn", "skalnamn", width=24), Col("etikett", "etikett", width=24),
-    Col("betydelse", "betydelse", width=12), Col("färg", "färg", width=10), Col("symbol", "symbol", width=8),
-    Col("regel andel_av", "regel.andel_av", width=14), Col("regel minst_procent", "regel.minst_procent", "float", 14),
-    Col("beskrivning", "beskrivning", width=40),
-)
-TARGET_COLS = (
-    Col("indikator", "indikator", width=10), Col("typ", "typ", width=16), Col("värde", "värde", "float", 9),
-    Col("år", "år", "int", 8), Col("jämförelse", "jämförelse", width=11), Col("riktning", "riktning", width=10),
-    Col("procent", "procent", "float", 9), Col("bland_bästa_procent", "bland_bästa_procent", "float", 10),
-    Col("placering", "placering", "int", 10), Col("antal_kommuner", "antal_kommuner", "int", 10), Col("text", "text", width=50),
-)
-MODEL_KEYS = (
-    ("id", "id", "str"), ("kommun", "kommun.namn", "str"), ("kommunkod", "kommun.kommunkod", "str"),
-    ("mandatperiod från", "mandatperiod.från", "int"), ("mandatperiod till", "mandatperiod.till", "int"),
-    ("vision rubrik", "vision.rubrik", "str"), ("vision text", "vision.text", "str"),
-    ("kontakt", "kontakt", "str"), ("indikatorskala", "indikatorskala", "str"),
-    ("plannivå", "plannivå", "str"), ("aktivitetsskala", "aktivitetsskala", "str"), ("historik", "historik", "str"),
-)
+TABLES: tuple[Table, ...] = tuple(Table(t, coll) for t, coll in zip(MODEL_BOOK_TABLES, (
+    "värdeord", "områden", "målnivåer", "mål", "indikatorer", "enheter", "perioder", "handlingsprogram"), strict=True))
+SCALES = Table(MODEL_BOOK_SCALES, "skalor")
+TARGETS = Table(MODEL_BOOK_TARGETS, "målvärden")
+MODEL_KEYS = MODEL_BOOK_MODEL.fields  # the sheet Modell: a label in A, its value in B
+_WHOLE_COLUMN = 1_048_575  # the last row (zero-based) a column's validation reaches: rows added later are checked too
 
 
 # -- formatting of one cell ------------------------------------------------------------
 
 
-def _fmt(kind: str, value: Any) -> Any:
+def _fmt(col: Column, value: Any) -> Any:
+    """A YAML value as the column's cell holds it."""
     if value is None:
         return None
+    kind = col.form
+    if col.rule is YES_NO_RULE:
+        return YES if value else NO
     if kind in ("list",):
         return LIST_SEP.join(str(v) for v in value) or None
     if kind == "semilist":
@@ -119,8 +82,6 @@ def _fmt(kind: str, value: Any) -> Any:
         return "; ".join(f"{k}: {v}" for k, v in sorted(value.items(), key=lambda kv: int(kv[0]))) or None
     if kind == "frames":
         return "; ".join(f"{f['år']}: {_num(f['ram_tkr'])}" for f in value) or None
-    if kind == "bool":
-        return "ja" if value else "nej"
     return value
 
 
@@ -128,6 +89,11 @@ def _num(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
+
+
+def _shown(value: Any) -> str:
+    """A typed value in a message, as the cell shows it (2016, not 2016.0)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
 
 
 def _parse_number(text: str) -> float:
@@ -140,30 +106,33 @@ def _parse_number(text: str) -> float:
     return parsed.value
 
 
-def _parse(kind: str, value: Any) -> Any:
-    """Cell value -> YAML data value; raises ValueError with a Swedish reason."""
-    if kind == "str":
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value) if not isinstance(value, str) else value
-    if kind == "int":
-        if isinstance(value, str):
-            value = _parse_number(value)
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError("ska vara ett heltal")
-            return int(value)
-        return value
-    if kind == "float":
-        if isinstance(value, str):
-            return _parse_number(value)
-        return value
-    if kind == "bool":
-        word = str(value).strip().lower()
-        if isinstance(value, bool) or word in ("ja", "nej", "true", "false", "1", "0", "1.0", "0.0"):
-            return value if isinstance(value, bool) else word in ("ja", "true", "1", "1.0")
-        raise ValueError(f"'{value}' ska vara ja eller nej")
+def _parse(col: Column, value: Any) -> Any:
+    """Cell value -> YAML data value, read by the column's rule (what the writer's validation allows) or, for a text
+    holding several values, its form; raises ValueError with a Swedish reason."""
+    rule = col.rule
+    kind = col.form
+    if not kind:
+        assert rule is not None, col.key
+        if rule.kind == "length":  # a text; a number typed in it is that number's text (2016, not 2016.0)
+            text = str(int(value)) if isinstance(value, float) and value.is_integer() else value if isinstance(value, str) else str(value)
+            wrong = rule.check(text)
+            if wrong:
+                raise ValueError(wrong)
+            return text
+        got = rule.read(value)
+        if got.code in ("ej-tal", "tvetydigt-tal") and isinstance(value, str):  # the parser says what is wrong with the text
+            raise ValueError(parse_number(value).error or parse_number(value).ambiguous or got.problem)
+        if got.code:  # refused by the rule, or a number Swedish and English read differently (1.234): the model is exact
+            raise ValueError(f"'{_shown(value)}' {got.problem}")
+        if rule is YES_NO_RULE:
+            return got.value == YES
+        if rule.kind == "integer":
+            return int(got.value)
+        return got.value
     text = str(value)
+    wrong = rule.check(text) if rule is not None else None
+    if wrong:
+        raise ValueError(wrong)
     if kind == "list":
         return [p.strip() for p in text.split(",") if p.strip()]
     if kind == "semilist":
@@ -245,29 +214,35 @@ def write_model_book(model: Model | None, path: str | Path) -> Path:
             page_setup(sh, kommun=kommun(name) if name else "", document=document, period=period, where=where,
                        widths=widths, header_row=0, key_columns=1, landscape=landscape, font_pt=11)
 
-        ws = wb.add_worksheet("Modell")
-        ws.write_row(0, 0, ["nyckel", "värde"], head)
-        ws.set_column(0, 0, 20)
-        ws.set_column(1, 1, 100, wrap)
-        for r, (label, key, _kind) in enumerate(MODEL_KEYS, start=1):
-            ws.write_string(r, 0, label)
-            value = _get(data, key)
+        keys = MODEL_BOOK_MODEL
+        label_w, value_w = keys.widths
+        ws = wb.add_worksheet(keys.name)
+        ws.write_row(0, 0, list(keys.headers), head)
+        ws.set_column(0, 0, label_w)
+        ws.set_column(1, 1, value_w, wrap)
+        for r, fld in enumerate(keys.fields, start=1):
+            ws.write_string(r, 0, fld.header)
+            value = _get(data, fld.key)
             if value is not None and value != "":
                 ws.write(r, 1, value)
-                ws.set_row(r, fitted_height([(label, 20), (str(value), 100)], font_pt=11))
+                ws.set_row(r, fitted_height([(fld.header, label_w), (str(value), value_w)], font_pt=11))
+            if fld.rule is not None:
+                ws.data_validation(r, 1, r, 1, fld.validation())
         ws.freeze_panes(1, 0)
-        setup(ws, "Modell", [20, 100], landscape=False)
+        setup(ws, keys.name, keys.widths, landscape=False)
 
-        def sheet(name: str, cols: tuple[Col, ...], rows: list[dict[str, Any]]) -> None:
+        def sheet(name: str, cols: tuple[Column, ...], rows: list[dict[str, Any]]) -> None:
             sh = wb.add_worksheet(name)
             for c, col in enumerate(cols):
                 sh.write_string(0, c, col.header, head)
                 sh.set_column(c, c, col.width, wrap)
+                if col.rule is not None:  # the whole column below the header: rows the controller adds are checked too
+                    sh.data_validation(1, c, _WHOLE_COLUMN, c, col.validation())
             sh.set_row(0, fitted_height(((col.header, col.width) for col in cols), font_pt=11, bold=True))
             for r, row in enumerate(rows, start=1):
                 texts = []
                 for c, col in enumerate(cols):
-                    v = _fmt(col.kind, _get(row, col.key))
+                    v = _fmt(col, _get(row, col.key))
                     if v is None or v == "" or v == [] or v == {}:
                         continue
                     if isinstance(v, str):
@@ -284,11 +259,11 @@ def write_model_book(model: Model | None, path: str | Path) -> Path:
         scale_rows = [
             {"skala": s["id"], "skalnamn": s["namn"], **lab} for s in data.get("skalor", []) for lab in s["etiketter"]
         ]
-        sheet("Skalor", SCALE_COLS, scale_rows)
+        sheet(SCALES.sheet, SCALES.cols, scale_rows)
         for table in TABLES:
             sheet(table.sheet, table.cols, data.get(table.coll) or [])
         target_rows = [{"indikator": ind["id"], **t} for ind in data.get("indikatorer", []) for t in ind.get("målvärden", [])]
-        sheet("Målvärden", TARGET_COLS, target_rows)
+        sheet(TARGETS.sheet, TARGETS.cols, target_rows)
     return path
 
 
@@ -324,11 +299,11 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
         return [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
 
     # Modell: key/value
-    rows = rows_of("Modell")
+    rows = rows_of(MODEL_BOOK_MODEL.name)
     if rows is None:
-        problems.append((name, "bladet 'Modell' saknas"))
+        problems.append((name, f"bladet '{MODEL_BOOK_MODEL.name}' saknas"))
     else:
-        keys = {label: (key, kind) for label, key, kind in MODEL_KEYS}
+        keys = {fld.header: fld for fld in MODEL_BOOK_MODEL.fields}
         for r, row in enumerate(rows[1:], start=1):
             if not row or row[0] is None:
                 continue
@@ -337,17 +312,18 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
             if label not in keys:
                 problems.append((where("Modell", r, 0), f"okänd nyckel '{label}'"))
                 continue
-            key, kind = keys[label]
+            fld = keys[label]
+            key = fld.key
             places[tuple(key.split("."))] = where("Modell", r, 1)
             places.setdefault((key.split(".")[0],), where("Modell", r, 1))  # a key missing as a whole: its first cell
             if value is None or value == "":
                 continue
             try:
-                _set(data, key, _parse(kind, value))
+                _set(data, key, _parse(fld, value))
             except ValueError as e:
                 problems.append((where("Modell", r, 1), str(e)))
 
-    def table(sheet: str, cols: tuple[Col, ...], coll: str, required: bool) -> list[tuple[int, dict[str, Any]]]:
+    def table(sheet: str, cols: tuple[Column, ...], coll: str, required: bool) -> list[tuple[int, dict[str, Any]]]:
         places.setdefault((coll,), f"{name}, blad {sheet}")  # a list missing as a whole: its sheet
         rows = rows_of(sheet)
         if rows is None:
@@ -358,7 +334,7 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
             return []
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         by_header = {col.header: col for col in cols}
-        colmap: dict[int, Col] = {}
+        colmap: dict[int, Column] = {}
         for c, h in enumerate(header):
             if not h:
                 continue
@@ -379,7 +355,7 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
                 if value is None or (isinstance(value, str) and not value.strip()):
                     continue
                 try:
-                    _set(item, col.key, _parse(col.kind, value))
+                    _set(item, col.key, _parse(col, value))
                 except ValueError as e:
                     problems.append((where(sheet, r, c), str(e)))
             out.append((r, item, item_places))
@@ -391,7 +367,7 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
 
     # scales grouped by id
     scales: dict[str, dict[str, Any]] = {}
-    for _r, item, item_places in table("Skalor", SCALE_COLS, "skalor", True):  # type: ignore[misc]
+    for _r, item, item_places in table(SCALES.sheet, SCALES.cols, SCALES.coll, True):  # type: ignore[misc]
         sid = item.pop("skala", None)
         sname = item.pop("skalnamn", None)
         if sid is None:
@@ -420,7 +396,7 @@ def read_model_book(path: Path) -> tuple[dict[str, Any], Locator, list[tuple[str
             register(t.coll, i, item_places)
 
     ind_index = {ind.get("id"): i for i, ind in enumerate(data.get("indikatorer", []))}
-    for _r, item, item_places in table("Målvärden", TARGET_COLS, "målvärden", False):  # type: ignore[misc]
+    for _r, item, item_places in table(TARGETS.sheet, TARGETS.cols, TARGETS.coll, False):  # type: ignore[misc]
         ind_id = item.pop("indikator", None)
         if ind_id not in ind_index:
             problems.append((item_places[("indikator",)], f"okänd indikator '{ind_id}'"))

@@ -33,10 +33,14 @@ from .findings import WARNING, Finding, FindingsSummary, UnitStatus
 from .layout import (
     ACTIVITY_LEVEL,
     AMOUNT_RULE,
+    BUDGET_DATA,
     BUDGET_GIVEN,
+    BUDGET_GOALS,
+    BUDGET_LINES,
     BUDGET_NEW,
     BUDGET_SHEET,
     BUDGET_TABLE,
+    BUDGET_UNITS,
     FRAME_LABEL,
     INSTRUCTIONS_SHEET,
     KIND_ACTIVITY,
@@ -506,9 +510,8 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
 
 # --------------------------------------------------------------------------- consolidation
 
-PLAN_DATA_COLUMNS = ("Enhet", "Enhetsnamn", "Område", "Fullmäktiges mål", "Typ", "ID", "Kopplat till", "Text", "Ansvarig",
-                     "Start", "Slut", "Måttenhet", "Målvärde", "Belopp (tkr)", "Kommentar", "Fil", "Cell")
-PLAN_UNIT_COLUMNS = ("Enhet", "Namn", "Fil", "Status", "Ram (tkr)", "Budget (tkr)", "Avvikelse (tkr)", "Nämndmål", "Aktiviteter", "Fel", "Varningar")
+PLAN_DATA_COLUMNS = BUDGET_DATA.headers  # declared in malbok.layout.BUDGET_DATA
+PLAN_UNIT_COLUMNS = BUDGET_UNITS.headers
 
 
 @dataclass
@@ -677,7 +680,6 @@ def _typed_order(ret: PlanReturn, rid: str) -> tuple[str, int]:
 
 def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     from .kfbook import Block, SheetContent, _cells, findings_sheet, units_sheet
-    from .xlstyle import INTEGER, TKR
 
     m, year = pc.model, pc.year
     data = pc.data
@@ -686,8 +688,7 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     for area in m.areas:
         for g in (g for g in m.goals if g.area == area.id and g.level not in (plan_level(m).id, ACTIVITY_LEVEL)):
             rows = data[(data["Fullmäktiges mål"] == g.id) & (data["Typ"] != "Budget")]
-            b = Block(f"{area.name} – {g.id}: {g.text}", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut", "Målvärde",
-                                                         "Kommentar"], [], widths=[8, 12, 10, 64, 18, 11, 11, 18, 40])
+            b = Block(f"{area.name} – {g.id}: {g.text}", list(BUDGET_GOALS.headers), [], widths=BUDGET_GOALS.widths)
             for r in rows.to_dict("records"):
                 b.rows.append([r["Enhet"], r["Typ"], r["ID"], nested_text(r["Typ"], r["Kopplat till"], r["Text"], g.id),
                                r["Ansvarig"], r["Start"], r["Slut"], r["Målvärde"], r["Kommentar"]])
@@ -696,15 +697,14 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
             blocks.append(b)
     unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
     if not unlinked.empty:
-        b = Block("Nämndmål utan koppling till fullmäktiges mål", ["Enhet", "Typ", "ID", "Text", "Ansvarig", "Start", "Slut",
-                                                                   "Målvärde", "Kommentar"],
+        b = Block("Nämndmål utan koppling till fullmäktiges mål", list(BUDGET_GOALS.headers),
                   [[r.Enhet, r.Typ, r.ID, r.Text, "", "", "", r.Målvärde, r.Kommentar] for r in unlinked.itertuples(index=False)])
         b.colours = {(i, 3): "#FFC7CE" for i in range(len(b.rows))}
         blocks.append(b)
     sheets.append(SheetContent("Översikt", f"Verksamhetsplaner {year}", f"Nämndernas mål och aktiviteter under fullmäktiges mål · {len(pc.plans)} planer", blocks))
 
-    bb = Block("Budget per enhet och verksamhet", ["Enhet", "Namn", "Verksamhet", "Kommentar", "Belopp (tkr)"], [], widths=[8, 32, 36, 40, 14],
-               column_formats={4: TKR})
+    bb = Block("Budget per enhet och verksamhet", list(BUDGET_LINES.headers), [], widths=BUDGET_LINES.widths,
+               column_formats=BUDGET_LINES.column_formats)
     plan_of = {p.unit: p for p in pc.plans}
     for u in pc.units.to_dict("records"):
         code, name, frame = u["Enhet"], u["Namn"], u["Ram (tkr)"]
@@ -731,13 +731,11 @@ def budget_sheets(pc: PlanConsolidation) -> list[Any]:
     if frames:
         bb.rows.append(["", "Hela kommunen", "Summa ramar", "", sum(frames)])
     sheets.append(SheetContent(BUDGET_SHEET, f"Budget {year}", "Tusen kronor (tkr)", [bb]))
-    sheets.append(units_sheet(pc.units, "Inlämnade verksamhetsplaner", pc.files_summary(), [8, 32, 30, 14, 12, 12, 14, 10, 10, 7, 10],
-                              {4: TKR, 5: TKR, 6: TKR, 7: INTEGER, 8: INTEGER, 9: INTEGER, 10: INTEGER}))
+    sheets.append(units_sheet(pc.units, BUDGET_UNITS, "Inlämnade verksamhetsplaner", pc.files_summary()))
     sheets.append(findings_sheet(pc, "Kontroll av inlämnade planer"))
     sheets.append(SheetContent("Data", "Data", f"Verksamhetsplaner {year} · en rad per mål, aktivitet, indikator och budgetrad",
-                               [Block("Data", list(PLAN_DATA_COLUMNS), _cells(data),
-                                      widths=[8, 26, 24, 12, 12, 10, 12, 60, 18, 11, 11, 10, 16, 12, 40, 30, 22],
-                                      column_formats={PLAN_DATA_COLUMNS.index("Belopp (tkr)"): TKR})], table=True))
+                               [Block("Data", list(BUDGET_DATA.headers), _cells(data), widths=BUDGET_DATA.widths,
+                                      column_formats=BUDGET_DATA.column_formats)], table=True))
     return sheets
 
 

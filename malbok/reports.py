@@ -14,7 +14,8 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -72,10 +73,7 @@ def report(kf: str | Path | KfBook, docx_path: str | Path, template: str | Path 
     if docx_path.suffix.lower() != ".docx":
         raise InputError(f"{docx_path.name}: rapporten skrivs som Word-fil; ange ett namn som slutar på .docx")
     doc = _new_document(book, template)
-    if book.kind == "budget":
-        write_budget_chapter(doc, book)
-    else:
-        _followup_chapter(doc, book, suggestions)
+    write_chapter(doc, budget_parts(book) if book.kind == "budget" else followup_parts(book, suggestions))
     buf = io.BytesIO()
     doc.save(buf)
     docx_path.parent.mkdir(parents=True, exist_ok=True)
@@ -583,11 +581,127 @@ class _Checks:
                 self.rejected.add((str(r.Enhet), str(r.ID)))
 
 
+# --------------------------------------------------------------------------- the chapter as data, and its one writer
+# Each round's chapter (the follow-up's Måluppfyllelse, the plan round's Verksamhetsplaner och budget) is made as a
+# list of parts by a pure function (:func:`followup_parts`, :func:`budget_parts`); :func:`write_chapter` writes any
+# of them, so both chapters have the same headings, tables, charts and lists, written the same way.
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str = ""
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A text of the model (a vision, an area's text): each of its lines a paragraph."""
+
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as :func:`add_table` writes it; ``groups`` are rows shown as a heading across the table (their first
+    cell, in italics), ``note`` a source note in small italics right under it."""
+
+    header: list[str]
+    rows: list[list[Any]]  # each cell as its text (str() of it)
+    widths_mm: list[float]
+    colours: dict[tuple[int, int], str] | None = None
+    drop_empty: bool = True
+    groups: tuple[int, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    counts: list[tuple[str, int, str]]
+    alt: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: list[str]
+
+
+@dataclass(frozen=True)
+class Analyses:
+    """Rows' analyses: each row's text in bold, then one bullet per unit: (who, comment, actions)."""
+
+    rows: list[tuple[str, list[tuple[str, str, str]]]]
+
+
+Part = Heading | Para | Lines | Table | Chart | Bullets | Analyses
+
+
+def write_chapter(doc: Any, parts: Iterable[Part]) -> None:
+    """Write a chapter's parts into ``doc``, in order: the one Word writer of both rounds."""
+    for part in parts:
+        if isinstance(part, Heading):
+            _heading(doc, part.text, part.level)
+        elif isinstance(part, Para):
+            if part.bold:
+                doc.add_paragraph().add_run(part.text).bold = True
+            else:
+                doc.add_paragraph(part.text)
+        elif isinstance(part, Lines):
+            _paragraphs(doc, part.text)
+        elif isinstance(part, Table):
+            _write_table(doc, part)
+        elif isinstance(part, Chart):
+            add_chart(doc, part.title, part.counts, part.alt)
+        elif isinstance(part, Bullets):
+            body = _Body.of(doc)
+            for item in part.items:
+                body.run(body.paragraph("List Bullet" if _style(doc, "List Bullet") is not None else None), item)
+        else:
+            _write_analyses(doc, part)
+
+
+def _write_table(doc: Any, part: Table) -> None:
+    table = add_table(doc, part.header, part.rows, part.widths_mm, part.colours, part.drop_empty)
+    for g in part.groups:  # the group (a parent goal, an area) as a heading row across the table
+        row = table.rows[g + 1]
+        merged = row.cells[0].merge(row.cells[-1])
+        merged.text = ""
+        merged.paragraphs[0].add_run(part.rows[g][0]).italic = True
+        shade(merged, "#F2F2F2")
+    if part.note:
+        from docx.shared import Pt
+
+        note = doc.paragraphs[-1]  # the empty paragraph after the table: the note goes right under it
+        run = note.add_run(part.note)
+        run.italic = True
+        run.font.size = Pt(_SMALL_PT)
+        doc.add_paragraph()
+
+
+def _write_analyses(doc: Any, part: Analyses) -> None:
+    body = _Xml(doc)
+    for text, mine in part.rows:
+        body.paragraph(None, [(text, True, False)])
+        for who, comment, actions in mine:
+            runs = [(f"{who}: ", False, True), (comment, False, False)]
+            if actions:
+                runs.append((f" Åtgärder: {actions}", False, False))
+            body.paragraph("List Bullet", runs)
+    body.close()
+
+
 _REJECTED_CODES = {"utanfor-intervall", "ej-andligt-tal"}  # the findings that refuse a value yet keep it in Data
 REJECTED_NOTE = "underkänt i kontrollen"
 
 
-def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
+def followup_parts(book: KfBook, suggestions: bool = True) -> Iterator[Part]:
+    """The follow-up's chapter (Måluppfyllelse) as parts, from a KF workbook read back."""
     from .kfbook import SUGGESTION_HEADING, assessed_rows, assessment_groups, summary_sentence
 
     m, p = book.model, book.period
@@ -597,12 +711,12 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
     units = data[data["Sammanställning"] == "enhet"]
     checks = _Checks(book)
     last_day = calendar.monthrange(p.year, p.occasion.month)[1]
-    _heading(doc, f"Måluppfyllelse – {p.name}", 1)
+    yield Heading(f"Måluppfyllelse – {p.name}", 1)
     received = {u for u in units.loc[units["Fil"] != "", "Enhet"]}
     reporting = set(units["Enhet"].tolist())
     all_units = [u.code for u in m.units if u.code in reporting]
     names = unit_names(m, [u for u in all_units if u in received])
-    doc.add_paragraph(
+    yield Para(
         f"Uppföljningen avser perioden till och med {swedish_date(date(p.year, p.occasion.month, last_day))}. "
         f"Den bygger på underlag från {len(received)} av {counted(len(all_units), 'nämnd eller bolag', 'nämnder och bolag')}"
         + (f" ({_and(names)})" if names else "") + ". "
@@ -610,92 +724,92 @@ def _followup_chapter(doc: Any, book: KfBook, suggestions: bool = True) -> None:
         + (f" Kolumnen ”{SUGGESTION_HEADING}” visar vad utfallen innebär mot målvärdena i styrmodellen." if suggestions else "")
     )
     if m.vision.text or m.vision.title:
-        _heading(doc, "Vision", 2)
+        yield Heading("Vision", 2)
         if m.vision.title:
-            doc.add_paragraph().add_run(m.vision.title).bold = True
-        _paragraphs(doc, m.vision.text)
+            yield Para(m.vision.title, bold=True)
+        yield Lines(m.vision.text)
     groups = [g for g in assessment_groups(m) if not g.rows(council).empty]
     if groups:
-        _kommun_views(doc, m, council, units, groups)
+        yield from _kommun_views(m, council, units, groups)
     outcomes: dict[str, list[tuple[str, float]]] | None = None  # found at the first indicator table
     earlier: dict[str, tuple[str, str, str]] = {}
     for area in m.areas:
         rows_area = council[council["Område"] == area.name]
         if rows_area.empty:
             continue
-        _heading(doc, area.name, 2)
-        _paragraphs(doc, area.text)
+        yield Heading(area.name, 2)
+        yield Lines(area.text)
         assessed = assessed_rows(rows_area)
         if not assessed.empty:
             sentence = summary_sentence(m, area.name, assessed).split(": ", 1)[-1]
-            doc.add_paragraph().add_run(sentence[0].upper() + sentence[1:]).bold = True
+            yield Para(sentence[0].upper() + sentence[1:], bold=True)
         for grp in groups:
             goals = grp.rows(rows_area)
             if goals.empty:
                 continue
-            _heading(doc, grp.name if grp.level is not None else "Indikatorer – bedömning", 3)
-            _assessment_table(doc, m, goals, units, grp, book.tables.get("Trend mål"), suggestions)
+            yield Heading(grp.name if grp.level is not None else "Indikatorer – bedömning", 3)
+            yield from _assessment_table(m, goals, units, grp, book.tables.get("Trend mål"), suggestions)
         inds = rows_area[rows_area["Typ"] == KIND_INDICATOR]
         if not inds.empty:
-            _heading(doc, "Indikatorer – utfall", 3)
+            yield Heading("Indikatorer – utfall", 3)
             if outcomes is None:
                 outcomes, earlier = _unit_outcomes(units), _earlier_years(m, book.tables.get("Trend"))
-            _indicator_table(doc, m, inds, outcomes, earlier, suggestions, checks)
-        _analyses(doc, m, rows_area, units)
-    _kolada_comparison(doc, book)
-    _programmes(doc, m, data)
+            yield _indicator_table(m, inds, outcomes, earlier, suggestions, checks)
+        yield from _analyses(m, rows_area, units)
+    yield from _kolada_comparison(book)
+    yield from _programmes(m, data)
 
 
-def _kommun_views(doc: Any, m: Model, council: pd.DataFrame, units: pd.DataFrame, groups: list[Any]) -> None:
+def _kommun_views(m: Model, council: pd.DataFrame, units: pd.DataFrame, groups: list[Any]) -> Iterator[Part]:
     """The whole kommun (by meaning across levels), per nämnd, and per goal level across areas (its own labels)."""
     from .kfbook import MEANING_HEADINGS, _records, kommun_sentence, per_unit, whole_kommun
 
-    _heading(doc, "Måluppfyllelse i hela kommunen", 2)
+    yield Heading("Måluppfyllelse i hela kommunen", 2)
     sentence = kommun_sentence(m, council)
     if sentence:
         said = sentence.split(": ", 1)[-1]  # '8 av 30 mål är uppfyllda, …' without 'Hela kommunen: '
-        doc.add_paragraph().add_run(said[:1].upper() + said[1:]).bold = True
+        yield Para(said[:1].upper() + said[1:], bold=True)
     total = whole_kommun(m, council)
     if total:
         if len(groups) > 1:
-            doc.add_paragraph("Stegen i nivåernas skalor räknas samman efter vad de betyder: uppfyllt, delvis uppfyllt, "
-                              "ej uppfyllt och ej bedömt.")
+            yield Para("Stegen i nivåernas skalor räknas samman efter vad de betyder: uppfyllt, delvis uppfyllt, "
+                       "ej uppfyllt och ej bedömt.")
         body = [[name if name != "Alla" else "Alla nivåer", str(sum(c)), *(str(x) for x in c)] for name, c in total]
-        add_table(doc, ["Målnivå", "Antal", *MEANING_HEADINGS], body, [44, 18, 26, 26, 26, 20], drop_empty=False)
+        yield Table(["Målnivå", "Antal", *MEANING_HEADINGS], body, [44, 18, 26, 26, 26, 20], drop_empty=False)
     by_unit = per_unit(m, units)
     if by_unit:
-        _heading(doc, "Per nämnd och bolag", 3)
-        doc.add_paragraph("Nämndernas och bolagens egna bedömningar av de mål de följer upp.")
+        yield Heading("Per nämnd och bolag", 3)
+        yield Para("Nämndernas och bolagens egna bedömningar av de mål de följer upp.")
         body = [[name, str(sum(c)), *(str(x) for x in c)] for _code, name, c in by_unit]
-        add_table(doc, ["Nämnd/bolag", "Antal", *MEANING_HEADINGS], body, [50, 16, 24, 26, 24, 20], drop_empty=False)
-    _heading(doc, "Måluppfyllelse per målnivå", 2)
+        yield Table(["Nämnd/bolag", "Antal", *MEANING_HEADINGS], body, [50, 16, 24, 26, 24, 20], drop_empty=False)
+    yield Heading("Måluppfyllelse per målnivå", 2)
     for grp in groups:
         rows = grp.rows(council)
-        _heading(doc, f"{grp.name} – {grp.heading}", 3)
+        yield Heading(f"{grp.name} – {grp.heading}", 3)
         from .kfbook import group_phrase
 
         phrase = group_phrase(grp, rows["Bedömning"].tolist())
         if phrase:
-            doc.add_paragraph(phrase + ".")
+            yield Para(phrase + ".")
         counts = grp.counts(rows["Bedömning"].tolist())
         body, colours = [], {}
         for label, n, colour in counts:
             body.append([_marked(grp.scale, label) if grp.scale is not None and grp.scale.colour_of(label) else label, str(n)])
             colours[(len(body) - 1, 0)] = colour
         body.append([f"Summa {grp.many}", str(len(rows))])
-        add_table(doc, [grp.heading, "Antal"], body, [120, 40], colours, drop_empty=False)
-        add_chart(doc, f"{grp.name} – antal per steg", counts,
-                  f"Stapeldiagram över {grp.many}: " + "; ".join(f"{label} {n}" for label, n, _c in counts) + ".")
+        yield Table([grp.heading, "Antal"], body, [120, 40], colours, drop_empty=False)
+        yield Chart(f"{grp.name} – antal per steg", counts,
+                    f"Stapeldiagram över {grp.many}: " + "; ".join(f"{label} {n}" for label, n, _c in counts) + ".")
         listed, lcol = [], {}
         for rec in _records(rows):
             label = rec["Bedömning"] or NOT_ASSESSED
             listed.append([rec["Text"], rec["Område"], _marked(grp.scale, rec["Bedömning"]) if rec["Bedömning"] else label])
             colour = grp.scale.colour_of(rec["Bedömning"]) if grp.scale is not None and rec["Bedömning"] else None
             lcol[(len(listed) - 1, 2)] = colour or GREY
-        add_table(doc, [grp.name, "Område", grp.heading], listed, [82, 38, 40], lcol)
+        yield Table([grp.name, "Område", grp.heading], listed, [82, 38, 40], lcol)
 
 
-def _kolada_comparison(doc: Any, book: KfBook) -> None:
+def _kolada_comparison(book: KfBook) -> Iterator[Part]:
     """The indicators that are Kolada key figures beside the other municipalities (KF.xlsx's ``Kolada`` sheet): per row
     the kommun's latest value and its year, the median among the municipalities with a value that year, and the
     place among them ('plats 3 av 11'); the source note Kolada's terms ask for once, under the table."""
@@ -710,9 +824,9 @@ def _kolada_comparison(doc: Any, book: KfBook) -> None:
     if not recs:
         return
     years = sorted({int(r["År"]) for r in recs})
-    _heading(doc, "Jämförelse med landets kommuner", 2)
+    yield Heading("Jämförelse med landets kommuner", 2)
     whose = name if name[-1:] in "sxz" else f"{name}s"  # 'Hallsbergs', 'Hällefors'
-    doc.add_paragraph(
+    yield Para(
         "Tabellen visar de indikatorer som också är nationella nyckeltal i Kolada, den öppna databasen för kommuner och "
         f"regioner: {whose} senaste värde ({_and([str(y) for y in years])}) bredvid medianen bland landets kommuner och "
         f"{whose} placering bland de kommuner som har ett värde samma år. Plats 1 är bäst; lika värden delar bästa plats.")
@@ -736,14 +850,6 @@ def _kolada_comparison(doc: Any, book: KfBook) -> None:
         median = fmt_measure(r["Median"], measure) if not math.isnan(r["Median"]) else "–"
         body.append([f"{r['Indikator']} ({r['Nyckeltal']})", str(int(r["År"])), fmt_measure(r["Värde"], measure),
                      median or "–", place])
-    tbl = add_table(doc, ["Indikator (Koladas nyckeltal)", "År", name, "Median, landets kommuner", "Placering"], body,
-                    [66, 14, 24, 26, 30], drop_empty=False)
-    for g in headings:  # the area as a heading row across the table
-        row = tbl.rows[g + 1]
-        merged = row.cells[0].merge(row.cells[-1])
-        merged.text = ""
-        merged.paragraphs[0].add_run(body[g][0]).italic = True
-        shade(merged, "#F2F2F2")
     fetched = sorted({str(r["Hämtat"]) for r in recs if str(r["Hämtat"])})
     when = ""
     if fetched:
@@ -751,30 +857,25 @@ def _kolada_comparison(doc: Any, book: KfBook) -> None:
             when = f" (hämtat {swedish_date(date.fromisoformat(fetched[-1][:10]))})"
         except ValueError:
             when = ""
-    note = doc.paragraphs[-1]  # the empty paragraph after the table: the source note goes right under it
-    from docx.shared import Pt
-
-    run = note.add_run(f"{ATTRIBUTION}{when}.")
-    run.italic = True
-    run.font.size = Pt(_SMALL_PT)
-    doc.add_paragraph()
+    yield Table(["Indikator (Koladas nyckeltal)", "År", name, "Median, landets kommuner", "Placering"], body,
+                [66, 14, 24, 26, 30], drop_empty=False, groups=tuple(headings), note=f"{ATTRIBUTION}{when}.")
 
 
-def _programmes(doc: Any, m: Model, data: pd.DataFrame) -> None:
+def _programmes(m: Model, data: pd.DataFrame) -> Iterator[Part]:
     """Each handlingsprogram followed up at the period: every participating unit's assessment and comment."""
     from .kfbook import programme_results
 
     results = programme_results(m, data)
     if not results:
         return
-    _heading(doc, "Handlingsprogram", 2)
+    yield Heading("Handlingsprogram", 2)
     for res in results:
-        _heading(doc, res.name, 3)
+        yield Heading(res.name, 3)
         prog = next((p for p in m.programmes if p.id == res.id), None)
         if prog is not None and prog.text:
-            doc.add_paragraph(prog.text)
+            yield Para(prog.text)
         if res.goals:
-            doc.add_paragraph(f"Programmet hör till målen: {res.goals}.")
+            yield Para(f"Programmet hör till målen: {res.goals}.")
         body, colours = [], {}
         for r in res.rows:
             label = r["Bedömning"] or (NOT_ASSESSED if r["Fil"] else "Ingen uppföljning inlämnad")
@@ -782,7 +883,7 @@ def _programmes(doc: Any, m: Model, data: pd.DataFrame) -> None:
             body.append([r["Enhetsnamn"] or r["Enhet"], label, text or "–"])
             colour = res.scale.colour_of(r["Bedömning"]) if res.scale is not None and r["Bedömning"] else None
             colours[(len(body) - 1, 1)] = colour or GREY
-        add_table(doc, ["Nämnd/bolag", "Bedömning", "Kommentar"], body, [40, 34, 86], colours)
+        yield Table(["Nämnd/bolag", "Bedömning", "Kommentar"], body, [40, 34, 86], colours)
 
 
 def _paragraphs(doc: Any, text: str | None) -> None:
@@ -792,8 +893,8 @@ def _paragraphs(doc: Any, text: str | None) -> None:
             doc.add_paragraph(line.strip())
 
 
-def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFrame, grp: Any,
-                      trend: pd.DataFrame | None = None, suggestions: bool = True) -> None:
+def _assessment_table(m: Model, rows: pd.DataFrame, units: pd.DataFrame, grp: Any,
+                      trend: pd.DataFrame | None = None, suggestions: bool = True) -> Iterator[Part]:
     """Goals (or assessed indicators) and their assessments in the level's words, the units by name; with a
     history, last year's beside this year's; with ``suggestions``, the assessment by the targets, and a note
     on every row where the unit's assessment and the figures disagree."""
@@ -837,19 +938,11 @@ def _assessment_table(doc: Any, m: Model, rows: pd.DataFrame, units: pd.DataFram
         if note:
             disagree.append(note)
     last = f"Förra året ({trend.columns[3].removeprefix('Bedömning ')})" if trend is not None else ""
-    table = add_table(doc, [grp.name, "Ansvar", last, grp.heading, SUGGESTION_HEADING], body,
-                      [70, 30, 22, 22, 22] if with_trend else [76, 36, 0, 24, 24], colours)
-    for g in groups:  # the parent goal as a heading row across the table
-        row = table.rows[g + 1]
-        merged = row.cells[0].merge(row.cells[-1])
-        merged.text = ""
-        merged.paragraphs[0].add_run(body[g][0]).italic = True
-        shade(merged, "#F2F2F2")
+    yield Table([grp.name, "Ansvar", last, grp.heading, SUGGESTION_HEADING], body,
+                [70, 30, 22, 22, 22] if with_trend else [76, 36, 0, 24, 24], colours, groups=tuple(groups))
     if disagree:
-        doc.add_paragraph("Där bedömningen och utfallen mot målvärdet skiljer sig åt:")
-        body_ = _Body.of(doc)
-        for note in disagree:
-            body_.run(body_.paragraph("List Bullet" if _style(doc, "List Bullet") is not None else None), note)
+        yield Para("Där bedömningen och utfallen mot målvärdet skiljer sig åt:")
+        yield Bullets(disagree)
 
 
 def _heading(doc: Any, text: str, level: int) -> None:
@@ -919,8 +1012,8 @@ def _earlier_years(m: Model, trend: pd.DataFrame | None) -> dict[str, tuple[str,
     return earlier
 
 
-def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, own: dict[str, list[tuple[str, float]]],
-                     earlier: dict[str, tuple[str, str, str]], suggestions: bool = True, checks: _Checks | None = None) -> None:
+def _indicator_table(m: Model, inds: pd.DataFrame, own: dict[str, list[tuple[str, float]]],
+                     earlier: dict[str, tuple[str, str, str]], suggestions: bool = True, checks: _Checks | None = None) -> Table:
     """Indicators with baseline, target, outcome and the assessment by the target; with a history (``earlier``:
     :func:`_earlier_years`), the previous years and the trend arrow. ``own``: :func:`_unit_outcomes`. Columns
     empty on every row are left out."""
@@ -948,8 +1041,8 @@ def _indicator_table(doc: Any, m: Model, inds: pd.DataFrame, own: dict[str, list
                      _marked(scale, proposal) if proposal else "–"])
         if proposal and scale is not None and (colour := scale.colour_of(proposal)):
             colours[(i, 5)] = colour
-    add_table(doc, ["Indikator", "Utgångsvärde", "Målvärde", "Tidigare år", "Utfall och trend" if earlier else "Utfall",
-                    SUGGESTION_HEADING], body, [46, 24, 24, 24, 20, 22], colours)
+    return Table(["Indikator", "Utgångsvärde", "Målvärde", "Tidigare år", "Utfall och trend" if earlier else "Utfall",
+                  SUGGESTION_HEADING], body, [46, 24, 24, 24, 20, 22], colours)
 
 
 def _is_number(text: str) -> bool:
@@ -960,7 +1053,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) -> None:
+def _analyses(m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) -> Iterator[Part]:
     """Each row's analyses by the units that wrote a comment or actions: the row's text in bold, one bullet per unit."""
     said = units[units["ID"].isin(rows_area["ID"]) & ((units["Kommentar"] != "") | (units["Åtgärder"] != ""))]
     own: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # (ID, Typ) -> the units' analyses, in the order of Data
@@ -969,22 +1062,12 @@ def _analyses(doc: Any, m: Model, rows_area: pd.DataFrame, units: pd.DataFrame) 
         own.setdefault((str(rid), str(kind)), []).append((name or unit, comment or "", actions))
     if not own:
         return
-    body: _Xml | None = None
-    for rid, kind, text in zip(rows_area["ID"], rows_area["Typ"], rows_area["Text"], strict=True):
-        mine = own.get((rid, kind))
-        if not mine:
-            continue
-        if body is None:
-            _heading(doc, "Nämndernas analyser", 3)
-            body = _Xml(doc)
-        body.paragraph(None, [(m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, True, False)])
-        for who, comment, actions in mine:
-            runs = [(f"{who}: ", False, True), (comment, False, False)]
-            if actions:
-                runs.append((f" Åtgärder: {actions}", False, False))
-            body.paragraph("List Bullet", runs)
-    if body is not None:
-        body.close()
+    rows = [(m.shown_under_area(rid, text) if kind != KIND_INDICATOR else text, mine)
+            for rid, kind, text in zip(rows_area["ID"], rows_area["Typ"], rows_area["Text"], strict=True)
+            if (mine := own.get((rid, kind)))]
+    if rows:
+        yield Heading("Nämndernas analyser", 3)
+        yield Analyses(rows)
 
 
 class _Xml:
@@ -1106,32 +1189,31 @@ class _Body:
 # --------------------------------------------------------------------------- the plan round's Word chapter
 
 
-def write_budget_chapter(doc: Any, book: Any) -> None:
-    """The Word chapter for Budget.xlsx: per council goal the units' goals and activities; the budget per unit."""
+def budget_parts(book: KfBook) -> Iterator[Part]:
+    """The plan round's chapter (Verksamhetsplaner och budget) as parts, from a Budget workbook read back: per council
+    goal the units' goals and activities; the budget per unit."""
     from .plan import ACTIVITY_LEVEL, KIND_UNIT_GOAL, nested_text, plan_level, total_words, unit_name
 
     m, year = book.model, book.year
     data = book.data
-    doc.add_heading(f"Verksamhetsplaner och budget {year}", level=1)
+    yield Heading(f"Verksamhetsplaner och budget {year}", 1)
     plans = [p for p in m.plans if p.year == year]
-    doc.add_paragraph(f"Sammanställningen bygger på verksamhetsplaner från {counted(len(plans), 'nämnd eller bolag', 'nämnder och bolag')}"
-                      + (f" ({', '.join(unit_name(m, p.unit) for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
+    yield Para(f"Sammanställningen bygger på verksamhetsplaner från {counted(len(plans), 'nämnd eller bolag', 'nämnder och bolag')}"
+               + (f" ({', '.join(unit_name(m, p.unit) for p in plans)})" if plans else "") + ". Belopp i tusen kronor (tkr).")
     if m.vision.title:
-        doc.add_heading("Vision", level=2)
-        doc.add_paragraph().add_run(m.vision.title).bold = True
+        yield Heading("Vision", 2)
+        yield Para(m.vision.title, bold=True)
     for area in m.areas:
         goals = [g for g in m.goals if g.area == area.id and g.level not in (plan_level(m).id, ACTIVITY_LEVEL)]
         if not goals:
             continue
-        doc.add_heading(area.name, level=2)
-        for line in (area.text or "").splitlines():
-            if line.strip():
-                doc.add_paragraph(line.strip())
+        yield Heading(area.name, 2)
+        yield Lines(area.text)
         for g in goals:
-            doc.add_heading(f"{m.level(g.level).name}: {g.text}", level=3)
+            yield Heading(f"{m.level(g.level).name}: {g.text}", 3)
             rows = data[(data["Fullmäktiges mål"] == g.id) & (data["Typ"] != "Budget")]
             if rows.empty:
-                doc.add_paragraph("Inga nämndmål eller aktiviteter under målet.")
+                yield Para("Inga nämndmål eller aktiviteter under målet.")
                 continue
             body = []
             for r in rows.to_dict("records"):
@@ -1142,13 +1224,13 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
                 if r["Kommentar"]:
                     text += f"\n{r['Kommentar']}"
                 body.append([unit_name(m, r["Enhet"]), r["Typ"], text])
-            add_table(doc, ["Nämnd/bolag", "Typ", "Mål / aktivitet"], body, [30, 24, 106])
+            yield Table(["Nämnd/bolag", "Typ", "Mål / aktivitet"], body, [30, 24, 106])
     unlinked = data[(data["Typ"] == KIND_UNIT_GOAL) & (data["Fullmäktiges mål"] == "")]
     if not unlinked.empty:
-        doc.add_heading("Nämndmål utan koppling till fullmäktiges mål", level=2)
-        doc.add_paragraph("Dessa mål behöver kopplas till ett av fullmäktiges mål innan de kan följas upp.")
-        add_table(doc, ["Enhet", "Typ", "Mål"], [[r.Enhet, r.Typ, r.Text] for r in unlinked.itertuples(index=False)], [22, 26, 112])
-    doc.add_heading("Budget per nämnd och bolag", level=2)
+        yield Heading("Nämndmål utan koppling till fullmäktiges mål", 2)
+        yield Para("Dessa mål behöver kopplas till ett av fullmäktiges mål innan de kan följas upp.")
+        yield Table(["Enhet", "Typ", "Mål"], [[r.Enhet, r.Typ, r.Text] for r in unlinked.itertuples(index=False)], [22, 26, 112])
+    yield Heading("Budget per nämnd och bolag", 2)
     units = book.tables.get("Enheter")
     body, colours = [], {}
     for p in plans:
@@ -1170,7 +1252,7 @@ def write_budget_chapter(doc: Any, book: Any) -> None:
             body.append([name, "Avvikelse mot ram", fmt_number(frame - p.total, 1)])
             if frame - p.total < 0:
                 colours[(len(body) - 1, 2)] = "#FFC7CE"
-    add_table(doc, ["Nämnd/bolag", "Verksamhet", "Belopp (tkr)"], body, [50, 80, 30], colours)
+    yield Table(["Nämnd/bolag", "Verksamhet", "Belopp (tkr)"], body, [50, 80, 30], colours)
 
 
 # --------------------------------------------------------------------------- export

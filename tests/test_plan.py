@@ -268,6 +268,16 @@ def test_text_amount_is_listed_not_dropped_nor_counted(plan_round):
     assert "Summa (utan 1 belopp som inte är ett tal)" in set(bun["Verksamhet"])
 
 
+def test_an_amount_two_ways_is_a_finding_at_its_cell_not_silently_left_out(tmp_path, soderhamn):
+    """'1.234' is 1 234 or 1,234: not read, and Kontroll names the cell (it was neither counted nor said before)."""
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["KS"], round="plan", year=YEAR)
+    where = budget_type_in(made[0].path, {"Ledning och administration": "1.234", "Kultur och fritid": 30000})
+    pc = api.consolidate(soderhamn, [made[0].path], None, round="plan", year=YEAR)
+    (f,) = [f for f in pc.findings if f.cell == where["Ledning och administration"]]
+    assert f.sheet == "Budget" and f.code == "tvetydigt-tal" and "1\u00a0234" in f.message and "räknas inte i summan" in f.message
+    assert pc.units.set_index("Enhet").loc["KS", "Budget (tkr)"] == 30000
+
+
 def test_empty_plan_is_tom_not_inlamnad(tmp_path, soderhamn):
     made = api.generate(soderhamn, None, tmp_path / "ut", units=["SOCN"], round="plan", year=YEAR)
     pc = api.consolidate(soderhamn, [made[0].path], None, round="plan", year=YEAR)

@@ -24,10 +24,14 @@ from malbok.layout import (
     BUDGET_TABLE,
     FOLLOW_UP_AREA,
     FRAME_LABEL,
+    MODEL_BOOK,
+    MODEL_BOOK_TABLES,
     PLAN_AREA,
     RANK_RULE,
+    SETTINGS_LAYOUT,
     SHEET_KINDS,
     TEXT_RULE,
+    YEAR_RULE,
     outcome_rule,
     plan_date_rule,
 )
@@ -190,8 +194,11 @@ def sheet_books(tmp_path_factory: Any) -> dict[str, tuple[Any, Path, str]]:
     area = next(s for s in openpyxl.load_workbook(plans["KS"]).sheetnames if s not in ("Instruktioner", "Budget")
                 and not s.startswith("_"))
     first = next(s for s in openpyxl.load_workbook(follow).sheetnames if s != "Instruktioner")
+    book = api.convert(TEMPLATES / "hallsberg.yaml", d / "modell.xlsx")  # the model workbook: a sheet per table
+    controller = api.excel_init(TEMPLATES / "hallsberg.yaml", PERIOD, d / "f", d / "Konsolidering.xlsm")
     return {FOLLOW_UP_AREA.name: (hallsberg, follow, first), PLAN_AREA.name: (no_frame, plans["KS"], area),
-            BUDGET_TABLE.name: (no_frame, plans["SNAB"], "Budget"), "budget-ram": (no_frame, plans["KS"], "Budget")}
+            BUDGET_TABLE.name: (no_frame, plans["SNAB"], "Budget"), "budget-ram": (no_frame, plans["KS"], "Budget"),
+            **{t.name: (hallsberg, book, t.name) for t in MODEL_BOOK}, SETTINGS_LAYOUT.name: (hallsberg, controller, SETTINGS_LAYOUT.name)}
 
 
 def _header_row(ws: Any, layout: Any) -> tuple[int, dict[str, int]]:
@@ -216,19 +223,17 @@ SAMPLES = (0, 1, -3, 2.5, 1200, 1e9, 1.5e9, -1e9 - 1, "", "x", "procent", "PROCE
            datetime(2013, 1, 1), datetime(2019, 12, 31), datetime(2020, 1, 1), 41730.0)
 
 
-@pytest.mark.parametrize("kind", [FOLLOW_UP_AREA.name, PLAN_AREA.name, BUDGET_TABLE.name])
-def test_every_declared_column_writes_the_rule_its_checker_applies(sheet_books: Any, kind: str) -> None:
-    """Walks every column of the sheet kind's declaration: each input column's cells carry the Excel validation of the
-    column's rule (read back with openpyxl), and Excel's verdict on a value is the rule's, for every sample value."""
-    from malbok.scope import plan_rules
+INPUT_KINDS = [FOLLOW_UP_AREA.name, PLAN_AREA.name, BUDGET_TABLE.name, *(t.name for t in MODEL_BOOK), SETTINGS_LAYOUT.name]
 
-    layout = next(s for s in SHEET_KINDS if s.name == kind)
-    model, path, sheet = sheet_books[kind]
-    book = openpyxl.load_workbook(path)
-    ws = book[sheet]
+
+def _input_cells(ws: Any, layout: Any, rules: dict[str, Any]) -> list[tuple[Any, Any, list[tuple[int, int]]]]:
+    """(column or field, its rule, the input cells) of every declared input of the sheet: a key/value sheet's fields
+    (label in A, value in B), or a table's columns (the unlocked cells of a protected sheet, every row of an open one)."""
+    if layout.fields:
+        labels = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+        return [(f, rules.get(f.key, f.rule), [(labels[f.header], 2)]) for f in layout.fields if f.input_for]
     hdr, cols = _header_row(ws, layout)
-    rules = plan_rules(model, PLAN_YEAR, "KS") if layout is PLAN_AREA else {}
-    checked = 0
+    out = []
     for col in layout.columns:
         rule = rules.get(col.key, col.rule)
         if not col.input_for and rule is None:
@@ -237,19 +242,41 @@ def test_every_declared_column_writes_the_rule_its_checker_applies(sheet_books: 
             assert layout is FOLLOW_UP_AREA and col.key in ("outcome", "assessment"), col.key
             continue
         c = cols[col.key]
-        rows = [r for r in range(hdr + 1, ws.max_row + 1) if not ws.cell(r, c).protection.locked]
+        if ws.protection.sheet:
+            rows = [r for r in range(hdr + 1, ws.max_row + 1) if not ws.cell(r, c).protection.locked]
+        else:  # the model workbook: every row is typed, and a row added under the table is checked too
+            rows = [*range(hdr + 1, ws.max_row + 1), ws.max_row + 1]
         if not col.input_for and not rows:
             continue  # an input on some rows only (Placering, beside a rank target), none in this workbook
-        assert rows, f"{kind}: column {col.header} has no input cell"
-        for r in rows:
+        out.append((col, rule, [(r, c) for r in rows]))
+    return out
+
+
+@pytest.mark.parametrize("kind", INPUT_KINDS)
+def test_every_declared_column_writes_the_rule_its_checker_applies(sheet_books: Any, kind: str) -> None:
+    """Walks every column (or field) of the sheet kind's declaration: each input cell carries the Excel validation of the
+    column's rule (read back with openpyxl), and Excel's verdict on a value is the rule's, for every sample value."""
+    from malbok.controllerbook import setting_rules
+    from malbok.scope import plan_rules
+
+    layout = next(s for s in SHEET_KINDS if s.name == kind)
+    model, path, sheet = sheet_books[kind]
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    rules = plan_rules(model, PLAN_YEAR, "KS") if layout is PLAN_AREA else setting_rules(model) if layout is SETTINGS_LAYOUT else {}
+    checked = 0
+    for col, rule, cells in _input_cells(ws, layout, rules):
+        assert cells, f"{kind}: column {col.header} has no input cell"
+        for r, c in cells:
             dv = _validation_at(ws, r, c)
             assert dv is not None, f"{kind}: {ws.cell(r, c).coordinate} ({col.header}) has no validation"
             assert (dv.type or "any") in {"any": ("any", "none"), "length": ("textLength",), "integer": ("whole",)}.get(
                 rule.kind, (rule.kind,)), f"{col.header}: {dv.type} written for a {rule.kind} rule"
+            assert (dv.errorStyle or "stop") == ("warning" if rule.warning else "stop"), f"{col.header}: {dv.errorStyle}"
             if col.num_format:
                 assert ws.cell(r, c).number_format == col.num_format, f"{ws.cell(r, c).coordinate}: {ws.cell(r, c).number_format}"
-        dv = _validation_at(ws, rows[0], c)
-        for value in SAMPLES:
+        dv = _validation_at(ws, *cells[0])
+        for value in (*SAMPLES, *rule.values[:2], *(v.upper() for v in rule.values[:1])):
             if rule.kind in ("decimal", "integer", "date") and isinstance(value, str) and value:
                 continue  # a text in a number or date cell: see test_entered_texts_are_read_as_entered
             excel = excel_accepts_any(dv, value, book) if value != "" else True  # blanks are ignored (ignore_blank)
@@ -257,6 +284,36 @@ def test_every_declared_column_writes_the_rule_its_checker_applies(sheet_books: 
             assert excel == ours, f"{kind} {col.header}: Excel {'accepts' if excel else 'refuses'} {value!r}, the rule says {rule.check(value)!r}"
             checked += 1
     assert checked > 20
+
+
+def test_the_readers_refuse_what_the_model_book_and_settings_refuse(sheet_books: Any, tmp_path: Path) -> None:
+    """The model workbook's and the settings' readers check with the declared rules: a value the validation refuses
+    is named at its cell, and a value it accepts is read."""
+    from malbok.controllerbook import setting_rules
+    from malbok.load import ModelError
+
+    model, book, _sheet = sheet_books[MODEL_BOOK_TABLES[4].name]
+    wb = openpyxl.load_workbook(book)
+    inds, levels = wb["Indikatorer"], wb["Målnivåer"]
+    ihdr = {c.value: c.column for c in inds[1]}
+    lhdr = {c.value: c.column for c in levels[1]}
+    inds.cell(2, ihdr["utgångsår"]).value = 1850  # Excel refuses: not a year 1900–2200
+    levels.cell(2, lhdr["grunduppdrag"]).value = "kanske"  # Excel refuses: not in the list ja, nej
+    levels.cell(2, lhdr["sammanvägning"]).value = "MAJORITET"  # Excel accepts (its lists ignore case): read as 'majoritet'
+    wb.save(tmp_path / "m.xlsx")
+    with pytest.raises(ModelError) as e:
+        load_model(tmp_path / "m.xlsx")
+    year = f"m.xlsx, blad Indikatorer, cell {openpyxl.utils.get_column_letter(ihdr['utgångsår'])}2"
+    yes_no = f"m.xlsx, blad Målnivåer, cell {openpyxl.utils.get_column_letter(lhdr['grunduppdrag'])}2"
+    assert sorted(e.value.problems) == sorted([(year, f"'1850' {YEAR_RULE.problem}"), (yes_no, "'kanske' ska vara ja eller nej")])
+    inds.cell(2, ihdr["utgångsår"]).value = 2015
+    levels.cell(2, lhdr["grunduppdrag"]).value = "NEJ"
+    wb.save(tmp_path / "m.xlsx")
+    read = load_model(tmp_path / "m.xlsx")
+    assert read.levels[0].combine.value == "majoritet" and read.indicators[0].baseline.year == 2015
+    rule = setting_rules(model)["period"]
+    assert rule.check(PERIOD) is None and rule.check("2016-DELAR") is None and rule.check("2040-delar")
+    assert rule.warning  # Excel warns and lets it in: the button consolidates it if the model knows it, and says so
 
 
 def test_the_budget_frame_to_type_has_the_amount_rule(sheet_books: Any) -> None:
