@@ -24,6 +24,8 @@ _EN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$")  # 1,234.5
 _DOT_THOUSAND = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.234: 1 234 or 1,234?
 _COMMA_THOUSAND = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")  # 1,234: 1,234 or 1 234?
 _COMMAS_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$")  # 1,234,567
+# digits with at most two decimals after a comma, perhaps a per cent sign: never a thousands separator, never ambiguous
+_PLAIN_TEXT = re.compile(r"([+-]?[0-9]{1,15})(?:,([0-9]{1,2}))?[ \u00a0]?(%)?\Z")
 
 def cell_text(v: object) -> str:
     """A cell as text: '' for empty, whole numbers without '.0', surrounding space removed."""
@@ -49,6 +51,10 @@ def parse_number(raw: object) -> Parsed:
     if isinstance(raw, datetime | date | time | timedelta):
         return Parsed(None, error="cellen innehåller ett datum eller en tid, inte ett tal (kontrollera cellformatet)")
     text = str(raw).strip()
+    plain = _PLAIN_TEXT.match(text)
+    if plain is not None:  # '85', '85,5', '85,5 %': no reading but one (the common case of a number typed as text)
+        whole, decimals, pct_sign = plain.groups()
+        return Parsed(float(f"{whole}.{decimals}" if decimals else whole), from_text=True, percent_sign=pct_sign is not None)
     if text.lower() in MISSING_WORDS:
         return Parsed(None, from_text=True)
     pct = False

@@ -579,3 +579,27 @@ def test_a_cells_style_is_found_as_the_whole_sheet_search_finds_it(tmp_path):
                 if style in styles:
                     found.add(a1)
             assert found == expected
+
+
+def test_percent_styles_are_the_same_with_and_without_a_namespace_prefix(tmp_path):
+    """The styles part is read by its literal tags when it has no namespace prefix (as Excel, LibreOffice and
+    XlsxWriter write it) and by the general patterns when it has one: both give the same percent styles,
+    built-in (9, 10) and custom formats alike."""
+    import xlsxwriter
+
+    from malbok.returns import percent_styles
+
+    path = tmp_path / "f.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for i, fmt in enumerate(({"num_format": 9}, {"num_format": "0.0"}, {"num_format": '0.0" %"'}, {"num_format": "0.00%"},
+                             {"num_format": 10}, {"bold": True}, {"num_format": '"100%" 0'}, {"num_format": "0.0\\%"})):
+        ws.write_number(i, 0, 0.5, wb.add_format(fmt))
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        styles = z.read("xl/styles.xml")
+    plain = percent_styles(styles)
+    assert len(plain) == 3  # 9, 0.00% and 10; a quoted or escaped % is no percent format
+    prefixed = re.sub(rb"<(/?)(?!\?)", rb"<\1x:", styles).replace(b'xmlns="', b'xmlns:x="')
+    assert b"<x:cellXfs" in prefixed and b"<x:numFmt " in prefixed
+    assert percent_styles(prefixed) == plain

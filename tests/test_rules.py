@@ -427,3 +427,20 @@ def test_a_long_goal_list_is_a_range_the_reader_agrees_with(soderhamn: Any, tmp_
     assert pc.data.set_index("Text").loc["Ett nämndmål under det sista målet", "Fullmäktiges mål"] == "IM-EXTRA-39"
     (pdf,) = lo_convert([made.path], tmp_path / "pdf", "pdf")
     assert pdf.stat().st_size > 1000
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"[ ]?[+-]?[0-9]{1,17}(,[0-9]{0,4}|\.[0-9]{1,4})?[ \u00a0]?%?[ ]?", fullmatch=True))
+def test_a_plain_number_typed_as_text_is_read_as_the_full_parse_reads_it(text):
+    """parse_number's fast path for '85', '85,5' and '85,5 %' gives exactly what the whole parse gives
+    (value, percent sign, no ambiguity), and leaves everything else to it."""
+    from malbok import values
+
+    fast = values.parse_number(text)
+    saved = values._PLAIN_TEXT
+    values._PLAIN_TEXT = re.compile(r"(?!)")  # the whole parse, no fast path
+    try:
+        full = values.parse_number(text)
+    finally:
+        values._PLAIN_TEXT = saved
+    assert fast == full
