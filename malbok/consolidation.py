@@ -438,11 +438,13 @@ class _FileCheck:
             raw = rr.raw
             outcome = raw.get("outcome")
             measure = ind.measure
+            letter = rr.letters.get("outcome")
+            at = f"{letter}{rr.row}" if letter else ""  # the Utfall cell (rr.cell("outcome"))
             value: float | None
             judged: float | None
             if type(outcome) is float and (measure is _NUMBER and _LOW <= outcome <= _HIGH or measure is _PERCENT and 1 < outcome <= 100):
                 value = judged = outcome  # typed as a number that needs no check: the common case
-            elif type(outcome) is float and measure is _PERCENT and 0 < outcome <= 1 and ret.is_percent(rr.sheet, rr.cell("outcome")):
+            elif type(outcome) is float and measure is _PERCENT and 0 < outcome <= 1 and ret.is_percent(rr.sheet, at):
                 value = judged = round(outcome * 100, 10)  # a share in a percent cell (85 % typed in Excel): as _number reads it
             else:
                 value = self._number(rr, "outcome", measure, row.id)
@@ -455,7 +457,7 @@ class _FileCheck:
             comment = raw.get("comment")
             comment = comment.strip() if type(comment) is str else _text(comment)
             if value is None and not rr.filled("outcome") and not comment:
-                add(rr.sheet, rr.cell("outcome"), row.id, "utfall-saknas",
+                add(rr.sheet, at, row.id, "utfall-saknas",
                     f"indikatorn {row.id} saknar utfall och kommentaren säger inte varför", ERROR)
             elif value is not None or rr.filled("outcome"):
                 filled += 1
@@ -478,7 +480,7 @@ class _FileCheck:
             if len(actions) > TEXT_LIMIT:
                 self._too_long(rr, "actions", row.id, actions)
             out.append((value, rank, label, sug.label or proposes.get(meaning) or "", sug.reason, comment,
-                        actions, name, rr.cell("outcome"), "enhet", meaning))
+                        actions, name, at, "enhet", meaning))
         goal_suggestion: dict[int, Suggestion] = {}
         for i, inds in up.goals:
             meaning = combine_goal([out[j][-1] for j in inds])
