@@ -618,6 +618,12 @@ def lost_values(ret: ReturnedFile, sheet: str, rows: list[list[Any]], notes: Any
 _TEXT_HEADERS = frozenset({HEADERS["comment"], HEADERS["actions"]})
 
 
+def _shown_text(v: Any, n: int = 60) -> str:
+    """A typed value in a message: as text, control characters visible, shortened."""
+    text = visible(cell_text(v))
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _id_text(v: Any) -> str:
     if type(v) is str:
         return v.strip()
@@ -687,12 +693,20 @@ def _read_by_id(ret: Return, sheet: str, rows: list[list[Any]], expected: list[E
         row = rows[r]
         width = len(row)
         rid = _id_text(row[id_col]) if id_col < width else ""
-        if not rid:  # a row the nämnd added: what it typed in input columns is named, never dropped silently
-            for k, c in present:
-                if c < width and row[c] is not None and row[c] != "" and not (type(row[c]) is str and not row[c].strip()):
+        if not rid:  # a row the nämnd added: whatever it typed there is named, never dropped silently
+            inputs = {c: k for k, c in present}
+            for c in range(width):
+                v = row[c]
+                if v is None or v == "" or (type(v) is str and not v.strip()):
+                    continue
+                if c in inputs:
                     ret.add(sheet, xl_rowcol_to_cell(r, c), "", "rad-utan-id",
-                            f"{HEADERS.get(k, k)} på en rad utan ID läses inte; skriv värdet på raden med rätt ID "
-                            "(raderna får sorteras men inte läggas till)")
+                            f"{HEADERS.get(inputs[c], inputs[c])} på en rad utan ID läses inte; skriv värdet på raden med "
+                            "rätt ID (raderna får sorteras men inte läggas till)")
+                else:  # a note under the table, say: not read anywhere
+                    ret.add(sheet, xl_rowcol_to_cell(r, c), "", "rad-utan-id",
+                            f"'{_shown_text(v)}' står på en rad utan ID, utanför de gula cellerna, och läses inte; skriv det "
+                            "som ska med i Kommentar på raden det gäller")
             continue
         kind = row[kind_col] if kind_col is not None and kind_col < width else None
         exp = known.get((kind.strip() if type(kind) is str else "", rid)) or known_ids.get(rid)

@@ -603,3 +603,18 @@ def test_percent_styles_are_the_same_with_and_without_a_namespace_prefix(tmp_pat
     prefixed = re.sub(rb"<(/?)(?!\?)", rb"<\1x:", styles).replace(b'xmlns="', b'xmlns:x="')
     assert b"<x:cellXfs" in prefixed and b"<x:numFmt " in prefixed
     assert percent_styles(prefixed) == plain
+
+
+def test_a_note_under_the_table_is_named(tmp_path, hallsberg):
+    """A note the nämnd typed under an area sheet's table, in the wide text column (not an input column), is not read:
+    a warning names its cell and what it says, as it does for a value typed in an input column of a row without an ID."""
+    (book,) = [g.path for g in generate(hallsberg, PERIOD, tmp_path, units=["BIN"]) if g.path is not None]
+    wb = openpyxl.load_workbook(book)
+    ws = next(w for w in wb.worksheets if w.sheet_state == "visible" and w.title != "Instruktioner")
+    note = ws.cell(ws.max_row + 2, 4)
+    note.value = "Anteckning från nämndsekreteraren: se bilaga 2"
+    wb.save(book)
+    cons = consolidate(hallsberg, [book], PERIOD)
+    found = [f for f in cons.findings if (f.sheet, f.cell) == (ws.title, note.coordinate)]
+    assert len(found) == 1 and found[0].code == "rad-utan-id" and "Anteckning från nämndsekreteraren" in found[0].message
+    assert len(cons.data[cons.data["Fil"] != ""]) > 0  # the rest of the file is read
