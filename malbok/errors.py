@@ -3,8 +3,11 @@
 Users' data never raises: a bad cell or file is a :class:`~malbok.findings.Finding`.
 Exceptions are for the controller's own unusable input — the model
 (:class:`ModelError`, every problem with its place) or a setting, file name or
-option (:class:`InputError`) — and for bugs. Their messages are Swedish and name
-the place.
+option (:class:`InputError`, :class:`PeriodError`), Kolada that cannot be asked
+(:class:`KoladaError` and its kinds) — and for bugs. Their messages are Swedish
+and name the place. (Inside the reader, :mod:`malbok.bounded` carries the reason
+a file or a sheet cannot be read in its own exceptions, which never leave it: the
+reader makes them findings.)
 """
 
 from __future__ import annotations
@@ -17,6 +20,22 @@ from .model import Path_  # a place inside the model's data: keys and list index
 
 class InputError(ValueError):
     """The user's own unusable input (a file, a setting); the message is Swedish and names the place."""
+
+
+class PeriodError(InputError):
+    """A period id that the model does not know (message in Swedish)."""
+
+
+class KoladaError(Exception):
+    """A request to Kolada that failed for good; the message is Swedish."""
+
+
+class KoladaOffline(KoladaError):
+    """Kolada could not be reached at all (no network, no such host, refused)."""
+
+
+class KoladaNotFound(KoladaError):
+    """Kolada answered 404: no such address, or (for metadata) no such id."""
 
 
 class ModelError(Exception):

@@ -50,6 +50,9 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
 from ._version import __version__
+from .errors import KoladaError as KoladaError  # declared with malbok's other errors
+from .errors import KoladaNotFound as KoladaNotFound
+from .errors import KoladaOffline as KoladaOffline
 from .messages import sqlite_error_text
 from .model import (
     ChangeTarget,
@@ -88,18 +91,6 @@ BUSY_SECONDS = 10.0  # how long a write waits for another writer of the store
 
 
 # -- the client ---------------------------------------------------------------------
-
-
-class KoladaError(Exception):
-    """A request to Kolada that failed for good; the message is Swedish."""
-
-
-class KoladaOffline(KoladaError):
-    """Kolada could not be reached at all (no network, no such host, refused)."""
-
-
-class KoladaNotFound(KoladaError):
-    """Kolada answered 404: no such address, or (for metadata) no such id."""
 
 
 def resolve_url(url: str | None = None) -> str:

@@ -6,14 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .errors import PeriodError as PeriodError  # declared with malbok's other errors
 from .model import Goal, Indicator, Model, Occasion, OccasionKind
-from .util import InputError
 
 _PERIOD_RE = re.compile(r"^(\d{4})-([a-z0-9_]+)$")
-
-
-class PeriodError(InputError):
-    """A period id that the model does not know (message in Swedish)."""
 
 
 @dataclass(frozen=True)
