@@ -739,7 +739,6 @@ _NUM_FMT_PLAIN = re.compile(rb"<numFmt\b([^>]*)>")
 _FMT_ID = re.compile(rb'(?<![\w:])numFmtId\s*=\s*"([^"]*)"')  # the attribute itself, not a prefixed one
 _FMT_CODE = re.compile(rb'(?<![\w:])formatCode\s*=\s*"([^"]*)"')
 _XF_PLAIN = re.compile(rb"<xf\b([^>]*)>")
-_ATTR_VALUE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 
 
 def _is_percent_code(code: str) -> bool:
