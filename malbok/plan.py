@@ -77,7 +77,6 @@ from .returns import ReturnedFile, ReturnRow, _find_header
 from .scope import activity_scale, council_goals, plan_level, plan_rules, plan_sheets
 from .util import InputError, atomic_xlsx, slug
 from .values import cell_text as _text
-from .workbook import column_validations, input_formats
 
 PLAN_LAYOUT = "plan-1"
 SPARE_ROWS = 6
@@ -125,7 +124,15 @@ def generate_plan(model: Model, year: int, out_dir: Path, units: list[str] | Non
 
 def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, password: str | None = None) -> Path:
     """Write one unit's plan workbook atomically; the same input gives the same bytes."""
-    from .workbook import FIXED_DATE, _Formats, _write_wrapped, kommun, write_model_sheet
+    from .workbook import (
+        FIXED_DATE,
+        _Formats,
+        _write_wrapped,
+        column_validations,
+        input_formats,
+        kommun,
+        write_model_sheet,
+    )
     from .xlstyle import INSTRUCTIONS_WIDTHS, page_setup
 
     unit = model.unit(unit_code)
@@ -236,6 +243,7 @@ BUDGET_HEADER_ROW = 5  # zero-based: title, subtitle, blank, the frame, blank, h
 
 def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, password: str | None,
                   protect: dict[str, bool]) -> None:
+    from .workbook import column_validations, input_formats
     from .xlstyle import TKR
 
     unit = model.unit(unit_code)
