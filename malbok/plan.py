@@ -238,6 +238,7 @@ def _tkr(v: float | None) -> str:
     return fmt_number(v, 0) if v is not None else ""
 
 
+FRAME_AGAIN_LABEL, DIFFERENCE_LABEL = "Ram", "Differens mot ram (ram − summa)"  # the rows under Summa, the writer's own
 BUDGET_HEADER_ROW = 5  # zero-based: title, subtitle, blank, the frame, blank, header
 
 
@@ -282,9 +283,9 @@ def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, pa
     total_row, frame_again, diff_row = r + 1, r + 2, r + 3
     ws.write_string(total_row, 0, SUM_LABEL, fmt.bold)
     ws.write_formula(total_row, amount, f"=SUM({rng})", money_fixed, 0)
-    ws.write_string(frame_again, 0, "Ram", fmt.bold)
+    ws.write_string(frame_again, 0, FRAME_AGAIN_LABEL, fmt.bold)
     ws.write_formula(frame_again, amount, f"={xl_rowcol_to_cell(frame_row, amount)}", money_fixed, frame or 0)
-    ws.write_string(diff_row, 0, "Differens mot ram (ram − summa)", fmt.bold)
+    ws.write_string(diff_row, 0, DIFFERENCE_LABEL, fmt.bold)
     ws.write_formula(diff_row, amount, f"={xl_rowcol_to_cell(frame_again, amount)}-{xl_rowcol_to_cell(total_row, amount)}",
                      money_fixed, frame or 0)
     ws.conditional_format(diff_row, amount, diff_row, amount, {"type": "cell", "criteria": "<", "value": 0,
@@ -490,6 +491,7 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
                 ret.cells["budget:frame"] = (BUDGET_SHEET, frame.cell("amount"))
     if table.end_row is not None:
         ret.cells["budget:sum"] = (BUDGET_SHEET, xl_rowcol_to_cell(table.end_row, cols["amount"]))
+        _below_sum(ret, rows, table.end_row, cols)
     for rr in table.rows:
         name = _checked(ret, rr, "activity", TEXT_RULE, BUDGET_TABLE) or ""
         comment = _checked(ret, rr, "comment", TEXT_RULE, BUDGET_TABLE) or ""
@@ -514,6 +516,25 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
         plan.budget.append(BudgetLine.model_validate({"verksamhet": name, "belopp_tkr": amount, "kommentar": comment,
                                                       "angivet": "" if amount is not None else _text(raw)}))
         ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
+
+
+def _below_sum(ret: PlanReturn, rows: list[list[Any]], sum_row: int, cols: dict[str, int]) -> None:
+    """What the unit typed under the Budget sheet's Summa row (a line added there, a note): not a budget line, so it is
+    not read, and a warning names its first cell per row. The writer's own rows there (Summa, Ram, Differens: their
+    labels and the amounts Excel computes) say nothing."""
+    own = {SUM_LABEL, FRAME_AGAIN_LABEL, DIFFERENCE_LABEL}
+    for r in range(sum_row, len(rows)):
+        row = rows[r]
+        writers = cols["activity"] < len(row) and _text(row[cols["activity"]]) in own
+        for c, raw in enumerate(row):
+            if raw is None or raw == "" or isinstance(raw, str) and not raw.strip():
+                continue
+            if writers and c in (cols["amount"], cols["activity"]):
+                continue
+            ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, c), "", "under-summan",
+                    f"”{_shown(raw)}” står under budgetens summarad och läses inte; skriv budgetrader ovanför raden "
+                    f"{SUM_LABEL} (infoga en rad där)", WARNING)
+            break
 
 
 # --------------------------------------------------------------------------- consolidation

@@ -414,3 +414,28 @@ def test_a_sheet_the_unit_added_to_its_plan_is_named(plan_round, soderhamn, tmp_
     added = [f for f in ret.findings if f.code == "eget-blad"]
     assert [(f.sheet, f.cell, f.severity) for f in added] == [("Anteckningar", "B2", "varning")]
     assert ret.plan is not None and len(ret.plan.goals) == 2  # the plan itself is read as before
+
+
+def test_what_is_typed_under_the_budget_sum_is_named(tmp_path, soderhamn):
+    """A line the unit typed under the Budget sheet's Summa row (its own rows inserted there) and a note below them are
+    not budget lines: the sum leaves them out, as Excel's does, and a warning names each one's cell. Before, both were
+    neither read nor said."""
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["KS"], round="plan", year=YEAR)
+    path = made[0].path
+    budget_type_in(path, {"Kultur och fritid": 30000})
+    wb = openpyxl.load_workbook(path)
+    bs = wb["Budget"]
+    total = next(r for r in range(1, bs.max_row + 1) if bs.cell(r, 1).value == "Summa")
+    bs.cell(bs.max_row + 1, 1).value = "Bostad först"
+    bs.cell(bs.max_row, 3).value = 12000
+    line = bs.cell(bs.max_row, 1).coordinate
+    bs.cell(bs.max_row + 2, 2).value = "Ramen är preliminär"
+    note = bs.cell(bs.max_row, 2).coordinate
+    wb.save(path)
+    pc = api.consolidate(soderhamn, [path], None, round="plan", year=YEAR)
+    below = {f.cell: f for f in pc.findings if f.code == "under-summan"}
+    assert set(below) == {line, note}, [(f.cell, f.message) for f in pc.findings]
+    assert below[line].sheet == "Budget" and below[line].severity == "varning" and "Bostad först" in below[line].message
+    assert "läses inte" in below[note].message and below[note].title == "Värde under budgetens summa läses inte"
+    assert pc.units.set_index("Enhet").loc["KS", "Budget (tkr)"] == 30000
+    assert total < int(line[1:])
