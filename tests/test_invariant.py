@@ -106,7 +106,29 @@ def followup_books(tmp_path_factory: Any) -> dict[str, tuple[Any, str, Path]]:
         d = tmp_path_factory.mktemp(name)
         generate(model, period, d)
         out[name] = (model, period, d)
+    out["soderhamn-plan"] = _delar_from_a_plan(tmp_path_factory.mktemp("soderhamn-plan"))
     return out
+
+
+def _delar_from_a_plan(d: Path) -> tuple[Any, str, Path]:
+    """Söderhamn's delår workbooks built from the units' plans: beside the council's goals, each unit's own nämndmål,
+    activities (on the activity scale) and indicators are rows to fill."""
+    from malbok.model import Activity, Plan, PlanGoal, PlanIndicator
+    from malbok.plan import apply_plans
+
+    soderhamn = load_model(TEMPLATES / "soderhamn.yaml")
+    plans = [Plan.model_validate({
+        "enhet": unit, "år": 2014,
+        "mål": [PlanGoal(id=f"{unit}-M1", överordnat=goal, text="Nöjdare brukare", målvärde="minst 90 %")],
+        "aktiviteter": [Activity(id=f"{unit}-A1", mål=f"{unit}-M1", text="Utbilda personalen", ansvarig="Chefen"),
+                        Activity(id=f"{unit}-A2", mål=goal, text="Ta fram en garanti")],
+        "indikatorer": [PlanIndicator(id=f"{unit}-I1", mål=f"{unit}-M1", text="Andel nöjda", måttenhet="procent",
+                                      målvärde="90")],
+    }) for unit, goal in (("KS", "IM-OMS"), ("BUN", "IM-LAR"))]
+    model = apply_plans(soderhamn.changed(plans=plans), 2014)
+    made = [g.path for g in generate(model, "2014-delar", d, units=["KS", "BUN"]) if g.path is not None]
+    assert len(made) == 2
+    return model, "2014-delar", d
 
 
 class _Quiet(dict):  # type: ignore[type-arg]
@@ -116,7 +138,7 @@ class _Quiet(dict):  # type: ignore[type-arg]
         return f"<{', '.join(self)}>"
 
 
-@pytest.mark.parametrize("name", ["hallsberg", "hallefors", "soderhamn"])
+@pytest.mark.parametrize("name", ["hallsberg", "hallefors", "soderhamn", "soderhamn-plan"])
 @SETTINGS
 @given(data=st.data())
 def test_every_typed_value_reaches_data_or_a_finding(name: str, followup_books: Any, tmp_path_factory: Any, data: Any) -> None:
@@ -178,6 +200,8 @@ def test_every_typed_value_reaches_data_or_a_finding(name: str, followup_books: 
             ws.insert_cols(3)
             ws.cell(hdr, 3).value = "Egen anteckning"
         elif edit == "note-row":
+            # not asserted: a text outside the input columns of a row without an ID is not named yet (see
+            # test_consolidate.py::test_a_note_under_the_table_is_named, the lead's returns.py)
             ws.cell(ws.max_row + 2, 4).value = "Anteckning från nämndsekreteraren: se bilaga 2"
         elif edit == "added-row":  # a row typed below the table, as if to add an indicator
             r = ws.max_row + 1
