@@ -439,3 +439,42 @@ def test_what_is_typed_under_the_budget_sum_is_named(tmp_path, soderhamn):
     assert "läses inte" in below[note].message and below[note].title == "Värde under budgetens summa läses inte"
     assert pc.units.set_index("Enhet").loc["KS", "Budget (tkr)"] == 30000
     assert total < int(line[1:])
+
+
+def test_a_hand_edited_year_and_a_damaged_sheet_are_findings_in_the_plan_round(tmp_path, soderhamn):
+    """The plan reader used to raise on a damaged sheet or a hand-edited identity year and stop the whole plan
+    consolidation. Now: the year that is no year is named on the identity sheet, the damaged sheet is named and the file's other
+    sheets are read, and the other units' plans are consolidated."""
+    import zipfile
+
+    made = {b.unit: b.path for b in api.generate(soderhamn, None, tmp_path / "ut", round="plan", year=YEAR)}
+    plan_type_in(made["KS"], "Tillhandahålla omsorgstjänster", "IM-OMS", [{"kind": "Nämndmål", "text": "Fler nöjda brukare"}])
+    plan_type_in(made["KS"], "Skapa arbete & tillväxt", "IM-TIL", [{"kind": "Nämndmål", "text": "Fler företag startar"}])
+    budget_type_in(made["BUN"], {"Förskola": 200000})
+    wb = openpyxl.load_workbook(made["BUN"])
+    ident = wb["_malbok"]
+    (year_row,) = [r for r in range(1, ident.max_row + 1) if ident.cell(r, 1).value == "år"]
+    ident.cell(year_row, 2).value = "tjugofjorton"  # the year, typed over by hand
+    wb.save(made["BUN"])
+    data = bytearray(made["KS"].read_bytes())
+    wb = openpyxl.load_workbook(made["KS"], read_only=True)
+    damaged = "Tillhandahålla omsorgstjänster"
+    part = f"xl/worksheets/sheet{wb.sheetnames.index(damaged) + 1}.xml"
+    wb.close()
+    with zipfile.ZipFile(made["KS"]) as z:
+        info = z.getinfo(part)
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for k in range(start + info.compress_size // 3, start + info.compress_size // 3 + 16):
+        data[k] ^= 0xFF
+    made["KS"].write_bytes(bytes(data))
+    pc = api.consolidate(soderhamn, [tmp_path / "ut"], None, round="plan", year=YEAR)
+    by_file = {}
+    for f in pc.findings:
+        by_file.setdefault(f.file, []).append(f)
+    (year,) = [f for f in by_file[made["BUN"].name] if f.code == "identitet-andrad"]
+    assert year.sheet == "_malbok" and "tjugofjorton" in year.message and year.severity == "fel"
+    (broken,) = [f for f in by_file[made["KS"].name] if f.code == "trasig-fil"]
+    assert broken.sheet == damaged and broken.message.startswith("bladet kan inte läsas")
+    data_rows = pc.data[pc.data["Enhet"] == "KS"]
+    assert "Fler företag startar" in set(data_rows["Text"]) and "Fler nöjda brukare" not in set(data_rows["Text"])
+    assert {"KS", "SOCN", "SNAB"} <= set(pc.consolidated_units) and "BUN" not in pc.consolidated_units
