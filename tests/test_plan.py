@@ -299,6 +299,18 @@ def test_rows_listed_under_the_goal_they_were_typed_under(plan_round):
     texts = [c.value for row in wb["Översikt"].iter_rows() for c in row if isinstance(c.value, str)]
     goal_at = texts.index("Fler äldre ska vara nöjda med bemötandet i hemtjänsten")
     assert texts[goal_at + 1:goal_at + 12].count("    Utbilda all personal i bemötande") == 1
+    # and the Word chapter: the same rows, in the same order, in the table under the council goal they were typed under
+    import docx
+
+    doc = docx.Document(str(api.report(d / "Budget.xlsx", d / "Budget-ordning.docx")))
+    typed = ["Fler äldre ska vara nöjda med bemötandet i hemtjänsten", "Utbilda all personal i bemötande",
+             "Andel nöjda brukare i hemtjänsten", "Ta fram en värdighetsgaranti"]
+    tables = list(doc.tables)
+    (at,) = [i for i, t in enumerate(tables) if any(typed[0] in c.text for row in t.rows for c in row.cells)]
+    ks_rows = [row.cells[2].text for row in tables[at].rows[1:] if row.cells[0].text == "Kommunstyrelsen"]
+    assert [next(i for i, text in enumerate(ks_rows) if want in text) for want in typed] == [0, 1, 2, 3], ks_rows
+    elsewhere = [c.text for i, t in enumerate(tables) if i != at for row in t.rows for c in row.cells]
+    assert not any(typed[1] in text for text in elsewhere)
 
 
 def test_a_plan_file_that_kills_the_reader_is_a_finding(tmp_path, monkeypatch):
