@@ -203,8 +203,8 @@ def test_the_demo_asks_nothing_of_kolada(tmp_path: Path, monkeypatch: pytest.Mon
         monkeypatch.setenv("MALBOK_KOLADA_URL", srv.base)
         res = api.demo(tmp_path / "demo")
         assert srv.log == []  # not one request
-    assert "Kolada" not in openpyxl.load_workbook(res["kf"], read_only=True).sheetnames
-    assert "Kolada" not in _docx_text(res["docx"])
+    assert "Kolada" not in openpyxl.load_workbook(res.kf, read_only=True).sheetnames
+    assert "Kolada" not in _docx_text(res.docx)
 
 
 def test_a_later_period_shows_koladas_latest_year(tmp_path: Path) -> None:
