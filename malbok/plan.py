@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -540,6 +540,32 @@ def _below_sum(ret: PlanReturn, rows: list[list[Any]], sum_row: int, cols: dict[
 # --------------------------------------------------------------------------- consolidation
 
 PLAN_DATA_COLUMNS = BUDGET_DATA.headers  # declared in malbok.layout.BUDGET_DATA
+
+
+class PlanRecord(NamedTuple):
+    """One row of Budget.xlsx's ``Data``: a unit's goal, activity, indicator or budget line as typed. The fields are
+    the table's columns in order (:data:`malbok.layout.BUDGET_DATA`, their Swedish headers :data:`PLAN_DATA_COLUMNS`)."""
+
+    unit: str
+    unit_name: str
+    area: str
+    council_goal: str
+    kind: str
+    id: str
+    link: str
+    text: str
+    owner: str = ""
+    start: str = ""
+    end: str = ""
+    measure: str = ""
+    target: str = ""
+    amount: float | None = None
+    comment: str = ""
+    file: str = ""
+    cell: str = ""
+
+
+assert PlanRecord._fields == tuple(c.key for c in BUDGET_DATA.columns)
 PLAN_UNIT_COLUMNS = BUDGET_UNITS.headers
 
 
@@ -607,7 +633,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
     chosen, status = choose_among_duplicates(accepted, prefer_set)
 
     plans: list[Plan] = []
-    records: list[dict[str, Any]] = []
+    records: list[PlanRecord] = []
     unit_rows: list[dict[str, Any]] = []
     for u in model.units:
         goals = council_goals(model, year, u.code)
@@ -649,7 +675,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
     return PlanConsolidation(merged, year, findings, data, units, sum(1 for r in rets if r.readable), len(rets))
 
 
-def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, Any]]:
+def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[PlanRecord]:
     """The plan's Data records, each goal followed by the activities and indicators typed under it."""
     council = {g.id: g for g in model.goals}
     own = {g.id: g for g in plan.goals}
@@ -663,37 +689,31 @@ def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, A
         parent = own[goal_id].parent if goal_id in own else None
         return council[parent] if parent is not None and parent in council else None
 
-    def rec(kind: str, rid: str, link: str | None, text: str, **extra: Any) -> dict[str, Any]:
+    def rec(kind: str, rid: str, link: str | None, text: str, **extra: Any) -> PlanRecord:
         cg = council_of(link) if kind != KIND_UNIT_GOAL else (council.get(link) if link else None)
         sheet, cell = ret.cells.get(rid, ("", ""))
-        base = {"Enhet": plan.unit, "Enhetsnamn": unit.name, "Område": model.area(cg.area).name if cg else "",
-                "Fullmäktiges mål": cg.id if cg else "", "Typ": kind, "ID": rid, "Kopplat till": link or "", "Text": text,
-                "Ansvarig": "", "Start": "", "Slut": "", "Måttenhet": "", "Målvärde": "", "Belopp (tkr)": None,
-                "Kommentar": "", "Fil": ret.name, "Cell": f"{sheet}!{cell}" if sheet else ""}
-        base.update(extra)
-        return base
+        return PlanRecord(plan.unit, unit.name, model.area(cg.area).name if cg else "", cg.id if cg else "", kind, rid,
+                          link or "", text, file=ret.name, cell=f"{sheet}!{cell}" if sheet else "", **extra)
 
-    def items(linked: Callable[[str | None], bool]) -> list[dict[str, Any]]:
+    def items(linked: Callable[[str | None], bool]) -> list[PlanRecord]:
         """The activities and indicators whose goal passes ``linked``, in the order they were typed."""
-        out = [rec(KIND_ACTIVITY, a.id, a.goal, a.text, Ansvarig=a.owner, Start=a.start.isoformat() if a.start else "",
-                   Slut=a.end.isoformat() if a.end else "", Kommentar=a.comment) for a in plan.activities if linked(a.goal)]
-        out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, Måttenhet=i.measure.value, Målvärde=i.target, Kommentar=i.comment)
+        out = [rec(KIND_ACTIVITY, a.id, a.goal, a.text, owner=a.owner, start=a.start.isoformat() if a.start else "",
+                   end=a.end.isoformat() if a.end else "", comment=a.comment) for a in plan.activities if linked(a.goal)]
+        out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, measure=i.measure.value, target=i.target, comment=i.comment)
                 for i in plan.indicators if linked(i.goal)]
-        return sorted(out, key=lambda r: _typed_order(ret, r["ID"]))
+        return sorted(out, key=lambda r: _typed_order(ret, r.id))
 
-    out: list[dict[str, Any]] = []
+    out: list[PlanRecord] = []
     for g in plan.goals:
-        out.append(rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, Målvärde=g.target, Kommentar=g.comment))
+        out.append(rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, target=g.target, comment=g.comment))
         out += items(partial(operator.eq, g.id))
     out += items(lambda goal: goal not in own)  # under a council goal directly
     for n, b in enumerate(plan.budget, start=1):
         sheet, cell = ret.cells.get(f"budget:{n}", ("", ""))
         note = f"ej ett tal: ”{b.typed}”" if b.amount is None else ""
-        out.append({"Enhet": plan.unit, "Enhetsnamn": unit.name, "Område": "", "Fullmäktiges mål": "", "Typ": "Budget",
-                    "ID": f"{plan.unit}-B{n}", "Kopplat till": "", "Text": b.activity, "Ansvarig": "", "Start": "", "Slut": "",
-                    "Måttenhet": "tkr", "Målvärde": "", "Belopp (tkr)": b.amount,
-                    "Kommentar": "; ".join(x for x in (note, b.comment) if x), "Fil": ret.name,
-                    "Cell": f"{sheet}!{cell}" if sheet else ""})
+        out.append(PlanRecord(plan.unit, unit.name, "", "", "Budget", f"{plan.unit}-B{n}", "", b.activity, measure="tkr",
+                              amount=b.amount, comment="; ".join(x for x in (note, b.comment) if x), file=ret.name,
+                              cell=f"{sheet}!{cell}" if sheet else ""))
     return out
 
 
