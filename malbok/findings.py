@@ -176,7 +176,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.EMPTY_PLAN: CodeInfo("Tom verksamhetsplan", WARNING),
     Code.FRAME_MISSING: CodeInfo("Budgetram saknas", WARNING),
     Code.UNUSED_CELL: CodeInfo("Värdet används inte för radens typ", WARNING),
-    Code.BELOW_SUM: CodeInfo("Värde under budgetens summa läses inte", WARNING),
+    Code.BELOW_SUM: CodeInfo("Skrivet under summaraden", WARNING),
     Code.UNKNOWN_PERIOD: CodeInfo("Okänt år eller period", ERROR),
     Code.DUPLICATE_ROW: CodeInfo("Samma värde två gånger", ERROR),
     Code.EMPTY_IMPORT: CodeInfo("Inget att importera", ERROR),

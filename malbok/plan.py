@@ -520,21 +520,23 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
 
 def _below_sum(ret: PlanReturn, rows: list[list[Any]], sum_row: int, cols: dict[str, int]) -> None:
     """What the unit typed under the Budget sheet's Summa row (a line added there, a note): not a budget line, so it is
-    not read, and a warning names its first cell per row. The writer's own rows there (Summa, Ram, Differens: their
-    labels and the amounts Excel computes) say nothing."""
+    not read, and a warning per row names its first filled cell and what the row holds. The writer's own rows there
+    (Summa, Ram, Differens: their labels and the amounts Excel computes) say nothing."""
+    from .values import fmt_number
+
     own = {SUM_LABEL, FRAME_AGAIN_LABEL, DIFFERENCE_LABEL}
     for r in range(sum_row, len(rows)):
         row = rows[r]
         writers = cols["activity"] < len(row) and _text(row[cols["activity"]]) in own
-        for c, raw in enumerate(row):
-            if raw is None or raw == "" or isinstance(raw, str) and not raw.strip():
-                continue
-            if writers and c in (cols["amount"], cols["activity"]):
-                continue
-            ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, c), "", "under-summan",
-                    f"”{_shown(raw)}” står under budgetens summarad och läses inte; skriv budgetrader ovanför raden "
-                    f"{SUM_LABEL} (infoga en rad där)", WARNING)
-            break
+        typed = [(c, raw) for c, raw in enumerate(row) if not (raw is None or isinstance(raw, str) and not raw.strip())
+                 and not (writers and c in (cols["amount"], cols["activity"]))]
+        if not typed:
+            continue
+        shown = ", ".join(fmt_number(raw, 4) if isinstance(raw, int | float) and not isinstance(raw, bool) else f"”{_shown(raw)}”"
+                          for _c, raw in typed)
+        ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, typed[0][0]), "", "under-summan",
+                f"{shown} står under budgetens summarad och läses inte; skriv budgetrader ovanför raden {SUM_LABEL} "
+                "(infoga en rad där)", WARNING)
 
 
 # --------------------------------------------------------------------------- consolidation

@@ -447,8 +447,8 @@ def test_what_is_typed_under_the_budget_sum_is_named(tmp_path, soderhamn):
     pc = api.consolidate(soderhamn, [path], None, round="plan", year=YEAR)
     below = {f.cell: f for f in pc.findings if f.code == "under-summan"}
     assert set(below) == {line, note}, [(f.cell, f.message) for f in pc.findings]
-    assert below[line].sheet == "Budget" and below[line].severity == "varning" and "Bostad först" in below[line].message
-    assert "läses inte" in below[note].message and below[note].title == "Värde under budgetens summa läses inte"
+    assert below[line].sheet == "Budget" and below[line].severity == "varning" and "”Bostad först”, 12\u00a0000 står under" in below[line].message
+    assert "läses inte" in below[note].message and below[note].title == "Skrivet under summaraden"
     assert pc.units.set_index("Enhet").loc["KS", "Budget (tkr)"] == 30000
     assert total < int(line[1:])
 
