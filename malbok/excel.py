@@ -24,10 +24,8 @@ import xlwings as xw
 from .controllerbook import LABELS, SETTINGS_SHEET, START_SHEET, STATUS_LABEL, period_rule
 from .errors import ModelError
 from .findings import counted
-from .layout import SETTINGS_LAYOUT
+from .layout import CHECK_SHEET, SETTINGS_LAYOUT, UNIT_CHECK
 from .util import InputError
-
-CHECK_SHEET = "Malbok kontroll"  # written into a unit workbook by kontrollera
 
 
 @dataclass
@@ -281,12 +279,12 @@ def kontrollera(book: Any = None) -> list[Any]:
     ws.range("A1").value = "Kontroll av arbetsboken"
     ws.range("A1").font.bold = True
     ws.range("A2").value = status
-    header = ["Allvar", "Blad", "Cell", "ID", "Meddelande"]
+    header = list(UNIT_CHECK.headers)
     ws.range("A4").value = [header]
     ws.range((4, 1), (4, len(header))).font.bold = True
     if findings:
-        ws.range("A5").value = [[f.severity, f.sheet, f.cell, f.row_id, f.message] for f in findings]
-    for c, w in enumerate((9, 24, 7, 9, 90), start=1):
+        ws.range("A5").value = [[getattr(f, c.key) for c in UNIT_CHECK.columns] for f in findings]
+    for c, w in enumerate(UNIT_CHECK.widths, start=1):
         ws.range((1, c)).column_width = w
     return findings
 
