@@ -81,6 +81,20 @@ def _assessment(labels: list[str]) -> st.SearchStrategy[tuple[Any, str | None]]:
     return st.one_of(exact, exact, sloppy, other)
 
 
+def sort_by_id(ws: Any, header_row: int) -> dict[int, int]:
+    """The rows under the header sorted by their first column (the ID), descending, as a unit does with Excel's sort:
+    values and number formats move with their row. Returns each row's old number -> its new one."""
+    first = header_row + 1
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=first, max_row=ws.max_row)]
+    fmts = [[c.number_format for c in row] for row in ws.iter_rows(min_row=first, max_row=ws.max_row)]
+    order = sorted(range(len(rows)), key=lambda i: str(rows[i][0]), reverse=True)
+    for new, old in enumerate(order):
+        for c, v in enumerate(rows[old], start=1):
+            ws.cell(first + new, c).value = v
+            ws.cell(first + new, c).number_format = fmts[old][c - 1]
+    return {first + old: first + new for new, old in enumerate(order)}
+
+
 # -- the follow-up ---------------------------------------------------------------------------------------
 
 
@@ -189,13 +203,7 @@ def test_every_typed_value_reaches_data_or_a_finding(name: str, followup_books: 
             continue
         hdr, cols = _header(ws)
         if edit == "sort" and ws.max_row > hdr + 1:
-            rows = [[c.value for c in row] for row in ws.iter_rows(min_row=hdr + 1, max_row=ws.max_row)]
-            fmts = [[c.number_format for c in row] for row in ws.iter_rows(min_row=hdr + 1, max_row=ws.max_row)]
-            order = sorted(range(len(rows)), key=lambda i: str(rows[i][0]), reverse=True)
-            for new, old in enumerate(order):
-                for c, v in enumerate(rows[old], start=1):
-                    ws.cell(hdr + 1 + new, c).value = v
-                    ws.cell(hdr + 1 + new, c).number_format = fmts[old][c - 1]
+            sort_by_id(ws, hdr)
         elif edit == "insert-column":
             ws.insert_cols(3)
             ws.cell(hdr, 3).value = "Egen anteckning"
@@ -381,15 +389,8 @@ def test_every_value_typed_in_a_plan_reaches_budget_or_a_finding(name: str, plan
     notes: list[tuple[str, str]] = []  # (sheet, cell) of a note typed below the table
     for ws in [*areas, bs]:
         hdr, _cols = _plan_header(ws, "ID" if ws is not bs else "Verksamhet", 12)
-        if edit == "sort" and ws is not bs and ws.max_row > hdr + 1:  # sorted by ID, as a unit does with Excel's sort
-            rows = [[c.value for c in row] for row in ws.iter_rows(min_row=hdr + 1, max_row=ws.max_row)]
-            fmts = [[c.number_format for c in row] for row in ws.iter_rows(min_row=hdr + 1, max_row=ws.max_row)]
-            order = sorted(range(len(rows)), key=lambda i: str(rows[i][0]), reverse=True)
-            for new, old in enumerate(order):
-                moved[(ws.title, hdr + 1 + old)] = hdr + 1 + new
-                for c, v in enumerate(rows[old], start=1):
-                    ws.cell(hdr + 1 + new, c).value = v
-                    ws.cell(hdr + 1 + new, c).number_format = fmts[old][c - 1]
+        if edit == "sort" and ws is not bs and ws.max_row > hdr + 1:
+            moved.update({(ws.title, old): new for old, new in sort_by_id(ws, hdr).items()})
         elif edit == "insert-column":
             ws.insert_cols(3)
             ws.cell(hdr, 3).value = "Egen anteckning"
