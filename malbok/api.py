@@ -18,12 +18,15 @@ from .periods import periods_of_year
 
 if TYPE_CHECKING:  # the public functions' result types; their modules are imported when the function runs
     import pandas as pd
+    from typing_extensions import TypeIs
 
     from .consolidation import Consolidation
     from .findings import Finding
     from .history import Imported
+    from .kfbook import SheetContent
     from .kolada import FetchReport, Row
-    from .model import RankTarget
+    from .model import Measure, RankTarget
+    from .periods import Period
     from .plan import PlanBook, PlanConsolidation, PlanReturn
     from .returns import Return
     from .targets import Suggestion
@@ -294,6 +297,10 @@ def consolidate(
     :func:`malbok.history.store_path`); for a :class:`Model` object, the
     file it names (relative to the current folder), else none; ``False``: no history.
     """
+    if out is None and (docx is not None or csv is not None):
+        from .util import InputError
+
+        raise InputError("Word-kapitlet och CSV-exporten görs från KF-arbetsboken (Budget.xlsx i planomgången): ange också --out")
     outputs = [Path(t).resolve() for t in (out, docx, csv) if t is not None]
     if len(set(outputs)) < len(outputs):
         from .util import InputError
@@ -432,7 +439,33 @@ def export(kf: str | Path, csv: str | Path | None = None, parquet: str | Path | 
     return _export(kf, csv, parquet)
 
 
-def demo(out: str | Path, model: str | Path | None = None, period: str | None = None, progress: Any = None) -> dict[str, Any]:
+@dataclass
+class Demo:
+    """What :func:`demo` wrote: the two rounds' files and the last consolidation."""
+
+    model: Model
+    period: Period
+    before: Period | None  # last year's year-end, when the model had workbooks to make for it
+    workbooks: list[Path]  # as sent (this period)
+    returned: list[Path]  # as returned, the corrected file included
+    kf: Path
+    docx: Path
+    csv: Path
+    history: Path
+    consolidation: Consolidation
+    corrected: str | None  # the unit that sent a corrected file
+    suggestions: tuple[int, int]  # (rows with malboks förslag, indicator rows with a target to judge by)
+
+    _KEYS = {"modell": "model", "period": "period", "föregående": "before", "arbetsböcker": "workbooks",
+             "inlämnade": "returned", "kf": "kf", "docx": "docx", "csv": "csv", "historik": "history",
+             "konsolidering": "consolidation", "rättad": "corrected", "förslag": "suggestions"}
+
+    def __getitem__(self, key: str) -> Any:
+        """The result by the Swedish keys of the dict :func:`demo` returned before (``res["kf"]``), for older callers."""
+        return getattr(self, self._KEYS[key])
+
+
+def demo(out: str | Path, model: str | Path | None = None, period: str | None = None, progress: Any = None) -> Demo:
     """The whole round trip on a bundled model, two rounds a year apart, all into ``out``.
 
     First last year's year-end (into ``out/<period>/``), then ``period`` (the delårsrapport of the mandate's
@@ -444,6 +477,7 @@ def demo(out: str | Path, model: str | Path | None = None, period: str | None = 
     """
     import shutil
 
+    from .consolidation import Consolidation as Consolidation_
     from .filler import correct_one, fill_workbook
     from .history import load, year_end
     from .load import bundled_model
@@ -487,17 +521,16 @@ def demo(out: str | Path, model: str | Path | None = None, period: str | None = 
     step("Konsoliderar och skriver rapporterna")
     cons = consolidate(m, [returned], p.id, out=out / "KF.xlsx", history=store, docx=out / "Maluppfyllelse.docx",
                        csv=out / "data.csv")
-    return {"modell": m, "period": p, "föregående": earlier if made_earlier else None,
-            "arbetsböcker": [g.path for g in made], "inlämnade": sorted(returned.iterdir()), "kf": out / "KF.xlsx",
-            "docx": out / "Maluppfyllelse.docx", "csv": out / "data.csv", "historik": store, "konsolidering": cons,
-            "rättad": again, "förslag": suggestion_count(cons)}
+    assert isinstance(cons, Consolidation_)
+    return Demo(m, p, earlier if made_earlier else None, [g.path for g in made if g.path is not None], sorted(returned.iterdir()),
+                out / "KF.xlsx", out / "Maluppfyllelse.docx", out / "data.csv", store, cons, again, suggestion_count(cons))
 
 
 def demo_period(model: Model) -> str:
     """The demo's period: the delårsrapport (else the first occasion) of the mandate's second year;
     when nobody reports then, the period of the mandate where the most units report (the first of equals)."""
     from .model import OccasionKind
-    from .periods import Period, parse_period
+    from .periods import parse_period
     from .scope import plan_workbook
 
     occ = next((o for o in model.occasions if o.kind == OccasionKind.INTERIM), model.occasions[0])
@@ -513,7 +546,7 @@ def demo_period(model: Model) -> str:
     return max(candidates, key=reporting).id  # max keeps the first of equals
 
 
-def suggestion_count(cons: Any) -> tuple[int, int]:
+def suggestion_count(cons: Consolidation) -> tuple[int, int]:
     """How many indicator rows of a consolidation with a target that can be judged (all but report-only
     'redovisas') got a suggestion, of how many."""
     from .layout import KIND_INDICATOR
@@ -632,3 +665,118 @@ def kolada_judge(model: Model | str | Path, year: int, store: str | Path | None 
     finally:
         conn.close()
     return {k: v for k, v in out.items() if v}
+
+
+# -- for the shells: what the CLI and the Excel layer show besides a command's result, worked out here, so that
+# neither imports the pipeline's modules (tests/test_core.py::test_the_shells_call_only_the_api)
+
+
+def returned_files(returns: Any) -> list[Path]:
+    """The workbooks a consolidation of ``returns`` (files and folders) reads, in order: a progress bar's length."""
+    from .consolidation import collect_paths
+
+    return collect_paths(returns)[0]
+
+
+def is_plan(result: object) -> TypeIs[PlanBook | PlanConsolidation | PlanReturn]:
+    """Whether a result of :func:`generate`, :func:`inspect` or :func:`consolidate` is the plan round's."""
+    from .plan import PlanBook, PlanConsolidation, PlanReturn
+
+    return isinstance(result, PlanBook | PlanConsolidation | PlanReturn)
+
+
+def book_sheets(cons: Consolidation | PlanConsolidation) -> list[str]:
+    """The sheets of the KF.xlsx (or Budget.xlsx) written from ``cons``, in the file's order."""
+    from .consolidation import Consolidation
+
+    if not isinstance(cons, Consolidation):
+        return ["Översikt", "Budget", "Enheter", "Kontroll", "Data"]
+    from .kfbook import history_sheets, kolada_sheets
+
+    return ["Översikt", *(s.name for s in [*history_sheets(cons), *kolada_sheets(cons)]), "Enheter", "Kontroll", "Data"]
+
+
+def summary_sentences(cons: Consolidation) -> list[str]:
+    """KF.xlsx's summary in words: the whole kommun's sentence, then one per area."""
+    from .kfbook import _summary_sentences
+
+    return _summary_sentences(cons)
+
+
+def kf_sheets(cons: Consolidation | PlanConsolidation) -> list[SheetContent]:
+    """The follow-up's KF sheets as contents, for the Excel button to write into the controller's workbook."""
+    from .consolidation import Consolidation
+    from .kfbook import kf_sheets as _kf_sheets
+    from .util import InputError
+
+    if not isinstance(cons, Consolidation):
+        raise InputError("Konsolidera-knappen sammanställer en uppföljning, inte verksamhetsplaner")
+    return _kf_sheets(cons)
+
+
+def target_text(target: object, measure: Measure | None = None) -> str:
+    """A target in words, as the workbooks and reports write it ('minst 85 % 2015')."""
+    from .model import Measure
+    from .targets import target_text as _target_text
+
+    return _target_text(target, measure or Measure.NUMBER)
+
+
+def sparkline(values: list[float | None]) -> str:
+    """A series as a line of block characters (▁▃▅█), a gap for a missing value."""
+    from .history import sparkline as _sparkline
+
+    return _sparkline(values)
+
+
+def kolada_years(text: str) -> list[int]:
+    """'2012-2016' or '2014,2016' as years (InputError in Swedish when it is neither)."""
+    from .kolada import parse_years
+
+    return parse_years(text)
+
+
+def kolada_steps(model: Model) -> int:
+    """How many steps :func:`kolada_fetch` reports to its ``progress`` for ``model`` (a progress bar's length)."""
+    from .kolada import plan_steps
+
+    return plan_steps(model)
+
+
+def kolada_attribution() -> str:
+    """The source line every Kolada figure is shown with."""
+    from .kolada import ATTRIBUTION
+
+    return ATTRIBUTION
+
+
+SUGGESTED_LABELS = ("Uppfyllt", "På väg", "Ej uppfyllt")  # MALBOK_BEDOMNING's labels when the sheet gives none
+
+
+def suggested_label(outcome: float | None, baseline: float | str | None, target: float | None, base_year: int | str | None,
+                    target_year: int | None, year: int | None, month: int | None = 12, labels: Any = None) -> str:
+    """malbok's suggested assessment of an outcome against the straight target path from the baseline (base year) to the
+    target (target year), at the end of ``month`` of ``year``, in the scale's words: ``labels`` are its three labels for
+    reached, on the way and not reached (a row or column of cells; empty ones take the defaults). '' when something
+    needed is missing. The same rule as the consolidation (worksheet function MALBOK_BEDOMNING)."""
+    from .model import MEANING_RANK
+    from .targets import suggest_value
+
+    if outcome is None or target is None or target_year is None or year is None:
+        return ""
+    start = int(base_year) if base_year not in (None, "") else None
+    base = float(baseline) if baseline not in (None, "") else None
+    sug = suggest_value(float(outcome), float(target), int(target_year), int(year) + int(month or 12) / 12, base, start)
+    names = list(labels) if labels else list(SUGGESTED_LABELS)
+    names = [str(x) for x in (names[0] if names and isinstance(names[0], list) else names) if x not in (None, "")]
+    names += list(SUGGESTED_LABELS[len(names):])
+    step = MEANING_RANK.get(sug.meaning) if sug.meaning is not None else None
+    return names[step] if step is not None else ""
+
+
+def target_path(baseline: float, target: float, base_year: int, target_year: int, year: int, month: int | None = 12) -> float:
+    """The value on the straight target path from the baseline (base year) to the target (target year) at the end of
+    ``month`` of ``year`` (worksheet function MALBOK_MALBANA)."""
+    from .targets import path_value
+
+    return path_value(float(baseline), float(target), int(base_year), int(target_year), int(year) + int(month or 12) / 12)

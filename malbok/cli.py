@@ -16,13 +16,13 @@ from rich.console import Console
 from rich.tree import Tree
 
 from . import api
+from .errors import ModelError
 from .findings import counted
-from .load import ModelError
 from .messages import os_error_text, visible
 from .model import MEASURE_SYMBOL, Model
 from .sv_cli import SwedishGroup, install
-from .targets import target_text
 from .util import InputError
+from .values import fmt_number
 
 install()  # Typer's own words in Swedish, before the commands are built
 
@@ -176,7 +176,7 @@ def model_tree(model: Model) -> Tree:
 
 
 def _ind_line(m: Model, ind: Any) -> str:
-    targets = "; ".join(target_text(t, ind.measure) for t in ind.targets) or "inget målvärde"
+    targets = "; ".join(api.target_text(t, ind.measure) for t in ind.targets) or "inget målvärde"
     unit = MEASURE_SYMBOL[ind.measure] or "tal"
     return f"[yellow]Indikator[/yellow] {ind.id}: {_esc(ind.short)} [dim]({unit}; {_esc(targets)}; {' & '.join(m.indicator_units(ind))})[/dim]"
 
@@ -257,12 +257,9 @@ def generate(
     cols = ("Enhet", "Fil", "Fullmäktiges mål", "Ram (tkr)") if is_plan else ("Enhet", "Fil", "Mål", "Indikatorer")
     for col in cols:
         table.add_column(col)
-    from .plan import PlanBook
-    from .reports import fmt_number
-
     for r in results:
         name = r.path.name if r.path else "– (inget att " + ("planera" if is_plan else "rapportera") + ")"
-        if isinstance(r, PlanBook):
+        if api.is_plan(r):
             table.add_row(r.unit, name, str(r.goals), fmt_number(r.frame, 0) if r.frame is not None else "–")
         else:
             table.add_row(r.unit, name, str(r.goals), str(r.indicators))
@@ -287,10 +284,8 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
     """Läs tillbaka en arbetsbok: identitet och rader (ID, typ, ifylld eller tom)."""
     from rich.table import Table
 
-    from .plan import PlanReturn
-
     ret = api.inspect(fil)
-    if isinstance(ret, PlanReturn):
+    if api.is_plan(ret):
         _inspect_plan(ret)
         return
     if ret.identity:
@@ -318,8 +313,6 @@ def inspect(fil: Path = typer.Argument(..., help="En arbetsbok skapad med malbok
 
 def _inspect_plan(ret: Any) -> None:
     from rich.table import Table
-
-    from .reports import fmt_number
 
     out.print("Identitet:", markup=False)
     for k, v in ret.identity.pairs():
@@ -369,19 +362,13 @@ def consolidate(
     is_plan = api._round(round_) == api.PLAN_ROUND
     if not is_plan and period is None:
         raise typer.BadParameter("ange --period, t.ex. --period 2016-delar")
-    files, _ = _collect(returns)
+    files = api.returned_files(returns)
     with _progress(auto_refresh=False) as prog:
         task = prog.add_task("Läser arbetsböcker", total=max(len(files), 1))
         cons = api.consolidate(m, returns, period, out=out, prefer=list(prefer or []), progress=_ticker(prog, task),
                                round=round_, year=year, plan=plan, processes=processes,
                                history=None if is_plan else api.history_store(model, historik, m), docx=docx, csv=csv)
     _summary(cons, out, strict)
-
-
-def _collect(returns: list[Path]) -> tuple[list[Path], list[Any]]:
-    from .consolidation import collect_paths
-
-    return collect_paths(returns)
 
 
 def _summary(cons: Any, out_path: Path, strict: bool) -> None:
@@ -404,18 +391,11 @@ def _summary(cons: Any, out_path: Path, strict: bool) -> None:
     if not cons.consolidated_units:
         err.print("Inget kunde konsolideras; ingen fil skrevs.", markup=False)
         raise typer.Exit(2)
-    from .plan import PlanConsolidation
-
     again = resubmitted_sentence(getattr(cons, "resubmitted", []))
     if again:
         con.print(again, markup=False)
-    if isinstance(cons, PlanConsolidation):
-        sheets = "Översikt, Budget, Enheter, Kontroll och Data"
-    else:
-        from .kfbook import history_sheets, kolada_sheets
-
-        extra = "".join(f"{s.name}, " for s in [*history_sheets(cons), *kolada_sheets(cons)])
-        sheets = f"Översikt, {extra}Enheter, Kontroll och Data"
+    names = api.book_sheets(cons)
+    sheets = f"{', '.join(names[:-1])} och {names[-1]}"
     con.print(f"Skrev {out_path} (se bladen {sheets}).", markup=False)
     for also in cons.written[1:]:
         con.print(f"Skrev {also}.", markup=False)
@@ -458,9 +438,6 @@ def history_show(
     """Visa historikens serier: en rad per indikator och enhet, utfallen per period och en liten kurva."""
     from rich.table import Table
 
-    from .history import sparkline
-    from .reports import fmt_number
-
     data = api.history_show(model, ids or None, historik)
     if data.empty:
         out.print("Historiken har inga värden" + (f" för {', '.join(ids)}" if ids else "") + ".", markup=False)
@@ -473,7 +450,7 @@ def history_show(
         by: dict[str, float | None] = {str(r.Period): float(r.Utfall) if isinstance(r.Utfall, int | float) and r.Utfall == r.Utfall
                                        else None for r in rows.itertuples()}
         table.add_row(str(rid), str(unit), *(fmt_number(by[p]) if by.get(p) is not None else "–" for p in periods_shown),
-                      sparkline(list(by.values())))
+                      api.sparkline(list(by.values())))
     Console(highlight=False, width=max(out.width, 100)).print(table)
 
 
@@ -535,35 +512,33 @@ def demo(
             prog.advance(task)
 
         res = api.demo(out_dir, model, period, step)
-    cons = res["konsolidering"]
-    m = res["modell"]
+    cons = res.consolidation
+    m = res.model
     con = Console(highlight=False, width=max(out.width, 100))
-    before = res.get("föregående")
+    before = res.before
     if before is not None:
-        con.print(f"Först {before.name}, sedan ett år senare {res['period'].name}; båda finns i historiken {res['historik']}.", markup=False)
-    con.print(f"{m.municipality.name}, {res['period'].name}: "
-              f"{counted(len(res['arbetsböcker']), 'arbetsbok skapad och ifylld', 'arbetsböcker skapade och ifyllda')}, "
+        con.print(f"Först {before.name}, sedan ett år senare {res.period.name}; båda finns i historiken {res.history}.", markup=False)
+    con.print(f"{m.municipality.name}, {res.period.name}: "
+              f"{counted(len(res.workbooks), 'arbetsbok skapad och ifylld', 'arbetsböcker skapade och ifyllda')}, "
               f"{counted(len(cons.consolidated_units), 'enhet konsoliderad', 'enheter konsoliderade')}, {len(cons.errors)} fel, "
               f"{counted(len(cons.warnings), 'varning', 'varningar')}.", markup=False)
     again = resubmitted_sentence(cons.resubmitted)
     if again:
         con.print(again, markup=False)
-    got, total = res["förslag"]
+    got, total = res.suggestions
     con.print(f"malboks förslag till bedömning: {got} av {total} indikatorrader med bedömbart målvärde "
               f"(allt utom ”redovisas”).", markup=False)
-    from .kfbook import _summary_sentences
-
-    for s in _summary_sentences(cons):
+    for s in api.summary_sentences(cons):
         con.print(f"  {s}", markup=False)
     con.print("Titta på:", markup=False)
     if before is not None:
         con.print(f"  {out_dir / before.id}  förra årets runda: arbetsböcker, inlämnade och KF.xlsx", markup=False)
     con.print(f"  {out_dir / 'arbetsbocker'}  arbetsböckerna som skickas till nämnderna (med förra årets utfall)", markup=False)
     con.print(f"  {out_dir / 'inlamnade'}  samma arbetsböcker ifyllda, som de kommer tillbaka", markup=False)
-    con.print(f"  {res['kf']}  fullmäktiges uppföljning (Översikt, områden, Trend, Ändringar, Enheter, Kontroll, Data)", markup=False)
-    con.print(f"  {res['docx']}  Word-kapitlet om måluppfyllelsen, med tidigare år och trend", markup=False)
-    con.print(f"  {res['csv']}  den långa tabellen för ekonomisystem och Excel", markup=False)
-    con.print(f"  {res['historik']}  historiken (SQLite): malbok history show --historik {res['historik']}", markup=False)
+    con.print(f"  {res.kf}  fullmäktiges uppföljning (Översikt, områden, Trend, Ändringar, Enheter, Kontroll, Data)", markup=False)
+    con.print(f"  {res.docx}  Word-kapitlet om måluppfyllelsen, med tidigare år och trend", markup=False)
+    con.print(f"  {res.csv}  den långa tabellen för ekonomisystem och Excel", markup=False)
+    con.print(f"  {res.history}  historiken (SQLite): malbok history show --historik {res.history}", markup=False)
 
 
 kolada_app = typer.Typer(help="Koladas nyckeltal: hämta till historikfilen och visa placering bland kommunerna.",
@@ -585,12 +560,10 @@ def kolada_fetch(
 
     Slutkod 0 när allt hämtades, 1 när något inte kunde hämtas (tidigare hämtade värden finns kvar).
     """
-    from .kolada import parse_years, plan_steps
-
     m = api.validate(model)
-    ys = parse_years(years)
+    ys = api.kolada_years(years)
     with _progress() as prog:
-        task = prog.add_task("Kolada", total=max(plan_steps(m), 1))
+        task = prog.add_task("Kolada", total=max(api.kolada_steps(m), 1))
 
         def step(text: str) -> None:
             prog.update(task, description=text)
@@ -647,9 +620,6 @@ def kolada_show(
 def _kolada_table(rows: list[Any]) -> None:
     from rich.table import Table
 
-    from .kolada import ATTRIBUTION
-    from .reports import fmt_number
-
     if not rows:
         out.print("Styrmodellen har inga indikatorer med Kolada-id (fältet kolada).", markup=False)
         return
@@ -663,7 +633,7 @@ def _kolada_table(rows: list[Any]) -> None:
                       str(pos.rank) if pos else "–", str(pos.n) if pos else "–",
                       fmt_number(pos.median, 1) if pos else "–")
     Console(highlight=False, width=max(out.width, 120)).print(table)
-    out.print(f"{ATTRIBUTION}. Placering bland kommunerna med värde det året; lika värden delar bästa plats (1, 2, 2, 4).",
+    out.print(f"{api.kolada_attribution()}. Placering bland kommunerna med värde det året; lika värden delar bästa plats (1, 2, 2, 4).",
               markup=False)
 
 

@@ -22,13 +22,10 @@ from typing import Any
 import xlwings as xw
 
 from .controllerbook import LABELS, SETTINGS_SHEET, START_SHEET, STATUS_LABEL, period_rule
+from .errors import ModelError
 from .findings import counted
-from .layout import SETTINGS_LAYOUT
-from .load import ModelError
-from .model import MEANING_RANK
+from .layout import CHECK_SHEET, SETTINGS_LAYOUT, UNIT_CHECK
 from .util import InputError
-
-CHECK_SHEET = "Malbok kontroll"  # written into a unit workbook by kontrollera
 
 
 @dataclass
@@ -170,8 +167,6 @@ def konsolidera(book: Any = None) -> str:
     Returns the status line.
     """
     from . import api
-    from .consolidation import Consolidation
-    from .kfbook import kf_sheets
 
     book = _caller(book)
     started = time.perf_counter()
@@ -183,9 +178,8 @@ def konsolidera(book: Any = None) -> str:
             raise InputError(f"{SETTINGS_SHEET}: Word-rapport och CSV-export kräver att '{LABELS['kf']}' är ifylld")
         cons = api.consolidate(model, [s.returns], s.period, out=s.kf, prefer=list(s.prefer), docx=s.docx, csv=s.csv,
                                history=api.history_store(s.model, None, model))
-        assert isinstance(cons, Consolidation)  # the follow-up round (the button does not consolidate plans)
         written_files = [p.name for p in cons.written]
-        names = render(book, kf_sheets(cons), s.written)
+        names = render(book, api.kf_sheets(cons), s.written)
         _set_setting(book, "written", ";".join(names))
         took = time.perf_counter() - started
         status = (f"Konsoliderat {datetime.now():%Y-%m-%d %H:%M} ({took:.1f} s): {cons.files_summary()}, "
@@ -285,26 +279,17 @@ def kontrollera(book: Any = None) -> list[Any]:
     ws.range("A1").value = "Kontroll av arbetsboken"
     ws.range("A1").font.bold = True
     ws.range("A2").value = status
-    header = ["Allvar", "Blad", "Cell", "ID", "Meddelande"]
+    header = list(UNIT_CHECK.headers)
     ws.range("A4").value = [header]
     ws.range((4, 1), (4, len(header))).font.bold = True
     if findings:
-        ws.range("A5").value = [[f.severity, f.sheet, f.cell, f.row_id, f.message] for f in findings]
-    for c, w in enumerate((9, 24, 7, 9, 90), start=1):
+        ws.range("A5").value = [[getattr(f, c.key) for c in UNIT_CHECK.columns] for f in findings]
+    for c, w in enumerate(UNIT_CHECK.widths, start=1):
         ws.range((1, c)).column_width = w
     return findings
 
 
 # --------------------------------------------------------------------------- worksheet functions
-
-
-def _label(meaning: Any, labels: Any) -> str:
-    default = ("Uppfyllt", "På väg", "Ej uppfyllt")
-    names = list(labels) if labels else list(default)
-    names = [str(x) for x in (names[0] if names and isinstance(names[0], list) else names) if x not in (None, "")]
-    names += list(default[len(names):])
-    step = MEANING_RANK.get(meaning) if meaning is not None else None
-    return names[step] if step is not None else ""
 
 
 @xw.func
@@ -316,22 +301,17 @@ def MALBOK_BEDOMNING(utfall: float | None, utgangsvarde: float | str | None, mal
     Samma regel som konsolideringen. ``etiketter``: skalans tre etiketter
     (uppfyllt, på väg, ej uppfyllt), standard "Uppfyllt", "På väg", "Ej uppfyllt".
     """
-    from .targets import suggest_value
+    from . import api
 
-    if utfall is None or malvarde is None or malar is None or ar is None:
-        return ""
-    base_year = int(basar) if basar not in (None, "") else None
-    base = float(utgangsvarde) if utgangsvarde not in (None, "") else None
-    sug = suggest_value(float(utfall), float(malvarde), int(malar), int(ar) + int(manad or 12) / 12, base, base_year)
-    return _label(sug.meaning, etiketter)
+    return api.suggested_label(utfall, utgangsvarde, malvarde, basar, malar, ar, manad, etiketter)
 
 
 @xw.func
 def MALBOK_MALBANA(utgangsvarde: float, malvarde: float, basar: int, malar: int, ar: int, manad: int = 12) -> float:  # noqa: N802
     """Värdet på den raka målbanan från utgångsvärdet (basår) till målvärdet (målår) vid årets (månadens) slut."""
-    from .targets import path_value
+    from . import api
 
-    return path_value(float(utgangsvarde), float(malvarde), int(basar), int(malar), int(ar) + int(manad or 12) / 12)
+    return api.target_path(utgangsvarde, malvarde, basar, malar, ar, manad)
 
 
 __all__ = ["MALBOK_BEDOMNING", "MALBOK_MALBANA", "konsolidera", "kontrollera", "read_settings", "render"]

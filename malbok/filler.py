@@ -15,6 +15,7 @@ from .layout import COL_INDEX, HEADER_SCAN_ROWS, KIND_CONTEXT, KIND_INDICATOR, M
 from .model import Measure, Model, RankTarget, ValueTarget
 from .periods import Period
 from .targets import applicable_target, previous_outcome, suggest_indicator
+from .values import parse_number
 
 COMMENTS_GOOD = [
     "Utvecklingen går åt rätt håll. Arbetet med att {x} har gett effekt under perioden.",
@@ -171,9 +172,8 @@ def correct_one(model: Model, period: Period, made: list, returned: Path) -> str
                 if ind is None or ind.measure not in (Measure.PERCENT, Measure.NUMBER) or cell.protection.locked:
                     continue
                 old = cell.value
-                try:
-                    number = float(str(old).replace(" %", "").replace(",", ".").replace("\u00a0", ""))
-                except ValueError:
+                number = parse_number(old).value  # what the reader reads there ('1 234', '85,5 %', 85.5)
+                if number is None:
                     continue
                 cell.value = round(min(number * 1.04, 100) if ind.measure == Measure.PERCENT else number * 1.04, 1)
                 ws.cell(r, COL_INDEX["comment"] + 1).value = "Rättat utfall: den första siffran byggde på en ofullständig mätning."

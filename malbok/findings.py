@@ -85,6 +85,7 @@ class Code(StrEnum):
     EMPTY_PLAN = "tom-plan"
     FRAME_MISSING = "ram-saknas"
     UNUSED_CELL = "ej-anvand-cell"
+    BELOW_SUM = "under-summan"
     # importing earlier years into the history store
     UNKNOWN_PERIOD = "okand-period"
     DUPLICATE_ROW = "dubblett-rad"
@@ -175,6 +176,7 @@ REGISTRY: dict[Code, CodeInfo] = {
     Code.EMPTY_PLAN: CodeInfo("Tom verksamhetsplan", WARNING),
     Code.FRAME_MISSING: CodeInfo("Budgetram saknas", WARNING),
     Code.UNUSED_CELL: CodeInfo("Värdet används inte för radens typ", WARNING),
+    Code.BELOW_SUM: CodeInfo("Skrivet under summaraden", WARNING),
     Code.UNKNOWN_PERIOD: CodeInfo("Okänt år eller period", ERROR),
     Code.DUPLICATE_ROW: CodeInfo("Samma värde två gånger", ERROR),
     Code.EMPTY_IMPORT: CodeInfo("Inget att importera", ERROR),

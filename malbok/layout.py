@@ -580,7 +580,14 @@ KF_PROGRAMME = _output("kf-handlingsprogram", (
     _out("unit", "Enhet", 8), _out("name", "Namn", 32), _out("assessment", "Bedömning", 24), _out("comment", "Kommentar", 60),
     _out("actions", "Åtgärder", 44),
 ), required=False)
-OUTPUT_KINDS = (KF_DATA, KF_UNITS, KONTROLL, KF_AREA, KF_PROGRAMME, BUDGET_DATA, BUDGET_UNITS, BUDGET_LINES, BUDGET_GOALS)
+# the check Kontrollera writes into a unit workbook (malbok.excel): its own findings, the file being the workbook itself
+CHECK_SHEET = "Malbok kontroll"
+UNIT_CHECK = _output("kontrollera", (
+    _out("severity", "Allvar", 9), _out("sheet", "Blad", 24), _out("cell", "Cell", 7), _out("row_id", "ID", 9),
+    _out("message", "Meddelande", 90),
+), required=False)
+OUTPUT_KINDS = (KF_DATA, KF_UNITS, KONTROLL, KF_AREA, KF_PROGRAMME, BUDGET_DATA, BUDGET_UNITS, BUDGET_LINES, BUDGET_GOALS,
+                UNIT_CHECK)
 
 
 # -- the Excel model workbook (malbok.modelbook): a sheet per table of the styrmodell, a row per item, every cell typed by

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -77,7 +77,6 @@ from .returns import ReturnedFile, ReturnRow, _find_header
 from .scope import activity_scale, council_goals, plan_level, plan_rules, plan_sheets
 from .util import InputError, atomic_xlsx, slug
 from .values import cell_text as _text
-from .workbook import column_validations, input_formats
 
 PLAN_LAYOUT = "plan-1"
 SPARE_ROWS = 6
@@ -125,7 +124,15 @@ def generate_plan(model: Model, year: int, out_dir: Path, units: list[str] | Non
 
 def write_plan_workbook(model: Model, year: int, unit_code: str, path: Path, password: str | None = None) -> Path:
     """Write one unit's plan workbook atomically; the same input gives the same bytes."""
-    from .workbook import FIXED_DATE, _Formats, _write_wrapped, kommun, write_model_sheet
+    from .workbook import (
+        FIXED_DATE,
+        _Formats,
+        _write_wrapped,
+        column_validations,
+        input_formats,
+        kommun,
+        write_model_sheet,
+    )
     from .xlstyle import INSTRUCTIONS_WIDTHS, page_setup
 
     unit = model.unit(unit_code)
@@ -231,11 +238,13 @@ def _tkr(v: float | None) -> str:
     return fmt_number(v, 0) if v is not None else ""
 
 
+FRAME_AGAIN_LABEL, DIFFERENCE_LABEL = "Ram", "Differens mot ram (ram − summa)"  # the rows under Summa, the writer's own
 BUDGET_HEADER_ROW = 5  # zero-based: title, subtitle, blank, the frame, blank, header
 
 
 def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, password: str | None,
                   protect: dict[str, bool]) -> None:
+    from .workbook import column_validations, input_formats
     from .xlstyle import TKR
 
     unit = model.unit(unit_code)
@@ -274,9 +283,9 @@ def _budget_sheet(wb: Any, fmt: Any, model: Model, year: int, unit_code: str, pa
     total_row, frame_again, diff_row = r + 1, r + 2, r + 3
     ws.write_string(total_row, 0, SUM_LABEL, fmt.bold)
     ws.write_formula(total_row, amount, f"=SUM({rng})", money_fixed, 0)
-    ws.write_string(frame_again, 0, "Ram", fmt.bold)
+    ws.write_string(frame_again, 0, FRAME_AGAIN_LABEL, fmt.bold)
     ws.write_formula(frame_again, amount, f"={xl_rowcol_to_cell(frame_row, amount)}", money_fixed, frame or 0)
-    ws.write_string(diff_row, 0, "Differens mot ram (ram − summa)", fmt.bold)
+    ws.write_string(diff_row, 0, DIFFERENCE_LABEL, fmt.bold)
     ws.write_formula(diff_row, amount, f"={xl_rowcol_to_cell(frame_again, amount)}-{xl_rowcol_to_cell(total_row, amount)}",
                      money_fixed, frame or 0)
     ws.conditional_format(diff_row, amount, diff_row, amount, {"type": "cell", "criteria": "<", "value": 0,
@@ -482,6 +491,7 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
                 ret.cells["budget:frame"] = (BUDGET_SHEET, frame.cell("amount"))
     if table.end_row is not None:
         ret.cells["budget:sum"] = (BUDGET_SHEET, xl_rowcol_to_cell(table.end_row, cols["amount"]))
+        _below_sum(ret, rows, table.end_row, cols)
     for rr in table.rows:
         name = _checked(ret, rr, "activity", TEXT_RULE, BUDGET_TABLE) or ""
         comment = _checked(ret, rr, "comment", TEXT_RULE, BUDGET_TABLE) or ""
@@ -508,9 +518,56 @@ def _read_budget(ret: PlanReturn, plan: Plan, rows: list[list[Any]], prefilled: 
         ret.cells[f"budget:{len(plan.budget)}"] = (BUDGET_SHEET, cell)
 
 
+def _below_sum(ret: PlanReturn, rows: list[list[Any]], sum_row: int, cols: dict[str, int]) -> None:
+    """What the unit typed under the Budget sheet's Summa row (a line added there, a note): not a budget line, so it is
+    not read, and a warning per row names its first filled cell and what the row holds. The writer's own rows there
+    (Summa, Ram, Differens: their labels and the amounts Excel computes) say nothing."""
+    from .values import fmt_number
+
+    own = {SUM_LABEL, FRAME_AGAIN_LABEL, DIFFERENCE_LABEL}
+    for r in range(sum_row, len(rows)):
+        row = rows[r]
+        writers = cols["activity"] < len(row) and _text(row[cols["activity"]]) in own
+        typed = [(c, raw) for c, raw in enumerate(row) if not (raw is None or isinstance(raw, str) and not raw.strip())
+                 and not (writers and c in (cols["amount"], cols["activity"]))]
+        if not typed:
+            continue
+        shown = ", ".join(fmt_number(raw, 4) if isinstance(raw, int | float) and not isinstance(raw, bool) else f"”{_shown(raw)}”"
+                          for _c, raw in typed)
+        ret.add(BUDGET_SHEET, xl_rowcol_to_cell(r, typed[0][0]), "", "under-summan",
+                f"{shown} står under budgetens summarad och läses inte; skriv budgetrader ovanför raden {SUM_LABEL} "
+                "(infoga en rad där)", WARNING)
+
+
 # --------------------------------------------------------------------------- consolidation
 
 PLAN_DATA_COLUMNS = BUDGET_DATA.headers  # declared in malbok.layout.BUDGET_DATA
+
+
+class PlanRecord(NamedTuple):
+    """One row of Budget.xlsx's ``Data``: a unit's goal, activity, indicator or budget line as typed. The fields are
+    the table's columns in order (:data:`malbok.layout.BUDGET_DATA`, their Swedish headers :data:`PLAN_DATA_COLUMNS`)."""
+
+    unit: str
+    unit_name: str
+    area: str
+    council_goal: str
+    kind: str
+    id: str
+    link: str
+    text: str
+    owner: str = ""
+    start: str = ""
+    end: str = ""
+    measure: str = ""
+    target: str = ""
+    amount: float | None = None
+    comment: str = ""
+    file: str = ""
+    cell: str = ""
+
+
+assert PlanRecord._fields == tuple(c.key for c in BUDGET_DATA.columns)
 PLAN_UNIT_COLUMNS = BUDGET_UNITS.headers
 
 
@@ -578,7 +635,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
     chosen, status = choose_among_duplicates(accepted, prefer_set)
 
     plans: list[Plan] = []
-    records: list[dict[str, Any]] = []
+    records: list[PlanRecord] = []
     unit_rows: list[dict[str, Any]] = []
     for u in model.units:
         goals = council_goals(model, year, u.code)
@@ -620,7 +677,7 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
     return PlanConsolidation(merged, year, findings, data, units, sum(1 for r in rets if r.readable), len(rets))
 
 
-def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, Any]]:
+def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[PlanRecord]:
     """The plan's Data records, each goal followed by the activities and indicators typed under it."""
     council = {g.id: g for g in model.goals}
     own = {g.id: g for g in plan.goals}
@@ -634,37 +691,31 @@ def _plan_records(model: Model, plan: Plan, ret: PlanReturn) -> list[dict[str, A
         parent = own[goal_id].parent if goal_id in own else None
         return council[parent] if parent is not None and parent in council else None
 
-    def rec(kind: str, rid: str, link: str | None, text: str, **extra: Any) -> dict[str, Any]:
+    def rec(kind: str, rid: str, link: str | None, text: str, **extra: Any) -> PlanRecord:
         cg = council_of(link) if kind != KIND_UNIT_GOAL else (council.get(link) if link else None)
         sheet, cell = ret.cells.get(rid, ("", ""))
-        base = {"Enhet": plan.unit, "Enhetsnamn": unit.name, "Område": model.area(cg.area).name if cg else "",
-                "Fullmäktiges mål": cg.id if cg else "", "Typ": kind, "ID": rid, "Kopplat till": link or "", "Text": text,
-                "Ansvarig": "", "Start": "", "Slut": "", "Måttenhet": "", "Målvärde": "", "Belopp (tkr)": None,
-                "Kommentar": "", "Fil": ret.name, "Cell": f"{sheet}!{cell}" if sheet else ""}
-        base.update(extra)
-        return base
+        return PlanRecord(plan.unit, unit.name, model.area(cg.area).name if cg else "", cg.id if cg else "", kind, rid,
+                          link or "", text, file=ret.name, cell=f"{sheet}!{cell}" if sheet else "", **extra)
 
-    def items(linked: Callable[[str | None], bool]) -> list[dict[str, Any]]:
+    def items(linked: Callable[[str | None], bool]) -> list[PlanRecord]:
         """The activities and indicators whose goal passes ``linked``, in the order they were typed."""
-        out = [rec(KIND_ACTIVITY, a.id, a.goal, a.text, Ansvarig=a.owner, Start=a.start.isoformat() if a.start else "",
-                   Slut=a.end.isoformat() if a.end else "", Kommentar=a.comment) for a in plan.activities if linked(a.goal)]
-        out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, Måttenhet=i.measure.value, Målvärde=i.target, Kommentar=i.comment)
+        out = [rec(KIND_ACTIVITY, a.id, a.goal, a.text, owner=a.owner, start=a.start.isoformat() if a.start else "",
+                   end=a.end.isoformat() if a.end else "", comment=a.comment) for a in plan.activities if linked(a.goal)]
+        out += [rec(KIND_INDICATOR, i.id, i.goal, i.text, measure=i.measure.value, target=i.target, comment=i.comment)
                 for i in plan.indicators if linked(i.goal)]
-        return sorted(out, key=lambda r: _typed_order(ret, r["ID"]))
+        return sorted(out, key=lambda r: _typed_order(ret, r.id))
 
-    out: list[dict[str, Any]] = []
+    out: list[PlanRecord] = []
     for g in plan.goals:
-        out.append(rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, Målvärde=g.target, Kommentar=g.comment))
+        out.append(rec(KIND_UNIT_GOAL, g.id, g.parent, g.text, target=g.target, comment=g.comment))
         out += items(partial(operator.eq, g.id))
     out += items(lambda goal: goal not in own)  # under a council goal directly
     for n, b in enumerate(plan.budget, start=1):
         sheet, cell = ret.cells.get(f"budget:{n}", ("", ""))
         note = f"ej ett tal: ”{b.typed}”" if b.amount is None else ""
-        out.append({"Enhet": plan.unit, "Enhetsnamn": unit.name, "Område": "", "Fullmäktiges mål": "", "Typ": "Budget",
-                    "ID": f"{plan.unit}-B{n}", "Kopplat till": "", "Text": b.activity, "Ansvarig": "", "Start": "", "Slut": "",
-                    "Måttenhet": "tkr", "Målvärde": "", "Belopp (tkr)": b.amount,
-                    "Kommentar": "; ".join(x for x in (note, b.comment) if x), "Fil": ret.name,
-                    "Cell": f"{sheet}!{cell}" if sheet else ""})
+        out.append(PlanRecord(plan.unit, unit.name, "", "", "Budget", f"{plan.unit}-B{n}", "", b.activity, measure="tkr",
+                              amount=b.amount, comment="; ".join(x for x in (note, b.comment) if x), file=ret.name,
+                              cell=f"{sheet}!{cell}" if sheet else ""))
     return out
 
 

@@ -144,3 +144,41 @@ def test_one_sequence_for_cli_excel_and_demo(hallsberg, tmp_path):
     assert cons.written == [tmp_path / "KF2.xlsx", tmp_path / "d2.csv"]
     nothing = consolidate(hallsberg, [tmp_path / "KF.docx"], PERIOD, out=tmp_path / "KF3.xlsx", history=False)
     assert nothing.written == [] and not (tmp_path / "KF3.xlsx").exists()
+
+
+# what the shells may import besides malbok.api: words, numbers, errors and the styrmodell's types (no step of the pipeline)
+SHELL_WORDS = {"api", "errors", "findings", "messages", "model", "sv_cli", "util", "values"}
+SHELL_ALLOWED = {"cli.py": SHELL_WORDS, "excel.py": SHELL_WORDS | {"controllerbook", "layout"}}  # + the settings sheet's declaration
+
+
+def test_the_shells_call_only_the_api():
+    """The CLI and the xlwings layer hold no logic of their own: of malbok they import (at the top or inside a function)
+    only malbok.api and modules of words and types, never the readers, writers, consolidation or reports."""
+    import ast
+    from pathlib import Path
+
+    import malbok
+
+    for name, allowed in SHELL_ALLOWED.items():
+        tree = ast.parse((Path(malbok.__file__).parent / name).read_text(encoding="utf-8"))
+        used = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or "").startswith("malbok")):
+                module = (node.module or "").removeprefix("malbok").lstrip(".")
+                used |= {module.split(".")[0]} if module else {a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                used |= {a.name.split(".")[1] for a in node.names if a.name.startswith("malbok.")}
+        assert "api" in used and used <= allowed, f"{name} imports {sorted(used - allowed)} of malbok, not through malbok.api"
+
+
+def test_docx_or_csv_without_the_workbook_is_refused(hallsberg, tmp_path):
+    """The Word chapter and the CSV are made from the KF workbook: asked for without it, the API says so instead of
+    silently writing nothing."""
+    import pytest
+
+    from malbok import api
+    from malbok.util import InputError
+
+    with pytest.raises(InputError, match="ange också --out"):
+        api.consolidate(hallsberg, [tmp_path], PERIOD, docx=tmp_path / "KF.docx", history=False)
+    assert not (tmp_path / "KF.docx").exists()

@@ -199,6 +199,15 @@ def test_kontrollera_lists_findings_in_the_unit_workbook(tmp_path, hallsberg):
     assert added == ["Malbok kontroll"]
     text = written_text(book)
     assert "Rätta felen innan arbetsboken skickas in" in text and bad in text and "ungefär tio" in text
+    # the check sheet is declared in malbok.layout (UNIT_CHECK): its header row, and a finding's row by its columns
+    from malbok.layout import CHECK_SHEET, UNIT_CHECK
+    from malbok.returns import _NOT_INPUT
+
+    rows = [row for a in actions(book, "setValues") for row in a["values"]]
+    assert list(UNIT_CHECK.headers) in rows and added == [CHECK_SHEET]
+    hit = next(f for f in findings if f.cell == bad)
+    assert [hit.severity, "Hållbar kommun", bad, "HK5", hit.message] in rows
+    assert CHECK_SHEET.lower() in _NOT_INPUT  # and the reader passes over it (not an added sheet of the unit's)
 
 
 def test_kontrollera_on_a_clean_workbook_and_on_a_foreign_one(tmp_path, hallsberg):

@@ -57,3 +57,29 @@ def test_unregistered_code_cannot_be_emitted() -> None:
     with pytest.raises(ValueError, match="not registered"):
         Finding("f.xlsx", "", "", "", "over-ramen", "text", ERROR)
     assert Finding("f.xlsx", "", "", "", Code.OVER_FRAME, "text", ERROR).title == "Budgeten är över ramen"
+
+
+# code-shaped texts in malbok/ that are names of something else, each with what it is
+NOT_CODES = {
+    "ej-ändligt": "a cell note's kind in malbok.bounded (NaN, ±inf), mapped to the code ej-andligt-tal",
+    "yyyy-mm-dd": "the date number format (malbok.layout.DATE_FORMAT)",
+}
+
+
+def test_every_code_shaped_text_is_a_registered_code() -> None:
+    """Wherever a code is written (given to add or Finding, a rule's code=, Checked(...), a mapping, a default after
+    ``or``), it is registered: every literal of malbok/ shaped like a code (lower-case words joined by '-') is a code of
+    the registry, a sheet kind's name, or one of the few other names listed above. The walk above looks only at calls
+    of add/Finding; this one leaves no place where an unregistered code could wait for the day it is emitted."""
+    from malbok.layout import DATE_FORMAT, SHEET_KINDS
+
+    assert NOT_CODES["yyyy-mm-dd"] and DATE_FORMAT == "yyyy-mm-dd"
+    names = {s.name for s in SHEET_KINDS}
+    literals: set[tuple[str, int, str]] = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _shaped(node.value):
+                literals.add((path.name, node.lineno, node.value))
+    assert len({text for _f, _l, text in literals} & set(CODES)) >= 60  # the walk sees the codes where they are written
+    strays = sorted((f, line, text) for f, line, text in literals if text not in CODES and text not in names and text not in NOT_CODES)
+    assert not strays, f"code-shaped texts that are no registered code: {strays}"

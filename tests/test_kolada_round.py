@@ -203,8 +203,11 @@ def test_the_demo_asks_nothing_of_kolada(tmp_path: Path, monkeypatch: pytest.Mon
         monkeypatch.setenv("MALBOK_KOLADA_URL", srv.base)
         res = api.demo(tmp_path / "demo")
         assert srv.log == []  # not one request
-    assert "Kolada" not in openpyxl.load_workbook(res["kf"], read_only=True).sheetnames
-    assert "Kolada" not in _docx_text(res["docx"])
+    assert "Kolada" not in openpyxl.load_workbook(res.kf, read_only=True).sheetnames
+    assert "Kolada" not in _docx_text(res.docx)
+    # the typed result, and the Swedish keys of the dict it was before (docs/ and older scripts read res["kf"])
+    assert res["kf"] == res.kf and res["inlämnade"] == res.returned and res["konsolidering"] is res.consolidation
+    assert res.before is not None and res.suggestions[0] > 0 and res.corrected in {u.code for u in res.model.units}
 
 
 def test_a_later_period_shows_koladas_latest_year(tmp_path: Path) -> None:

@@ -299,6 +299,18 @@ def test_rows_listed_under_the_goal_they_were_typed_under(plan_round):
     texts = [c.value for row in wb["Översikt"].iter_rows() for c in row if isinstance(c.value, str)]
     goal_at = texts.index("Fler äldre ska vara nöjda med bemötandet i hemtjänsten")
     assert texts[goal_at + 1:goal_at + 12].count("    Utbilda all personal i bemötande") == 1
+    # and the Word chapter: the same rows, in the same order, in the table under the council goal they were typed under
+    import docx
+
+    doc = docx.Document(str(api.report(d / "Budget.xlsx", d / "Budget-ordning.docx")))
+    typed = ["Fler äldre ska vara nöjda med bemötandet i hemtjänsten", "Utbilda all personal i bemötande",
+             "Andel nöjda brukare i hemtjänsten", "Ta fram en värdighetsgaranti"]
+    tables = list(doc.tables)
+    (at,) = [i for i, t in enumerate(tables) if any(typed[0] in c.text for row in t.rows for c in row.cells)]
+    ks_rows = [row.cells[2].text for row in tables[at].rows[1:] if row.cells[0].text == "Kommunstyrelsen"]
+    assert [next(i for i, text in enumerate(ks_rows) if want in text) for want in typed] == [0, 1, 2, 3], ks_rows
+    elsewhere = [c.text for i, t in enumerate(tables) if i != at for row in t.rows for c in row.cells]
+    assert not any(typed[1] in text for text in elsewhere)
 
 
 def test_a_plan_file_that_kills_the_reader_is_a_finding(tmp_path, monkeypatch):
@@ -414,3 +426,67 @@ def test_a_sheet_the_unit_added_to_its_plan_is_named(plan_round, soderhamn, tmp_
     added = [f for f in ret.findings if f.code == "eget-blad"]
     assert [(f.sheet, f.cell, f.severity) for f in added] == [("Anteckningar", "B2", "varning")]
     assert ret.plan is not None and len(ret.plan.goals) == 2  # the plan itself is read as before
+
+
+def test_what_is_typed_under_the_budget_sum_is_named(tmp_path, soderhamn):
+    """A line the unit typed under the Budget sheet's Summa row (its own rows inserted there) and a note below them are
+    not budget lines: the sum leaves them out, as Excel's does, and a warning names each one's cell. Before, both were
+    neither read nor said."""
+    made = api.generate(soderhamn, None, tmp_path / "ut", units=["KS"], round="plan", year=YEAR)
+    path = made[0].path
+    budget_type_in(path, {"Kultur och fritid": 30000})
+    wb = openpyxl.load_workbook(path)
+    bs = wb["Budget"]
+    total = next(r for r in range(1, bs.max_row + 1) if bs.cell(r, 1).value == "Summa")
+    bs.cell(bs.max_row + 1, 1).value = "Bostad först"
+    bs.cell(bs.max_row, 3).value = 12000
+    line = bs.cell(bs.max_row, 1).coordinate
+    bs.cell(bs.max_row + 2, 2).value = "Ramen är preliminär"
+    note = bs.cell(bs.max_row, 2).coordinate
+    wb.save(path)
+    pc = api.consolidate(soderhamn, [path], None, round="plan", year=YEAR)
+    below = {f.cell: f for f in pc.findings if f.code == "under-summan"}
+    assert set(below) == {line, note}, [(f.cell, f.message) for f in pc.findings]
+    assert below[line].sheet == "Budget" and below[line].severity == "varning" and "”Bostad först”, 12\u00a0000 står under" in below[line].message
+    assert "läses inte" in below[note].message and below[note].title == "Skrivet under summaraden"
+    assert pc.units.set_index("Enhet").loc["KS", "Budget (tkr)"] == 30000
+    assert total < int(line[1:])
+
+
+def test_a_hand_edited_year_and_a_damaged_sheet_are_findings_in_the_plan_round(tmp_path, soderhamn):
+    """The plan reader used to raise on a damaged sheet or a hand-edited identity year and stop the whole plan
+    consolidation. Now: the year that is no year is named on the identity sheet, the damaged sheet is named and the file's other
+    sheets are read, and the other units' plans are consolidated."""
+    import zipfile
+
+    made = {b.unit: b.path for b in api.generate(soderhamn, None, tmp_path / "ut", round="plan", year=YEAR)}
+    plan_type_in(made["KS"], "Tillhandahålla omsorgstjänster", "IM-OMS", [{"kind": "Nämndmål", "text": "Fler nöjda brukare"}])
+    plan_type_in(made["KS"], "Skapa arbete & tillväxt", "IM-TIL", [{"kind": "Nämndmål", "text": "Fler företag startar"}])
+    budget_type_in(made["BUN"], {"Förskola": 200000})
+    wb = openpyxl.load_workbook(made["BUN"])
+    ident = wb["_malbok"]
+    (year_row,) = [r for r in range(1, ident.max_row + 1) if ident.cell(r, 1).value == "år"]
+    ident.cell(year_row, 2).value = "tjugofjorton"  # the year, typed over by hand
+    wb.save(made["BUN"])
+    data = bytearray(made["KS"].read_bytes())
+    wb = openpyxl.load_workbook(made["KS"], read_only=True)
+    damaged = "Tillhandahålla omsorgstjänster"
+    part = f"xl/worksheets/sheet{wb.sheetnames.index(damaged) + 1}.xml"
+    wb.close()
+    with zipfile.ZipFile(made["KS"]) as z:
+        info = z.getinfo(part)
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for k in range(start + info.compress_size // 3, start + info.compress_size // 3 + 16):
+        data[k] ^= 0xFF
+    made["KS"].write_bytes(bytes(data))
+    pc = api.consolidate(soderhamn, [tmp_path / "ut"], None, round="plan", year=YEAR)
+    by_file = {}
+    for f in pc.findings:
+        by_file.setdefault(f.file, []).append(f)
+    (year,) = [f for f in by_file[made["BUN"].name] if f.code == "identitet-andrad"]
+    assert year.sheet == "_malbok" and "tjugofjorton" in year.message and year.severity == "fel"
+    (broken,) = [f for f in by_file[made["KS"].name] if f.code == "trasig-fil"]
+    assert broken.sheet == damaged and broken.message.startswith("bladet kan inte läsas")
+    data_rows = pc.data[pc.data["Enhet"] == "KS"]
+    assert "Fler företag startar" in set(data_rows["Text"]) and "Fler nöjda brukare" not in set(data_rows["Text"])
+    assert {"KS", "SOCN", "SNAB"} <= set(pc.consolidated_units) and "BUN" not in pc.consolidated_units

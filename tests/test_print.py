@@ -40,14 +40,14 @@ CARLITO_BOX = 1.30
 def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("print")
     res = api.demo(d / "demo")
-    ks = next(p for p in res["inlämnade"] if p.name.endswith("_KS.xlsx"))
+    ks = next(p for p in res.returned if p.name.endswith("_KS.xlsx"))
     type_in(ks, [("Hållbar kommun", "HK2", "Kommentar", ANALYSIS)])  # reaches KF.xlsx
     # the unit workbook as malbok writes it, with last period's answers filled in
     model = load_model(TEMPLATES / "hallsberg.yaml")
-    unit_book = write_workbook(plan_workbook(model, res["period"], "KS"), d / "KS.xlsx", prefill={
+    unit_book = write_workbook(plan_workbook(model, res.period, "KS"), d / "KS.xlsx", prefill={
         ("Indikator", "HK2"): {"outcome": 65.1, "assessment": "Uppfyllt", "comment": ANALYSIS, "actions": "Fortsatt arbete enligt plan."}})
     kf = d / "KF.xlsx"
-    api.consolidate(TEMPLATES / "hallsberg.yaml", d / "demo" / "inlamnade", res["period"].id, out=kf,
+    api.consolidate(TEMPLATES / "hallsberg.yaml", d / "demo" / "inlamnade", res.period.id, out=kf,
                     history=d / "historik.sqlite")  # never beside the bundled model in the repository
     # Budget.xlsx from Söderhamn's plan round, one budget typed
     api.generate(TEMPLATES / "soderhamn.yaml", None, d / "plan", round="plan", year=2014)

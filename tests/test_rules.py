@@ -68,58 +68,96 @@ def _compare(dv: Any, v: float) -> bool:
             "greaterThanOrEqual": lambda: v >= a, "lessThanOrEqual": lambda: v <= a}[op]()
 
 
+class _Books(dict):  # type: ignore[type-arg]
+    """The fixture's models, without printing them whole in Hypothesis' falsifying example."""
+
+    def __repr__(self) -> str:
+        return f"<{', '.join(self)}>"
+
+
+FOLLOW_UP_BOOKS = {"hallsberg": ("2016-delar", "BIN"), "hallefors": ("2011-dec", "KS"), "soderhamn": ("2012-apr", "KS")}
+CHECKED_HEADERS = ("Utfall", "Placering", "Bedömning", "Kommentar", "Åtgärder")
+
+
 @pytest.fixture(scope="module")
-def bin_book(tmp_path_factory: Any) -> tuple[Any, Path]:
-    model = load_model(TEMPLATES / "hallsberg.yaml")
-    d = tmp_path_factory.mktemp("rules")
-    (made,) = [g for g in generate(model, PERIOD, d, units=["BIN"]) if g.path is not None]
-    return model, made.path
+def follow_up_books(tmp_path_factory: Any) -> dict[str, tuple[Any, str, Path]]:
+    """A follow-up workbook of each bundled model: (model, period, file)."""
+    out = _Books()
+    for name, (period, unit) in FOLLOW_UP_BOOKS.items():
+        model = load_model(TEMPLATES / f"{name}.yaml")
+        (made,) = [g for g in generate(model, period, tmp_path_factory.mktemp(f"rules-{name}"), units=[unit]) if g.path is not None]
+        out[name] = (model, period, made.path)
+    return out
 
 
-def _validated_cells(path: Path) -> dict[tuple[str, str], Any]:
-    """(sheet, cell) -> the validation on it, for every outcome and rank cell of the visible sheets."""
+def _validated_cells(path: Path) -> dict[tuple[str, str], tuple[str, Any]]:
+    """(sheet, cell) -> (its column's header, the validation on it), for every validated input cell of the visible sheets
+    (Utfall, Placering, Bedömning, Kommentar, Åtgärder)."""
     wb = openpyxl.load_workbook(path)
     out = {}
     for ws in wb.worksheets:
         if ws.sheet_state != "visible" or ws.title == "Instruktioner":
             continue
         hdr = next(r for r in range(1, 13) if ws.cell(r, 1).value == "ID")
-        wanted = {c for c in range(1, ws.max_column + 1) if ws.cell(hdr, c).value in ("Utfall", "Placering")}
+        wanted = {c: ws.cell(hdr, c).value for c in range(1, ws.max_column + 1) if ws.cell(hdr, c).value in CHECKED_HEADERS}
         for dv in ws.data_validations.dataValidation:
             for rng in str(dv.sqref).split():
                 c1, r1, c2, r2 = range_boundaries(rng)
-                for r in range(r1, r2 + 1):
+                for r in range(max(r1, hdr + 1), r2 + 1):
                     for c in range(c1, c2 + 1):
-                        if c in wanted:
-                            out[(ws.title, ws.cell(r, c).coordinate)] = dv
+                        if c in wanted and not ws.cell(r, c).protection.locked:
+                            out[(ws.title, ws.cell(r, c).coordinate)] = (wanted[c], dv)
     return out
 
 
 NUMBERS = st.one_of(st.floats(min_value=-1e13, max_value=1e13, allow_nan=False, allow_infinity=False),
                     st.integers(min_value=-10, max_value=500), st.sampled_from([0, 1, 100, 100.5, -0.5, 2.5, 1e12, 1.5e12]))
+TEXTS = st.one_of(st.sampled_from(["Enligt plan", "a" * 32000, "a" * 32001, "Målet nåddes inte på grund av färre öppettider"]),
+                  st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+                  .filter(str.strip))
 
 
+def _label_typed(book: Any, dv: Any) -> st.SearchStrategy[Any]:
+    """What a nämnd types in a Bedömning cell: one of the list's labels (as written, or in other case), or something else."""
+    source = dv.formula1
+    if source.startswith('"'):
+        labels = source.strip('"').split(",")
+    else:
+        sheet, cells = source.lstrip("=").split("!")
+        labels = [c.value for row in book[sheet.strip("'")][cells.replace("$", "")] for c in row if c.value]
+    return st.one_of(st.sampled_from(labels), st.sampled_from(labels).map(str.upper), st.sampled_from(["Uppfylld", "Bra", "3"]))
+
+
+@pytest.mark.parametrize("name", sorted(FOLLOW_UP_BOOKS))
 @settings(max_examples=10, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_what_excel_refuses_the_reader_flags(bin_book: Any, tmp_path_factory: Any, data: Any) -> None:
-    model, src = bin_book
+def test_what_excel_refuses_the_reader_flags(name: str, follow_up_books: Any, tmp_path_factory: Any, data: Any) -> None:
+    """Every validated input cell of a follow-up workbook (Utfall and Placering by their numbers, Bedömning by its scale's
+    list, Kommentar and Åtgärder by their length), for each bundled model: a value Excel's validation refuses gets a finding
+    at its cell, and one it accepts is no error."""
+    model, period, src = follow_up_books[name]
     path = tmp_path_factory.mktemp("rules-fill") / src.name
     shutil.copy(src, path)
     cells = _validated_cells(path)
-    assert len(cells) > 10
+    heads = {head for head, _dv in cells.values()}
+    assert heads >= {"Bedömning", "Kommentar", "Åtgärder"} and ("Utfall" in heads) == bool(model.indicators), heads
     wb = openpyxl.load_workbook(path)
     typed = {}
-    for (sheet, coord), dv in sorted(cells.items()):
-        value = data.draw(NUMBERS, label=f"{sheet}!{coord}")
+    for (sheet, coord), (head, dv) in sorted(cells.items()):
+        if not data.draw(st.booleans(), label="fill?"):
+            continue
+        what = NUMBERS if head in ("Utfall", "Placering") else _label_typed(wb, dv) if dv.type == "list" else TEXTS
+        value = data.draw(what, label=f"{sheet}!{coord}")
         wb[sheet][coord].value = value
-        typed[(sheet, coord)] = (value, excel_accepts(dv, value))
+        typed[(sheet, coord)] = (value, excel_accepts_any(dv, value, wb))
     wb.save(path)
-    cons = consolidate(model, [path], PERIOD)
+    cons = consolidate(model, [path], period)
+    named = {(f.sheet, f.cell) for f in cons.findings}
     flagged = {(f.sheet, f.cell) for f in cons.findings if f.severity == "fel"}
     for place, (value, accepted) in typed.items():
         if not accepted:
-            assert place in flagged, f"{place}: Excel refuses {value!r}, the reader says nothing"
+            assert place in named, f"{place}: Excel refuses {value!r}, the reader says nothing"
         else:
             assert place not in flagged, f"{place}: Excel accepts {value!r}, the reader calls it an error"
 
@@ -347,7 +385,12 @@ _PLAN_VALUES = {
                        st.sampled_from(["2014-03-31", "2031-01-01", "snart", "31/3"])),
     "measure": st.sampled_from(["procent", "Antal", "kr", "%", "st", "liter", "km", "tkr"]),
     "text": st.sampled_from(["Fler nöjda brukare", "a" * 32001]),
+    "owner": st.sampled_from(["Omsorgschefen", "a" * 32000, "a" * 32001]),
+    "target": st.sampled_from(["minst 90 %", "a" * 32001]),
+    "comment": st.sampled_from(["Mäts i oktober", "a" * 32001]),
 }
+_PLAN_VALUES["end"] = _PLAN_VALUES["start"]
+_KIND_FOR = {"measure": "Indikator", "target": "Nämndmål", "comment": "Nämndmål"}  # a row kind the column is an input for
 
 
 @settings(max_examples=8, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
@@ -367,7 +410,7 @@ def test_what_excel_refuses_in_a_plan_the_reader_flags(sheet_books: Any, tmp_pat
     for r in spare[:6]:
         key = data.draw(st.sampled_from(sorted(_PLAN_VALUES)), label="column")
         value = data.draw(_PLAN_VALUES[key], label=f"{key}@{r}")
-        kind = {"measure": "Indikator", "kind": value}.get(key, "Aktivitet")
+        kind = value if key == "kind" else _KIND_FOR.get(key, "Aktivitet")
         row = {"kind": kind, "text": "Fler nöjda brukare", key: value}
         if kind == "Aktivitet":  # what an activity needs, so that only the column under test can be wrong
             row = {"owner": "Chefen", "end": datetime(2014, 12, 31), **row}
@@ -380,11 +423,18 @@ def test_what_excel_refuses_in_a_plan_the_reader_flags(sheet_books: Any, tmp_pat
     bhdr, bcols = _header_row(bs, BUDGET_TABLE)
     amounts = [r for r in range(bhdr + 1, bhdr + 5)]
     budget: dict[str, tuple[Any, bool]] = {}
+    texts = st.sampled_from(["Hyror", "Enligt ramen", "a" * 32001])
     for r in amounts:
         value = data.draw(st.one_of(st.integers(-2 * 10**9, 2 * 10**9), st.sampled_from(["ca 30000", "25 000", "30 tkr"])))
-        cell = bs.cell(r, bcols["amount"])
-        cell.value = value
-        budget[cell.coordinate] = (value, excel_accepts_any(_validation_at(bs, r, bcols["amount"]), entered(value), book))
+        typed_here = {"amount": value}
+        if not bs.cell(r, bcols["activity"]).protection.locked:  # a line the unit adds: it names the verksamhet
+            typed_here["activity"] = data.draw(texts, label="verksamhet")
+        if data.draw(st.booleans(), label="comment?"):
+            typed_here["comment"] = data.draw(texts, label="kommentar")
+        for key, v in typed_here.items():
+            cell = bs.cell(r, bcols[key])
+            cell.value = v
+            budget[cell.coordinate] = (v, excel_accepts_any(_validation_at(bs, r, bcols[key]), entered(v), book))
     book.save(path)
     pc = api.consolidate(model, [path], None, round="plan", year=PLAN_YEAR)
     named = {(f.sheet, f.cell) for f in pc.findings}

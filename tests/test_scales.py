@@ -294,7 +294,7 @@ def _broken(word: str, text: str) -> bool:
 def test_bundled_chapters_paste_as_they_are(name, tmp_path):
     model = load_model(TEMPLATES / f"{name}.yaml")
     result = api.demo(tmp_path / "demo", TEMPLATES / f"{name}.yaml")
-    word = Path(result["docx"])
+    word = Path(result.docx)
     (pdf,) = lo_convert([word], tmp_path / "pdf", "pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "malbok" not in text.lower()
@@ -309,7 +309,7 @@ def test_bundled_chapters_paste_as_they_are(name, tmp_path):
     broken = [w for w in words if _broken(w, text)]
     assert not broken, broken
     # KF Översikt: every label of a scale fits its column on one line, and every cell wraps rather than being cut
-    ws = openpyxl.load_workbook(result["kf"])["Översikt"]
+    ws = openpyxl.load_workbook(result.kf)["Översikt"]
     widths = {c: d.width for d in ws.column_dimensions.values() for c in range(d.min, d.max + 1)}  # '<col min max>' ranges
     labels = {lab.label for sc in model.scales for lab in sc.labels} | {"Ej bedömd"}
     seen = 0

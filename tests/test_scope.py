@@ -16,8 +16,9 @@ WRITERS = ("malbok.workbook", "malbok.kfbook", "malbok.reports", "malbok.control
 
 
 def test_readers_import_no_writer() -> None:
-    """Reading and consolidating the returns (both rounds' file reading) loads none of the workbook and report writers."""
-    code = ("import sys, malbok.returns, malbok.consolidation, malbok.scope; "
+    """Reading and consolidating the returns of both rounds (the plan round's reader and consolidation are in
+    malbok.plan) loads none of the workbook and report writers."""
+    code = ("import sys, malbok.returns, malbok.consolidation, malbok.scope, malbok.plan; "
             f"print(','.join(m for m in {WRITERS!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"a reader imports the writers {out}"

@@ -273,7 +273,7 @@ def test_percent_cells_from_the_read_xml_equal_those_read_from_the_file(tmp_path
     from malbok.returns import percent_cells, percent_styles, read_return, styled_cells
 
     res = api.demo(tmp_path / "demo")
-    for path in res["inlämnade"]:
+    for path in res.returned:
         ret = read_return(path)
         assert ret._formats is not None
         styles, sheets = ret._formats
