@@ -48,7 +48,16 @@ from .layout import (
 )
 from .model import Aggregation, Combine, Indicator, Measure, Model, RankTarget, Scale, Unit
 from .periods import Period, PeriodError, parse_period
-from .returns import Return, ReturnRow, file_registry, nfc, read_return, read_values
+from .returns import (
+    Return,
+    ReturnRow,
+    file_registry,
+    identity_problem,
+    layout_problem,
+    nfc,
+    read_return,
+    read_values,
+)
 from .scope import Row, expected_rows, indicator_texts, plan_workbook
 from .targets import (
     Earlier,
@@ -776,23 +785,15 @@ class _Run:
     def _accept(self, ret: Return) -> bool:
         """Identity checks: is this file part of this consolidation? A finding says why not."""
         model, period, ident = self.model, self.period, ret.identity
-        if (ident.round or ROUND_FOLLOW_UP) != ROUND_FOLLOW_UP:
-            ret.add("", "", "", "fel-period", f"arbetsboken hör till omgången '{ident.round}', inte till uppföljningen {period.id}")
-            return False
-        if ident.model != model.id:
-            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.model}', inte '{model.id}'")
-            return False
-        if ident.period != period.id:
-            ret.add("", "", "", "fel-period", f"arbetsboken gäller {_period_words(model, ident.period)}, inte "
-                                              f"{period.name} ({period.id}); den konsolideras inte")
-            return False
-        if ident.layout != LAYOUT_VERSION:
-            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.layout}, denna malbok läser {LAYOUT_VERSION}; skapa nya arbetsböcker")
+        problem = identity_problem(ident, ROUND_FOLLOW_UP, model.id, f"uppföljningen {period.name} ({period.id})")
+        if problem is None and ident.period != period.id:
+            problem = "fel-period", (f"arbetsboken gäller {_period_words(model, ident.period)}, inte {period.name} ({period.id}); "
+                                     "den konsolideras inte")
+        problem = problem or layout_problem(ident, LAYOUT_VERSION, self.units)
+        if problem is not None:
+            ret.add("", "", "", *problem)
             return False
         unit = ret.unit
-        if unit not in self.units:
-            ret.add("", "", "", "okand-enhet", f"enheten '{unit}' finns inte i styrmodellen")
-            return False
         if not self.unit_plan(unit).rows:
             ret.add("", "", "", "enhet-utan-uppdrag", f"enheten {unit} rapporterar inget i perioden {period.id} enligt styrmodellen")
             return False

@@ -61,6 +61,7 @@ from .layout import (
     SheetLayout,
     write_identity,
 )
+from .messages import visible
 from .model import (
     Activity,
     BudgetLine,
@@ -73,7 +74,7 @@ from .model import (
     PlanGoal,
     PlanIndicator,
 )
-from .returns import ReturnedFile, ReturnRow, _find_header
+from .returns import ReturnedFile, ReturnRow, _find_header, identity_problem, layout_problem
 from .scope import activity_scale, council_goals, plan_level, plan_rules, plan_sheets
 from .util import InputError, atomic_xlsx, slug
 from .values import cell_text as _text
@@ -618,16 +619,12 @@ def consolidate_plan(model: Model, paths: Iterable[str | Path] | str | Path, yea
         if not ret.readable:
             continue
         ident = ret.identity
-        if ident.round != ROUND_PLAN:
-            ret.add("", "", "", "fel-omgang", f"arbetsboken är en uppföljning ({ident.period}), inte en verksamhetsplan för {year}")
-        elif ident.model != model.id:
-            ret.add("", "", "", "fel-modell", f"arbetsboken är skapad från styrmodellen '{ident.model}', inte '{model.id}'")
-        elif ident.year != str(year):
-            ret.add("", "", "", "fel-period", f"arbetsboken gäller planåret {ident.year}, inte {year}; den konsolideras inte")
-        elif ident.layout != PLAN_LAYOUT:
-            ret.add("", "", "", "fel-layout", f"arbetsboken har layoutversion {ident.layout}; skapa nya arbetsböcker")
-        elif ret.unit not in codes:
-            ret.add("", "", "", "okand-enhet", f"enheten '{ret.unit}' finns inte i styrmodellen")
+        problem = identity_problem(ident, ROUND_PLAN, model.id, f"verksamhetsplanen för {year}")
+        if problem is None and ident.year != str(year):
+            problem = "fel-period", f"arbetsboken gäller planåret {visible(ident.year)}, inte {year}; den konsolideras inte"
+        problem = problem or layout_problem(ident, PLAN_LAYOUT, codes)
+        if problem is not None:
+            ret.add("", "", "", *problem)
         else:
             if ident.model_hash != model.fingerprint():
                 ret.add("", "", "", "ny-modellversion", "styrmodellen har ändrats sedan arbetsboken skapades; raderna läses ändå", WARNING)

@@ -34,6 +34,7 @@ from .bounded import (
 )
 from .findings import WARNING, Code, Finding, counted, default_severity
 from .layout import (
+    CHECK_SHEET,
     FOLLOW_UP_AREA,
     HEADERS,
     INPUT_KEYS,
@@ -43,6 +44,8 @@ from .layout import (
     META_SHEET,
     MODEL_SHEET,
     PERCENT_CELLS_SHARE,
+    ROUND_FOLLOW_UP,
+    ROUND_PLAN,
     ROWS_SHEET,
     Expected,
     Identity,
@@ -369,22 +372,53 @@ def read_identity(ret: ReturnedFile, sheet_names: list[str], get_rows: Callable[
     if not identity:
         ret.add(META_SHEET, "", "", "identitet-andrad", "identitetsbladet är tomt; be enheten skicka den arbetsbok som skickades ut")
         return False
-    wrong = [f"år {_shown(identity.year)} är inget årtal"] if identity.cell("year") and not identity.year.isdigit() else []
+    bad_year = bool(identity.cell("year")) and not identity.year.isdigit()
+    wrong = [f"år {_shown(identity.year)} är inget årtal"] if bad_year else []
     if not identity.cell("layout"):
         wrong.append("layoutversion saknas")
-    if wrong:
-        ret.add(META_SHEET, "", "", "identitet-andrad", f"identitetsbladet är ändrat ({', '.join(wrong)}); "
-                                                        "be enheten skicka den arbetsbok som skickades ut")
+    if wrong:  # the cell named is the year's, where it was typed over (a missing layout has no cell)
+        ret.add(META_SHEET, identity.cell("year") if bad_year else "", "", "identitet-andrad",
+                f"identitetsbladet är ändrat ({', '.join(wrong)}); be enheten skicka den arbetsbok som skickades ut")
         return False
     ret.identity = identity
     ret.readable = True
     return True
 
 
+_ROUND_WORDS = {ROUND_FOLLOW_UP: "en uppföljning", ROUND_PLAN: "en verksamhetsplan"}
+
+
+def identity_problem(ident: Identity, round_kind: str, model_id: str, consolidating: str) -> tuple[str, str] | None:
+    """Whether a readable return is of this round and model at all, as both rounds check it first: a finding's
+    code and Swedish message, or None. ``consolidating`` says in words what is consolidated ('uppföljningen
+    2016-delar', 'verksamhetsplanen för 2016'); an identity without a round is a follow-up (older workbooks)."""
+    own = ident.round or ROUND_FOLLOW_UP
+    if own != round_kind:
+        what = _ROUND_WORDS.get(own, f"omgången '{visible(own)}'")
+        at = f" ({ident.period})" if own == ROUND_FOLLOW_UP and ident.period else f" ({ident.year})" if ident.year else ""
+        return "fel-omgang", f"arbetsboken är {what}{at}, inte {consolidating}; den konsolideras inte"
+    if ident.model != model_id:
+        return "fel-modell", f"arbetsboken är skapad från styrmodellen '{visible(ident.model)}', inte '{model_id}'"
+    return None
+
+
+def layout_problem(ident: Identity, layout: str, units: Iterable[str] | dict[str, Any]) -> tuple[str, str] | None:
+    """The second half of both rounds' identity check, after each round's own period check: the layout version
+    this malbok reads, and a unit the model knows."""
+    if ident.layout != layout:
+        return "fel-layout", (f"arbetsboken har layoutversion {visible(ident.layout)}, denna malbok läser {layout}; "
+                              "skapa nya arbetsböcker")
+    if ident.unit not in units:
+        return "okand-enhet", f"enheten '{visible(ident.unit)}' finns inte i styrmodellen"
+    return None
+
+
 def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], list[list[Any]]],
                expected_for: Callable[[Identity], list[Expected] | None] | None, book: BoundedBook | None) -> Return:
     if not read_identity(ret, sheet_names, get_rows, book):
         return ret
+    if (ret.identity.round or ROUND_FOLLOW_UP) != ROUND_FOLLOW_UP:
+        return ret  # a plan workbook: its sheets are not a follow-up's (the consolidation says which round it is)
     expected = expected_for(ret.identity) if expected_for is not None else None
     if expected is None:
         ret.expected = read_registry(get_rows, sheet_names)
@@ -411,12 +445,13 @@ def _read_book(ret: Return, sheet_names: list[str], get_rows: Callable[[str], li
             ret.add(sheet, "", "", "trasig-fil", f"bladet kan inte läsas: {_cause(e)}; be enheten skicka filen igen")
             continue
         _read_sheet(ret, sheet, rows, expected, book.notes.get(actual, ()) if book is not None else ())
-    added_sheets(ret, sheet_names, sheets, get_rows)
+    if sheets:  # a file whose rows are not known (no registry) has no sheets of its own to tell from added ones
+        added_sheets(ret, sheet_names, sheets, get_rows)
     return ret
 
 
 # sheets that are no unit's input although a workbook may carry them: the check a nämnd ran in Excel (malbok.excel)
-_NOT_INPUT = frozenset({META_SHEET.lower(), INSTRUCTIONS_SHEET.lower(), "malbok kontroll"})
+_NOT_INPUT = frozenset({META_SHEET.lower(), INSTRUCTIONS_SHEET.lower(), CHECK_SHEET.lower()})
 
 
 def added_sheets(ret: ReturnedFile, sheet_names: list[str], known: Iterable[str], get_rows: Callable[[str], list[list[Any]]]) -> None:

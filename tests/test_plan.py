@@ -485,8 +485,25 @@ def test_a_hand_edited_year_and_a_damaged_sheet_are_findings_in_the_plan_round(t
         by_file.setdefault(f.file, []).append(f)
     (year,) = [f for f in by_file[made["BUN"].name] if f.code == "identitet-andrad"]
     assert year.sheet == "_malbok" and "tjugofjorton" in year.message and year.severity == "fel"
+    assert year.cell == f"B{year_row}"  # the cell typed over
     (broken,) = [f for f in by_file[made["KS"].name] if f.code == "trasig-fil"]
     assert broken.sheet == damaged and broken.message.startswith("bladet kan inte läsas")
     data_rows = pc.data[pc.data["Enhet"] == "KS"]
     assert "Fler företag startar" in set(data_rows["Text"]) and "Fler nöjda brukare" not in set(data_rows["Text"])
     assert {"KS", "SOCN", "SNAB"} <= set(pc.consolidated_units) and "BUN" not in pc.consolidated_units
+
+
+def test_a_return_of_the_other_round_is_the_same_finding_in_both(plan_round, soderhamn, tmp_path):
+    """A plan workbook among the follow-up's returns and a follow-up workbook among the plan's are one finding,
+    fel-omgang, saying what the file is and what is consolidated (one identity check for both rounds; the
+    follow-up used to call it fel-period)."""
+    d, books, *_ = plan_round
+    period = f"{YEAR}-apr"
+    (follow_up,) = [g.path for g in api.generate(soderhamn, period, tmp_path / "f", units=["KS"]) if g.path is not None]
+    in_follow_up = api.consolidate(soderhamn, [books["KS"]], period)
+    in_plan = api.consolidate(soderhamn, [follow_up], None, round="plan", year=YEAR)
+    (a,) = [f for f in in_follow_up.findings if f.file == books["KS"].name and f.code != "saknas"]
+    (b,) = [f for f in in_plan.findings if f.file == follow_up.name and f.code != "saknas"]
+    assert (a.code, b.code) == ("fel-omgang", "fel-omgang")
+    assert a.message.startswith(f"arbetsboken är en verksamhetsplan ({YEAR}), inte uppföljningen")
+    assert b.message.startswith(f"arbetsboken är en uppföljning ({period}), inte verksamhetsplanen för {YEAR}")
