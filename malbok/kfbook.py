@@ -1149,7 +1149,9 @@ def findings_sheet(summary: FindingsSummary, title: str) -> SheetContent:
     f = summary.findings_frame()
     rows = [[_cell(visible(v)) if isinstance(v, str) else v for v in r] for r in f.itertuples(index=False)]
     return SheetContent("Kontroll", title, summary.findings_summary(),
-                        [Block("Kontroll", list(KONTROLL.headers), rows, widths=KONTROLL.widths)], table=True)
+                        [Block("Kontroll", list(KONTROLL.headers), rows, widths=KONTROLL.widths,
+                               # printed two pages across, the message on the second beside the file it is about
+                               key_columns=KONTROLL.index["file"] + 1, break_before=KONTROLL.index["message"])], table=True)
 
 
 def units_sheet(units: pd.DataFrame, layout: SheetLayout, title: str, subtitle: str) -> SheetContent:

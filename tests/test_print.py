@@ -282,3 +282,14 @@ def test_the_instructions_print_one_page_wide(printed: dict[str, Path], tmp_path
         first = " ".join(w for *_b, w in _words(book)[0])
         assert "Kommun" in first and "kommunkod" in first and "Så fyller du i" in first and "1." in first, (book, first[:300])
         assert f"{kommun} kommun –" in first  # the title whole on the page
+
+
+@pytest.mark.parametrize("book", ["kf", "budget"])
+def test_kontroll_prints_each_message_beside_its_file(printed: dict[str, Path], book: str) -> None:
+    """Kontroll is too wide for one page at 8 pt: the page across that carries Meddelande repeats Allvar and Fil,
+    so a printed message says which file it is about (it used to stand alone on its page)."""
+    pages = [" ".join(w for *_b, w in p) for p in _words(printed[f"{book}.pdf"])]
+    with_message = [p for p in pages if "Meddelande" in p]
+    assert with_message
+    for page in with_message:
+        assert "Allvar" in page and " Fil " in f" {page} " and "Rubrik" not in page
