@@ -121,7 +121,8 @@ def _parse(col: Column, value: Any) -> Any:
             return text
         got = rule.read(value)
         if got.code in ("ej-tal", "tvetydigt-tal") and isinstance(value, str):  # the parser says what is wrong with the text
-            raise ValueError(parse_number(value).error or parse_number(value).ambiguous or got.problem)
+            parsed = parse_number(value)
+            raise ValueError(parsed.error or parsed.ambiguous or got.problem)
         if got.code:  # refused by the rule, or a number Swedish and English read differently (1.234): the model is exact
             raise ValueError(f"'{_shown(value)}' {got.problem}")
         if rule is YES_NO_RULE:

@@ -14,7 +14,7 @@ import re
 import stat
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -402,7 +402,7 @@ def identity_problem(ident: Identity, round_kind: str, model_id: str, consolidat
     return None
 
 
-def layout_problem(ident: Identity, layout: str, units: Iterable[str] | dict[str, Any]) -> tuple[str, str] | None:
+def layout_problem(ident: Identity, layout: str, units: Container[str]) -> tuple[str, str] | None:
     """The second half of both rounds' identity check, after each round's own period check: the layout version
     this malbok reads, and a unit the model knows."""
     if ident.layout != layout:
